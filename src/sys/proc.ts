@@ -1,0 +1,62 @@
+import { libc } from "./libc.ts";
+import { check, lastErrno } from "./call.ts";
+import { cstr, cstrArray } from "./cstr.ts";
+import { SyscallError } from "./errno.ts";
+
+/** execve(); only returns by throwing. */
+export function execve(path: string, argv: readonly string[], env: readonly string[]): never {
+  const a = cstrArray(argv);
+  const e = cstrArray(env);
+  libc.execve(cstr(path), a.pointer, e.pointer);
+  const errno = lastErrno();
+  void a.keep, e.keep;
+  throw new SyscallError("execve", errno, path);
+}
+
+export function kill(pid: number, signal: number): void {
+  check(libc.kill(pid, signal), "kill", String(pid));
+}
+
+export const PR = { SET_PDEATHSIG: 1, SET_KEEPCAPS: 8, CAPBSET_DROP: 24, SET_NO_NEW_PRIVS: 38, CAP_AMBIENT: 47 } as const;
+
+export function prctl(option: number, arg2 = 0, arg3 = 0): number {
+  return check(libc.prctl(option, arg2, arg3, 0, 0), `prctl(${option})`);
+}
+
+export function setresgid(gid: number): void {
+  check(libc.setresgid(gid, gid, gid), "setresgid", String(gid));
+}
+
+export function setresuid(uid: number): void {
+  check(libc.setresuid(uid, uid, uid), "setresuid", String(uid));
+}
+
+export function setgroups(gids: readonly number[]): void {
+  const list = new Uint32Array(gids.length || 1);
+  gids.forEach((g, i) => (list[i] = g));
+  check(libc.setgroups(gids.length, list), "setgroups");
+}
+
+const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+export const CAP_LAST_CAP = 40;
+
+/** Sets effective, permitted and inheritable sets of the calling thread (bit n = capability n). */
+export function capset(effective: bigint, permitted: bigint, inheritable: bigint): void {
+  const header = new Uint32Array([LINUX_CAPABILITY_VERSION_3, 0]);
+  const data = new Uint32Array(6);
+  const lo = (v: bigint) => Number(v & 0xffffffffn);
+  const hi = (v: bigint) => Number((v >> 32n) & 0xffffffffn);
+  data.set([lo(effective), lo(permitted), lo(inheritable), hi(effective), hi(permitted), hi(inheritable)]);
+  check(libc.capset(header, data), "capset");
+}
+
+/** Drops one capability from the calling thread's bounding set; EINVAL means the kernel lacks it. */
+export function dropBoundingCap(cap: number): void {
+  const ret = libc.prctl(PR.CAPBSET_DROP, cap, 0, 0, 0);
+  if (ret === -1 && lastErrno() !== 22) throw new SyscallError("prctl(PR_CAPBSET_DROP)", lastErrno(), String(cap));
+}
+
+export function clearAmbientCaps(): void {
+  const PR_CAP_AMBIENT_CLEAR_ALL = 4;
+  libc.prctl(PR.CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
