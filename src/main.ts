@@ -1,0 +1,11 @@
+// Entry point of the single binary. "init" is the container's first process (a re-exec through
+// /proc/self/exe); it must not load the CLI, so it branches before anything else is imported.
+const argv = process.argv.slice(2);
+
+if (argv[0] === "init") {
+  const { initMain } = await import("./init/main.ts");
+  initMain(argv.slice(1));
+} else {
+  const { cliMain } = await import("./cli/main.ts");
+  process.exitCode = await cliMain(argv);
+}
