@@ -1,0 +1,12 @@
+// Builds the single self-contained executable ./minibox (no Bun or Node needed where it runs).
+import { resolve } from "node:path";
+
+const repo = resolve(import.meta.dir, "..");
+const outfile = resolve(repo, process.argv[2] ?? "minibox");
+const started = performance.now();
+const proc = Bun.spawnSync(
+  [process.execPath, "build", "--compile", "--minify", "--sourcemap=none", resolve(repo, "src/main.ts"), "--outfile", outfile],
+  { cwd: repo, stdout: "inherit", stderr: "inherit" },
+);
+if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);
+console.log(`built ${outfile} in ${Math.round(performance.now() - started)} ms`);
