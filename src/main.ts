@@ -9,3 +9,5 @@ if (argv[0] === "init") {
   const { cliMain } = await import("./cli/main.ts");
   process.exitCode = await cliMain(argv);
 }
+
+export {};

@@ -20,7 +20,8 @@ export function splitArgv(raw: readonly string[], def: ArgsDef, stopAfter: numbe
     if (d.type === "positional") continue;
     const entry = { name, boolean: d.type === "boolean" };
     byFlag.set(`--${name}`, entry);
-    const aliases = d.alias === undefined ? [] : Array.isArray(d.alias) ? d.alias : [d.alias];
+    const alias = "alias" in d ? d.alias : undefined;
+    const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
     for (const a of aliases) byFlag.set(a.length === 1 ? `-${a}` : `--${a}`, entry);
   }
   const values: SplitArgs["values"] = {};

@@ -60,3 +60,22 @@ export function clearAmbientCaps(): void {
   const PR_CAP_AMBIENT_CLEAR_ALL = 4;
   libc.prctl(PR.CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 }
+
+const RLIMITS: Record<string, number> = {
+  RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5, RLIMIT_NPROC: 6,
+  RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10, RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12,
+  RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
+};
+
+export function rlimitNumber(name: string): number | undefined {
+  return RLIMITS[name];
+}
+
+/** Sets a resource limit of the calling process; -1 means unlimited. */
+export function setRlimit(name: string, soft: number, hard: number): void {
+  const resource = RLIMITS[name];
+  if (resource === undefined) throw new SyscallError("prlimit", 22, name, "unknown resource");
+  const toU64 = (v: number) => (v < 0 ? 0xffffffffffffffffn : BigInt(v));
+  const limits = new BigUint64Array([toU64(soft), toU64(hard)]);
+  check(libc.prlimit(0, resource, limits, null), "prlimit", name);
+}

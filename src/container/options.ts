@@ -1,0 +1,84 @@
+// What the user asked for with `run` flags, parsed and validated before anything is written.
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { isAbsolute } from "node:path";
+import { UserError } from "../errors.ts";
+
+export interface VolumeSpec { source: string; destination: string; readonly: boolean }
+export interface TmpfsSpec { destination: string; options: string[] }
+
+export interface CreateOptions {
+  image: string;
+  command: string[];
+  entrypoint?: string;
+  env: string[];
+  workdir?: string;
+  user?: string;
+  name?: string;
+  hostname?: string;
+  interactive: boolean;
+  tty: boolean;
+  volumes: VolumeSpec[];
+  tmpfs: TmpfsSpec[];
+  readOnly: boolean;
+  autoRemove: boolean;
+}
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+export function validateName(name: string): string {
+  const bare = name.startsWith("/") ? name.slice(1) : name;
+  if (!NAME.test(bare)) throw new UserError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  return bare;
+}
+
+export function validateHostname(hostname: string): string {
+  if (hostname.length > 64 || !HOSTNAME.test(hostname)) throw new UserError(`invalid hostname: "${hostname}"`);
+  return hostname;
+}
+
+/** `-e KEY=VAL` as given; `-e KEY` takes the host's value, or is dropped when the host has none (Docker's rule). */
+export function resolveEnvArg(arg: string, hostEnv: Record<string, string | undefined> = process.env): string | undefined {
+  const eq = arg.indexOf("=");
+  if (eq === 0) throw new UserError(`invalid environment variable: ${arg}`);
+  if (eq > 0) return arg;
+  const value = hostEnv[arg];
+  return value === undefined ? undefined : `${arg}=${value}`;
+}
+
+export function parseEnvFile(path: string, hostEnv: Record<string, string | undefined> = process.env): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new UserError(`open ${path}: no such file or directory`);
+  }
+  const out: string[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/^\s+/, "").replace(/\r$/, "");
+    if (line === "" || line.startsWith("#")) continue;
+    if (/\s/.test(line.split("=")[0]!)) throw new UserError(`invalid environment variable in ${path}: ${line}`);
+    const entry = resolveEnvArg(line, hostEnv);
+    if (entry !== undefined) out.push(entry);
+  }
+  return out;
+}
+
+export function parseVolume(spec: string): VolumeSpec {
+  const parts = spec.split(":");
+  if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) {
+    throw new UserError(`invalid volume specification: '${spec}' (expected HOST:CONTAINER[:ro|rw])`);
+  }
+  const [source, destination, mode = "rw"] = parts as [string, string, string?];
+  if (!isAbsolute(source)) throw new UserError(`invalid volume specification: '${spec}': named volumes are not supported, give an absolute host path`);
+  if (!isAbsolute(destination)) throw new UserError(`invalid volume specification: '${spec}': mount path must be absolute`);
+  if (mode !== "ro" && mode !== "rw") throw new UserError(`invalid volume specification: '${spec}': invalid mode: ${mode}`);
+  if (!existsSync(source)) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
+  return { source: realpathSync(source), destination, readonly: mode === "ro" };
+}
+
+export function parseTmpfs(spec: string): TmpfsSpec {
+  const [destination, opts] = spec.split(/:(.*)/s) as [string, string?];
+  if (!isAbsolute(destination)) throw new UserError(`invalid tmpfs specification: '${spec}': mount path must be absolute`);
+  return { destination, options: ["nosuid", "nodev", "noexec", ...(opts ? opts.split(",") : [])] };
+}

@@ -1,0 +1,77 @@
+// Containers on disk: one directory each under <store>/containers/<id> (bundle, overlay upper/work,
+// per-container /etc files, metadata), and names as exclusive files under <store>/names.
+import { mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import { UserError } from "../errors.ts";
+import { writeFileAtomic } from "../state/atomic.ts";
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  image: string; // image id, sha256:<hex>
+  imageName: string; // as the user typed it
+  command: string[];
+  created: string;
+  autoRemove: boolean;
+  state: { status: "created" | "running" | "exited"; pid?: number; exitCode?: number; startedAt?: string; finishedAt?: string; error?: string };
+}
+
+export class ContainerStore {
+  readonly containersDir: string;
+  readonly namesDir: string;
+
+  constructor(readonly root: string) {
+    this.containersDir = join(root, "containers");
+    this.namesDir = join(root, "names");
+  }
+
+  dir(id: string): string {
+    return join(this.containersDir, id);
+  }
+
+  /** Takes the name atomically (O_EXCL): of concurrent claims exactly one wins. */
+  claimName(name: string, id: string): void {
+    mkdirSync(this.namesDir, { recursive: true });
+    let fd: number;
+    try {
+      fd = openSync(join(this.namesDir, name), "wx", 0o644);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      let owner = "";
+      try { owner = readFileSync(join(this.namesDir, name), "utf8"); } catch { /* being written */ }
+      throw new UserError(`Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    writeSync(fd, id);
+    closeSync(fd);
+  }
+
+  releaseName(name: string): void {
+    try { unlinkSync(join(this.namesDir, name)); } catch { /* already gone */ }
+  }
+
+  create(record: ContainerRecord): string {
+    const dir = this.dir(record.id);
+    for (const sub of ["rootfs", "upper", "work"]) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
+    this.save(record);
+    return dir;
+  }
+
+  save(record: ContainerRecord): void {
+    writeFileAtomic(join(this.dir(record.id), "container.json"), JSON.stringify(record, null, 2));
+  }
+
+  load(id: string): ContainerRecord {
+    return JSON.parse(readFileSync(join(this.dir(id), "container.json"), "utf8")) as ContainerRecord;
+  }
+
+  list(): ContainerRecord[] {
+    let ids: string[];
+    try { ids = readdirSync(this.containersDir); } catch { return []; }
+    return ids.flatMap((id) => { try { return [this.load(id)]; } catch { return []; } });
+  }
+
+  remove(record: Pick<ContainerRecord, "id" | "name">): void {
+    rmSync(this.dir(record.id), { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+    this.releaseName(record.name);
+  }
+}

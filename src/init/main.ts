@@ -1,0 +1,69 @@
+// The container's first process: a re-exec of this binary inside the new namespaces (see
+// runtime/spawn.ts). It prepares the root, drops privileges and finishes in execve(), which also ends
+// Bun's extra threads. It never runs container code itself, and no minibox process stays behind.
+import { readFileSync, writeSync } from "node:fs";
+import type { Spec } from "../oci/spec.ts";
+import { ANNOTATION } from "../oci/spec.ts";
+import { sethostname } from "../sys/sched.ts";
+import { linkUp } from "../sys/net.ts";
+import { chdir, cloexecFrom, setCloexec } from "../sys/fs.ts";
+import { EXIT } from "../errors.ts";
+import { INIT_ERROR_FD, type InitFailure } from "../runtime/protocol.ts";
+import { makePrivate, mountOverlay, mountAll, ensureWorkdir, enterRoot } from "./rootfs.ts";
+import { parseGroup, parsePasswd, resolveUser } from "./user.ts";
+import { applyCredentials, applyRlimits } from "./security.ts";
+import { execCommand, ExecError } from "./exec.ts";
+import { attachConsoleBeforePivot, takeConsoleAfterPivot } from "./console.ts";
+
+export function initMain(argv: string[]): void {
+  try {
+    setCloexec(INIT_ERROR_FD, true);
+    const bundle = argv[0];
+    if (!bundle) throw new Error("init: no bundle given");
+    const spec = JSON.parse(readFileSync(`${bundle}/config.json`, "utf8")) as Spec;
+    run(spec);
+  } catch (error) {
+    const failure: InitFailure = {
+      exitCode: error instanceof ExecError ? error.exitCode : EXIT.ENGINE,
+      message: error instanceof Error ? error.message : String(error),
+    };
+    try {
+      writeSync(INIT_ERROR_FD, JSON.stringify(failure));
+    } catch {
+      process.stderr.write(`minibox init: ${failure.message}\n`);
+    }
+    process.exit(failure.exitCode);
+  }
+}
+
+function run(spec: Spec): never {
+  const root = spec.root.path;
+  makePrivate();
+  mountOverlay(spec);
+  mountAll(spec);
+  ensureWorkdir(spec);
+  const console = spec.process.terminal ? attachConsoleBeforePivot(root) : undefined;
+  enterRoot(root, spec.root.readonly ?? false);
+  if (console !== undefined) takeConsoleAfterPivot(console);
+
+  if (spec.hostname) sethostname(spec.hostname);
+  if (spec.linux.namespaces.some((n) => n.type === "network" && !n.path)) linkUp("lo");
+
+  const user = resolveUser(spec.annotations?.[ANNOTATION.user] ?? "", readOptional("/etc/passwd", parsePasswd), readOptional("/etc/group", parseGroup));
+  const env = [...spec.process.env];
+  if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
+
+  applyRlimits(spec.process);
+  chdir(spec.process.cwd);
+  applyCredentials(spec.process, user);
+  cloexecFrom(3);
+  return execCommand(spec.process.args, env);
+}
+
+function readOptional<T>(path: string, parse: (text: string) => T[]): T[] {
+  try {
+    return parse(readFileSync(path, "utf8"));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,98 @@
+// Image config + the user's flags → an OCI runtime spec for one container.
+import { UserError } from "../errors.ts";
+import type { CreateOptions } from "../container/options.ts";
+import { ANNOTATION, type Mount, type Spec } from "./spec.ts";
+import { DEFAULT_CAPABILITIES, DEFAULT_MOUNTS, DEFAULT_PATH, DEFAULT_RLIMITS, MASKED_PATHS, READONLY_PATHS } from "./defaults.ts";
+
+/** The fields of an image's config that decide how its process starts. */
+export interface ImageProcessConfig {
+  Env?: string[] | null;
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  WorkingDir?: string;
+  User?: string;
+}
+
+export interface ContainerPaths {
+  rootfs: string;
+  upperdir: string;
+  workdir: string;
+  /** Layer directories, bottom layer first (the image's order). */
+  layers: string[];
+  hostsFile: string;
+  hostnameFile: string;
+  resolvConf: string;
+}
+
+export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostname: string, paths: ContainerPaths): Spec {
+  const args = processArgs(image, opts);
+  const cwd = opts.workdir || image.WorkingDir || "/";
+  if (!cwd.startsWith("/")) throw new UserError(`the working directory '${cwd}' is invalid, it needs to be an absolute path`);
+  const env = mergeEnv(image.Env ?? [], opts.env);
+  if (!env.some((e) => e.startsWith("PATH="))) env.unshift(`PATH=${DEFAULT_PATH}`);
+  if (!env.some((e) => e.startsWith("HOSTNAME="))) env.push(`HOSTNAME=${hostname}`);
+  if (opts.tty && !env.some((e) => e.startsWith("TERM="))) env.push("TERM=xterm");
+
+  const mounts: Mount[] = [
+    ...DEFAULT_MOUNTS,
+    bindFile(paths.hostnameFile, "/etc/hostname", opts.readOnly),
+    bindFile(paths.hostsFile, "/etc/hosts", opts.readOnly),
+    bindFile(paths.resolvConf, "/etc/resolv.conf", opts.readOnly),
+    ...opts.tmpfs.map((t) => ({ destination: t.destination, type: "tmpfs", source: "tmpfs", options: t.options })),
+    ...opts.volumes.map((v) => ({
+      destination: v.destination, type: "bind", source: v.source, options: ["rbind", "rprivate", v.readonly ? "ro" : "rw"],
+    })),
+  ];
+
+  const caps = [...DEFAULT_CAPABILITIES];
+  return {
+    ociVersion: "1.0.2",
+    process: {
+      terminal: opts.tty,
+      user: { uid: 0, gid: 0 },
+      args,
+      env,
+      cwd,
+      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
+      rlimits: DEFAULT_RLIMITS,
+      noNewPrivileges: false,
+    },
+    root: { path: paths.rootfs, readonly: opts.readOnly },
+    hostname,
+    mounts,
+    linux: {
+      namespaces: [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }, { type: "cgroup" }],
+      maskedPaths: MASKED_PATHS,
+      readonlyPaths: READONLY_PATHS,
+    },
+    annotations: {
+      [ANNOTATION.lowerdirs]: JSON.stringify([...paths.layers].reverse()),
+      [ANNOTATION.upperdir]: paths.upperdir,
+      [ANNOTATION.workdir]: paths.workdir,
+      [ANNOTATION.user]: opts.user ?? image.User ?? "",
+    },
+  };
+}
+
+function bindFile(source: string, destination: string, readonly: boolean): Mount {
+  return { destination, type: "bind", source, options: ["rbind", "rprivate", readonly ? "ro" : "rw"] };
+}
+
+/** Docker's rule: --entrypoint replaces the image's Entrypoint and drops its Cmd; a command replaces Cmd. */
+export function processArgs(image: ImageProcessConfig, opts: Pick<CreateOptions, "entrypoint" | "command">): string[] {
+  const entrypoint = opts.entrypoint !== undefined ? (opts.entrypoint === "" ? [] : [opts.entrypoint]) : (image.Entrypoint ?? []);
+  const cmd = opts.command.length > 0 ? opts.command : opts.entrypoint !== undefined ? [] : (image.Cmd ?? []);
+  const args = [...entrypoint, ...cmd];
+  if (args.length === 0) throw new UserError("no command specified");
+  return args;
+}
+
+/** Later entries win by variable name, keeping the first one's position. */
+export function mergeEnv(...lists: string[][]): string[] {
+  const byName = new Map<string, string>();
+  for (const entry of lists.flat()) {
+    const eq = entry.indexOf("=");
+    byName.set(eq < 0 ? entry : entry.slice(0, eq), entry);
+  }
+  return [...byName.values()];
+}

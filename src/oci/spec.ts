@@ -1,0 +1,48 @@
+// The subset of the OCI runtime spec (config.json) that minibox writes and its init reads.
+import type { NamespaceType } from "../sys/sched.ts";
+
+export interface Mount {
+  destination: string;
+  type?: string;
+  source?: string;
+  options?: string[];
+}
+
+export interface Rlimit { type: string; soft: number; hard: number }
+
+export interface Process {
+  terminal?: boolean;
+  user: { uid: number; gid: number; additionalGids?: number[] };
+  args: string[];
+  env: string[];
+  cwd: string;
+  capabilities?: { bounding: string[]; effective: string[]; permitted: string[]; inheritable: string[]; ambient: string[] };
+  rlimits?: Rlimit[];
+  noNewPrivileges?: boolean;
+}
+
+export interface Spec {
+  ociVersion: string;
+  process: Process;
+  root: { path: string; readonly?: boolean };
+  hostname?: string;
+  mounts: Mount[];
+  linux: {
+    namespaces: { type: NamespaceType; path?: string }[];
+    maskedPaths?: string[];
+    readonlyPaths?: string[];
+  };
+  annotations?: Record<string, string>;
+}
+
+/**
+ * minibox's own annotations. The rootfs is an overlay that the init mounts inside the container's mount
+ * namespace (so it can never leak onto the host); the user is resolved there too, against the container's
+ * own /etc/passwd, never the host's NSS.
+ */
+export const ANNOTATION = {
+  lowerdirs: "org.minibox.rootfs.lowerdirs", // JSON array, top layer first (overlayfs order)
+  upperdir: "org.minibox.rootfs.upperdir",
+  workdir: "org.minibox.rootfs.workdir",
+  user: "org.minibox.user", // as given to -u / image User: name, uid, uid:gid, name:group
+} as const;

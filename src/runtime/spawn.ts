@@ -1,0 +1,56 @@
+// Starting the container's init. Bun always runs several threads, so a fork()/clone() from JS is out;
+// instead the main thread unshares the namespaces (that applies to this thread only), Bun.spawn()s the
+// re-exec of our own binary (the child inherits them; the first child is PID 1 of the new PID namespace),
+// and the thread then setns()es back to the host namespaces it saved. Measured in docs/design.md.
+import { openSync, closeSync, constants } from "node:fs";
+import type { Subprocess } from "bun";
+import { NAMESPACES, setns, unshare, type NamespaceType } from "../sys/sched.ts";
+import { pipe, O_CLOEXEC } from "../sys/fs.ts";
+import { socketPair } from "../sys/tty.ts";
+
+export interface InitStdio {
+  stdin: "inherit" | "ignore" | number;
+  stdout: "inherit" | "ignore" | number;
+  stderr: "inherit" | "ignore" | number;
+}
+
+export interface SpawnedInit {
+  proc: Subprocess;
+  /** Read end of the init's error pipe: EOF without data means the command was exec'd. */
+  errorFd: number;
+  /** Our end of the console socket, when the container has a terminal. */
+  consoleSocket?: number;
+}
+
+/** argv that runs this same program again, compiled or from source. */
+export function selfCommand(...args: string[]): string[] {
+  const compiled = Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/");
+  return compiled ? ["/proc/self/exe", ...args] : [process.execPath, Bun.main, ...args];
+}
+
+export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: InitStdio, terminal: boolean): SpawnedInit {
+  const [errorRead, errorWrite] = pipe();
+  const console = terminal ? socketPair() : undefined;
+  const extra = console ? [errorWrite, console[1]] : [errorWrite];
+
+  const flags = namespaces.reduce((acc, ns) => acc | NAMESPACES[ns].flag, 0);
+  const saved = namespaces.map((ns) => ({ ns, fd: openSync(`/proc/self/ns/${NAMESPACES[ns].proc}`, constants.O_RDONLY | O_CLOEXEC) }));
+  let proc: Subprocess;
+  try {
+    unshare(flags);
+    try {
+      proc = Bun.spawn(selfCommand("init", bundle), {
+        stdio: terminal ? ["ignore", "ignore", "ignore", ...extra] : [stdio.stdin, stdio.stdout, stdio.stderr, ...extra],
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MINIBOX_DEBUG: process.env.MINIBOX_DEBUG ?? "" },
+      });
+    } finally {
+      // Back to the host namespaces whatever happened: the rest of this process works on the host side.
+      for (const { ns, fd } of saved) setns(fd, 0, `/proc/self/ns/${NAMESPACES[ns].proc}`);
+    }
+  } finally {
+    for (const { fd } of saved) closeSync(fd);
+    closeSync(errorWrite);
+    if (console) closeSync(console[1]);
+  }
+  return { proc, errorFd: errorRead, consoleSocket: console?.[0] };
+}
