@@ -24,5 +24,3 @@ export const DEFAULT_MOUNTS: Mount[] = [
   { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
   { destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=67108864"] },
 ];
-
-export const DEFAULT_RLIMITS = [{ type: "RLIMIT_NOFILE", soft: 1048576, hard: 1048576 }];

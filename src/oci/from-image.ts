@@ -2,7 +2,7 @@
 import { UserError } from "../errors.ts";
 import type { CreateOptions } from "../container/options.ts";
 import { ANNOTATION, type Mount, type Spec } from "./spec.ts";
-import { DEFAULT_CAPABILITIES, DEFAULT_MOUNTS, DEFAULT_PATH, DEFAULT_RLIMITS, MASKED_PATHS, READONLY_PATHS } from "./defaults.ts";
+import { DEFAULT_CAPABILITIES, DEFAULT_MOUNTS, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from "./defaults.ts";
 
 /** The fields of an image's config that decide how its process starts. */
 export interface ImageProcessConfig {
@@ -54,7 +54,6 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
       env,
       cwd,
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
-      rlimits: DEFAULT_RLIMITS,
       noNewPrivileges: false,
     },
     root: { path: paths.rootfs, readonly: opts.readOnly },

@@ -3,6 +3,7 @@
 // re-exec of our own binary (the child inherits them; the first child is PID 1 of the new PID namespace),
 // and the thread then setns()es back to the host namespaces it saved. Measured in docs/design.md.
 import { openSync, closeSync, constants } from "node:fs";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { NAMESPACES, setns, unshare, type NamespaceType } from "../sys/sched.ts";
 import { pipe, O_CLOEXEC } from "../sys/fs.ts";
@@ -24,8 +25,9 @@ export interface SpawnedInit {
 
 /** argv that runs this same program again, compiled or from source. */
 export function selfCommand(...args: string[]): string[] {
-  const compiled = Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/");
-  return compiled ? ["/proc/self/exe", ...args] : [process.execPath, Bun.main, ...args];
+  // In the compiled binary our modules live in Bun's embedded /$bunfs; from source, run src/main.ts.
+  const compiled = import.meta.path.startsWith("/$bunfs/");
+  return compiled ? ["/proc/self/exe", ...args] : [process.execPath, join(import.meta.dir, "..", "main.ts"), ...args];
 }
 
 export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: InitStdio, terminal: boolean): SpawnedInit {
