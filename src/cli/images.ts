@@ -1,0 +1,40 @@
+import { defineCommand } from "citty";
+import { consola } from "consola";
+import { shortId } from "../image/digest.ts";
+import { familiarName, parseReference } from "../image/reference.ts";
+import { ImageStore } from "../image/store.ts";
+import { createdAgo, humanSize, table } from "./image-format.ts";
+
+export default defineCommand({
+  meta: { name: "images", description: "List images" },
+  args: {
+    repository: { type: "positional", required: false, description: "Only images of this repository" },
+    quiet: { type: "boolean", alias: "q", description: "Only show image IDs" },
+    "no-trunc": { type: "boolean", description: "Don't truncate output" },
+  },
+  async run({ args }) {
+    const images = await new ImageStore().list();
+    const wanted = args.repository ? parseReference(args.repository, { defaultTag: false }) : undefined;
+    const rows: string[][] = [];
+    const ids: string[] = [];
+    for (const image of images) {
+      const id = args["no-trunc"] ? image.id : shortId(image.id);
+      const tags = image.repoTags.map((t) => parseReference(t));
+      const shown = wanted
+        ? tags.filter((t) => t.domain === wanted.domain && t.path === wanted.path && (wanted.tag === undefined || t.tag === wanted.tag))
+        : tags;
+      if (wanted && shown.length === 0) continue;
+      if (!ids.includes(id)) ids.push(id);
+      const created = createdAgo(image.created);
+      const size = humanSize(image.size);
+      if (shown.length === 0) rows.push(["<none>", "<none>", id, created, size]);
+      for (const t of shown) rows.push([familiarName(t), t.tag ?? "<none>", id, created, size]);
+    }
+    if (args.quiet) {
+      for (const id of ids) consola.log(id);
+      return 0;
+    }
+    for (const line of table([["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], ...rows])) consola.log(line);
+    return 0;
+  },
+});

@@ -1,0 +1,45 @@
+// `minibox import`: a root filesystem tarball (gzip, zstd or plain) becomes a one-layer image with a
+// minimal config, as `docker import` does.
+import { hostArchitecture, type OciImageConfig } from "../oci/image-config.ts";
+import { checkInputFile } from "./spool.ts";
+import { parseReference } from "./reference.ts";
+import { ImageStore } from "./store.ts";
+import type { ByteInput } from "./tar/reader.ts";
+import { InvalidArchiveError } from "./archive.ts";
+import { TarFormatError } from "./tar/header.ts";
+
+export type ImportInput = { path: string } | { stream: ByteInput; label: string };
+
+/** Returns the new image id ("sha256:…"). */
+export async function importRootfs(store: ImageStore, input: ImportInput, name?: string, now = new Date()): Promise<string> {
+  if (name !== undefined) parseReference(name); // a bad name fails before any work
+  const label = "path" in input ? input.path : input.label;
+  if ("path" in input) checkInputFile(input.path);
+  const stream = "path" in input ? Bun.file(input.path).stream() : input.stream;
+  let layer: { diffId: string; added: boolean };
+  try {
+    layer = await store.addLayer(stream, {}, label);
+  } catch (error) {
+    if (error instanceof TarFormatError) throw new InvalidArchiveError(label, error.message);
+    throw error;
+  }
+  const created = now.toISOString();
+  const config: OciImageConfig = {
+    created,
+    architecture: hostArchitecture(),
+    os: "linux",
+    config: {},
+    rootfs: { type: "layers", diff_ids: [layer.diffId] },
+    history: [{ created, created_by: "minibox import", comment: "Imported from " + label }],
+  };
+  try {
+    const record = store.commitImage(new TextEncoder().encode(JSON.stringify(config)), {
+      tags: name === undefined ? [] : [name],
+      what: label,
+    });
+    return record.id;
+  } catch (error) {
+    if (layer.added) store.discardLayers([layer.diffId]);
+    throw error;
+  }
+}
