@@ -1,17 +1,17 @@
 // With -t the terminal is created inside the container (its own devpts instance), so `tty` names a device
 // the container can see; the master goes to the host-side minibox over the console socket.
-import { closeSync, openSync, constants } from "node:fs";
+import { closeSync } from "node:fs";
 import { mount, MS } from "../sys/mount.ts";
-import { openPty, sendFd, makeControllingTerminal, dupStdio } from "../sys/tty.ts";
+import { openPty, openSlave, sendFd, makeControllingTerminal, dupStdio } from "../sys/tty.ts";
 import { INIT_CONSOLE_FD } from "../runtime/protocol.ts";
 
 /** Opens the pty, binds its slave over /dev/console, hands the master over; returns the slave fd. */
 export function attachConsoleBeforePivot(root: string): number {
-  const { master, slavePath } = openPty(`${root}/dev/pts/ptmx`);
-  const slave = openSync(slavePath, constants.O_RDWR | constants.O_NOCTTY);
-  mount(slavePath, `${root}/dev/console`, null, MS.BIND);
-  sendFd(INIT_CONSOLE_FD, master);
-  closeSync(master);
+  const pty = openPty(`${root}/dev/pts/ptmx`);
+  const slave = openSlave(pty);
+  mount(pty.slavePath, `${root}/dev/console`, null, MS.BIND);
+  sendFd(INIT_CONSOLE_FD, pty.master);
+  closeSync(pty.master);
   closeSync(INIT_CONSOLE_FD);
   return slave;
 }

@@ -1,0 +1,88 @@
+// Side-by-side start-up benchmark: `minibox run --rm busybox true` against crun and runc running an
+// equivalent bundle and `podman run --rm`, all in one run, on the same busybox image. Prints medians and
+// ratios. Not a test: numbers go to docs/performance.md. Usage: bun run bench [--runs N]
+import { mkdtempSync, rmSync, readdirSync, cpSync, writeFileSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const repo = resolve(import.meta.dir, "..");
+const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || Number(process.env.BENCH_RUNS) || 30;
+
+// crun 1.8 refuses a hybrid cgroup layout (v1 controllers + an empty cgroup2 at /sys/fs/cgroup/unified);
+// in a private mount namespace without that mount every runtime sees the same plain v1 layout.
+if (!process.env.MINIBOX_BENCH_NS && existsSync("/sys/fs/cgroup/unified")) {
+  const p = Bun.spawnSync(["unshare", "-m", "--propagation", "private", "sh", "-c",
+    `umount /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"`, process.execPath, ...process.argv.slice(1)],
+    { stdio: ["inherit", "inherit", "inherit"], env: { ...process.env, MINIBOX_BENCH_NS: "1" } });
+  process.exit(p.exitCode ?? 1);
+}
+
+const has = (cmd: string) => Bun.spawnSync(["sh", "-c", `command -v ${cmd}`]).exitCode === 0;
+function must(cmd: string[], env?: Record<string, string>, cwd?: string): string {
+  const p = Bun.spawnSync(cmd, { env: { ...process.env, ...env }, stderr: "pipe", cwd });
+  if (p.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed: ${p.stderr.toString().trim()}`);
+  return p.stdout.toString();
+}
+
+interface Stats { name: string; median: number; p90: number; min: number }
+function time(name: string, cmd: (i: number) => string[], env?: Record<string, string>): Stats {
+  const samples: number[] = [];
+  for (let i = -2; i < runs; i++) { // two warm-up runs, not counted
+    const t0 = performance.now();
+    const p = Bun.spawnSync(cmd(i), { env: { ...process.env, ...env }, stdout: "ignore", stderr: "pipe" });
+    const dt = performance.now() - t0;
+    if (p.exitCode !== 0) throw new Error(`${name}: exit ${p.exitCode}: ${p.stderr.toString().trim()}`);
+    if (i >= 0) samples.push(dt);
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
+  return { name, median: at(0.5), p90: at(0.9), min: samples[0]! };
+}
+
+const work = mkdtempSync(join(tmpdir(), "minibox-bench-"));
+try {
+  must(["bun", "run", join(repo, "scripts/build.ts")]);
+  const binary = join(repo, "minibox");
+  const image = join(work, "busybox.tar");
+  must(["bun", "run", join(repo, "scripts/make-busybox-image.ts"), image]);
+  const env = { MINIBOX_ROOT: join(work, "store"), MINIBOX_STATE: join(work, "state") };
+  must([binary, "load", "-i", image], env);
+
+  // An equivalent OCI bundle for crun/runc: the same layer, copied once.
+  const layers = readdirSync(join(env.MINIBOX_ROOT, "layers"));
+  const bundle = join(work, "bundle");
+  cpSync(join(env.MINIBOX_ROOT, "layers", layers[0]!, "fs"), join(bundle, "rootfs"), { recursive: true, verbatimSymlinks: true });
+  const results: Stats[] = [];
+  results.push(time("minibox run --rm", () => [binary, "run", "--rm", "busybox", "true"], env));
+  results.push(time("minibox --version (Bun start floor)", () => [binary, "--version"], env));
+  for (const runtime of ["crun", "runc"]) {
+    if (!has(runtime)) continue;
+    rmSync(join(bundle, "config.json"), { force: true });
+    must([runtime, "spec"], undefined, bundle);
+    const spec = JSON.parse(readFileSync(join(bundle, "config.json"), "utf8"));
+    spec.process.terminal = false;
+    spec.process.args = ["true"];
+    writeFileSync(join(bundle, "config.json"), JSON.stringify(spec));
+    results.push(time(`${runtime} run`, (i) => [runtime, "run", "--bundle", bundle, `bench-${runtime}-${process.pid}-${i}`]));
+  }
+  if (has("podman")) {
+    const podman = ["podman", "--root", join(work, "podman"), "--runroot", join(work, "podman-run"), "--storage-driver", "overlay"];
+    must([...podman, "load", "-i", image]);
+    results.push(time("podman run --rm", () => [...podman, "run", "--rm", "--network", "none", "busybox", "true"]));
+    Bun.spawnSync([...podman, "system", "reset", "--force"], { stdout: "ignore", stderr: "ignore" });
+  }
+
+  const ref = (name: string) => results.find((r) => r.name.startsWith(name))?.median;
+  const mb = ref("minibox run")!;
+  console.log(`\n${runs} runs each (after 2 warm-ups), wall time of the whole command, ms`);
+  console.log("command".padEnd(38) + "median".padStart(9) + "p90".padStart(9) + "min".padStart(9) + "  minibox/this");
+  for (const r of results) {
+    console.log(r.name.padEnd(38) + r.median.toFixed(1).padStart(9) + r.p90.toFixed(1).padStart(9) + r.min.toFixed(1).padStart(9) + `  ${(mb / r.median).toFixed(2)}x`);
+  }
+  for (const peer of ["crun", "runc", "podman"]) {
+    const m = ref(peer);
+    if (m) console.log(`minibox / ${peer}: ${(mb / m).toFixed(2)}`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
