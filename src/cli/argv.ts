@@ -53,9 +53,11 @@ export function splitArgv(raw: readonly string[], def: ArgsDef, stopAfter: numbe
     if (/^-[a-zA-Z]{2,}$/.test(arg)) {
       const letters = [...arg.slice(1)].map((l) => byFlag.get(`-${l}`));
       if (letters.every((l) => l?.boolean)) { letters.forEach((l) => set(l!.name, true)); continue; }
-      // `-eFOO=bar`: a short option with its value attached.
+    }
+    // `-eFOO=bar` (or `-e=FOO=bar`, as pflag reads it): a short option with its value attached.
+    if (/^-[a-zA-Z]./s.test(arg)) {
       const head = byFlag.get(arg.slice(0, 2));
-      if (head && !head.boolean) { set(head.name, arg.slice(2)); continue; }
+      if (head && !head.boolean) { set(head.name, arg.slice(arg[2] === "=" ? 3 : 2)); continue; }
     }
     throw new ArgvError(`unknown flag: ${flag}`);
   }

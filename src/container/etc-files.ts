@@ -30,6 +30,6 @@ function readHostResolvConf(): string {
 
 /** Loopback resolvers of the host are unreachable from the container's network namespace: drop them. */
 export function containerResolvConf(host: string): string {
-  const lines = host.split("\n").filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
+  const lines = host.split("\n").filter((l) => !/^\s*nameserver\s+(127\.|::1(\s|$))/.test(l));
   return lines.join("\n").trimEnd() + "\n";
 }

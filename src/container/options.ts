@@ -72,6 +72,7 @@ export function parseVolume(spec: string): VolumeSpec {
   const [source, destination, mode = "rw"] = parts as [string, string, string?];
   if (!isAbsolute(source)) throw new UserError(`invalid volume specification: '${spec}': named volumes are not supported, give an absolute host path`);
   if (!isAbsolute(destination)) throw new UserError(`invalid volume specification: '${spec}': mount path must be absolute`);
+  if (/^\/+$/.test(destination)) throw new UserError(`invalid volume specification: '${spec}': destination can't be '/'`);
   if (mode !== "ro" && mode !== "rw") throw new UserError(`invalid volume specification: '${spec}': invalid mode: ${mode}`);
   if (!existsSync(source)) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
   return { source: realpathSync(source), destination, readonly: mode === "ro" };

@@ -53,9 +53,9 @@ export function mountAll(spec: Spec): void {
 }
 
 function mountOne(root: string, m: Mount): void {
-  const opts = parseMountOptions(m.options);
+  const opts = parseMountOptions(m.options, m.type);
   const target = secureJoin(root, m.destination);
-  const isBind = opts.bind || m.type === "bind";
+  const isBind = opts.bind;
   const sourceIsDir = !isBind || statSync(m.source!).isDirectory();
   ensureMountPoint(target, sourceIsDir);
   if (isBind) {

@@ -8,13 +8,18 @@ export interface ExecUser { uid: number; gid: number; additionalGids: number[]; 
 export class UserLookupError extends Error {}
 
 export function parsePasswd(text: string): PasswdEntry[] {
-  return rows(text, 7).map((f) => ({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? "/" }))
+  return rows(text, 7).map((f) => ({ name: f[0]!, uid: id(f[2]), gid: id(f[3]), home: f[5] ?? "/" }))
     .filter((e) => Number.isInteger(e.uid) && Number.isInteger(e.gid));
 }
 
 export function parseGroup(text: string): GroupEntry[] {
-  return rows(text, 4).map((f) => ({ name: f[0]!, gid: Number(f[2]), members: (f[3] ?? "").split(",").filter(Boolean) }))
+  return rows(text, 4).map((f) => ({ name: f[0]!, gid: id(f[2]), members: (f[3] ?? "").split(",").map((m) => m.trim()).filter(Boolean) }))
     .filter((e) => Number.isInteger(e.gid));
+}
+
+/** A decimal id field; anything else (empty, " ", "0x10", "1e3", "-1") is NaN, since Number("") is 0. */
+function id(field: string | undefined): number {
+  return field !== undefined && /^[0-9]+$/.test(field) ? Number(field) : NaN;
 }
 
 function rows(text: string, minFields: number): string[][] {
@@ -48,7 +53,9 @@ export function resolveUser(spec: string, passwd: PasswdEntry[], groups: GroupEn
       gid = group.gid;
     }
   }
-  const additionalGids = name === undefined ? [] : groups.filter((g) => g.members.includes(name!)).map((g) => g.gid);
+  // Docker (moby/sys/user): supplementary groups only in the implicit form, i.e. without ":group".
+  const implicitGroup = groupPart === undefined || groupPart === "";
+  const additionalGids = name === undefined || !implicitGroup ? [] : groups.filter((g) => g.members.includes(name!)).map((g) => g.gid);
   return { uid, gid, additionalGids: [...new Set(additionalGids)], home };
 }
 

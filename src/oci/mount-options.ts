@@ -14,14 +14,17 @@ const FLAGS: Record<string, [set: boolean, flag: number]> = {
   ro: [true, MS.RDONLY], rw: [false, MS.RDONLY], nosuid: [true, MS.NOSUID], suid: [false, MS.NOSUID],
   nodev: [true, MS.NODEV], dev: [false, MS.NODEV], noexec: [true, MS.NOEXEC], exec: [false, MS.NOEXEC],
   noatime: [true, MS.NOATIME], strictatime: [true, MS.STRICTATIME], atime: [false, MS.NOATIME],
+  relatime: [true, MS.RELATIME], norelatime: [false, MS.RELATIME],
 };
 
 const PROPAGATION: Record<string, number> = {
   private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC, slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC,
+  shared: MS.SHARED, rshared: MS.SHARED | MS.REC, unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
 };
 
-export function parseMountOptions(options: readonly string[] = []): ParsedMountOptions {
-  let flags = 0, propagation = 0, bind = false;
+/** `type` is the mount's OCI type: "bind" makes it a bind mount even without a "bind"/"rbind" option. */
+export function parseMountOptions(options: readonly string[] = [], type?: string): ParsedMountOptions {
+  let flags = 0, propagation = 0, bind = type === "bind";
   const data: string[] = [];
   for (const opt of options) {
     const f = FLAGS[opt];
@@ -32,6 +35,6 @@ export function parseMountOptions(options: readonly string[] = []): ParsedMountO
     if (opt === "rbind") { bind = true; flags |= MS.BIND | MS.REC; continue; }
     data.push(opt);
   }
-  const remountFlags = bind ? flags & (MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME) : 0;
+  const remountFlags = bind ? flags & (MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.RELATIME | MS.STRICTATIME) : 0;
   return { flags, remountFlags, propagation, data: data.join(","), bind };
 }
