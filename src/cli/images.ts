@@ -10,7 +10,8 @@ export default defineCommand({
   args: {
     repository: { type: "positional", required: false, description: "Only images of this repository" },
     quiet: { type: "boolean", alias: "q", description: "Only show image IDs" },
-    "no-trunc": { type: "boolean", description: "Don't truncate output" },
+    // citty reads "--no-trunc" as the negation of "trunc", so that is the flag declared.
+    trunc: { type: "boolean", default: true, description: "Truncate image IDs (--no-trunc: show them whole)" },
   },
   async run({ args }) {
     const images = await new ImageStore().list();
@@ -18,7 +19,7 @@ export default defineCommand({
     const rows: string[][] = [];
     const ids: string[] = [];
     for (const image of images) {
-      const id = args["no-trunc"] ? image.id : shortId(image.id);
+      const id = args.trunc === false ? image.id : shortId(image.id);
       const tags = image.repoTags.map((t) => parseReference(t));
       const shown = wanted
         ? tags.filter((t) => t.domain === wanted.domain && t.path === wanted.path && (wanted.tag === undefined || t.tag === wanted.tag))
