@@ -5,7 +5,7 @@ const repo = resolve(import.meta.dir, "..");
 const outfile = resolve(repo, process.argv[2] ?? "minibox");
 const started = performance.now();
 const proc = Bun.spawnSync(
-  [process.execPath, "build", "--compile", "--minify", "--sourcemap=none", resolve(repo, "src/main.ts"), "--outfile", outfile],
+  [process.execPath, "build", "--compile", "--splitting", "--minify", "--sourcemap=none", resolve(repo, "src/main.ts"), "--outfile", outfile],
   { cwd: repo, stdout: "inherit", stderr: "inherit" },
 );
 if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);

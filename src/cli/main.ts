@@ -1,5 +1,5 @@
 import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
-import { consola } from "consola";
+import { out as consola } from "./output.ts";
 import { commands } from "./commands.ts";
 import { describeError, exitCodeOf } from "./report.ts";
 

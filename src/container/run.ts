@@ -65,9 +65,10 @@ async function start(record: ContainerRecord, containers: ContainerStore, bundle
   };
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
   let terminal: ReturnType<typeof attachTerminal> | undefined;
+  let master: number | undefined;
   try {
     if (init.consoleSocket !== undefined) {
-      const master = await receiveConsole(init.consoleSocket, init.errorFd, init.proc);
+      master = await receiveConsole(init.consoleSocket, init.errorFd, init.proc);
       terminal = attachTerminal(master, { stdin: opts.interactive });
     }
     await waitForExec(init.errorFd, init.proc);
@@ -82,6 +83,7 @@ async function start(record: ContainerRecord, containers: ContainerStore, bundle
     return code;
   } finally {
     terminal?.detach();
+    if (master !== undefined) closeFd(master);
     for (const s of FORWARDED_SIGNALS) process.off(s, forward);
     if (init.proc.exitCode === null && init.proc.signalCode === null) {
       try { init.proc.kill("SIGKILL"); } catch { /* gone */ }
