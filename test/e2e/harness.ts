@@ -1,0 +1,54 @@
+// Shared by the end-to-end tests: they run the compiled ./minibox (built by scripts/test.sh before
+// `bun test`) against a private store and state dir, and remove both afterwards.
+import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const REPO = resolve(import.meta.dir, "../..");
+export const BINARY = join(REPO, "minibox");
+
+export interface Result { code: number; stdout: string; stderr: string }
+
+export interface Sandbox {
+  root: string; // MINIBOX_ROOT (images, layers, containers)
+  state: string; // MINIBOX_STATE (live state)
+  env: Record<string, string>;
+  run(args: string[], opts?: { stdin?: string | Uint8Array; env?: Record<string, string>; timeoutMs?: number }): Promise<Result>;
+  cleanup(): void;
+}
+
+export function requireBinary(): void {
+  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run 'bun run build' first (scripts/test.sh does)`);
+}
+
+export function makeSandbox(prefix = "minibox-e2e-"): Sandbox {
+  requireBinary();
+  const base = mkdtempSync(join(tmpdir(), prefix));
+  const root = join(base, "root");
+  const state = join(base, "state");
+  const env = { ...process.env, MINIBOX_ROOT: root, MINIBOX_STATE: state, NO_COLOR: "1" } as Record<string, string>;
+  return {
+    root, state, env,
+    async run(args, opts = {}) {
+      const proc = Bun.spawn([BINARY, ...args], {
+        env: { ...env, ...opts.env },
+        stdin: opts.stdin === undefined ? "ignore" : new Blob([opts.stdin]),
+        stdout: "pipe",
+        stderr: "pipe",
+        timeout: opts.timeoutMs ?? 30_000,
+      });
+      const [stdout, stderr, code] = await Promise.all([
+        new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited,
+      ]);
+      return { code, stdout, stderr };
+    },
+    cleanup() {
+      // A failed test may leave a container's mounts behind; detach them before removing the tree.
+      for (const line of readFileSync("/proc/self/mountinfo", "utf8").split("\n").reverse()) {
+        const mountPoint = line.split(" ")[4];
+        if (mountPoint?.startsWith(base)) Bun.spawnSync(["umount", "-l", mountPoint]);
+      }
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
