@@ -10,7 +10,7 @@ import { InvalidReferenceError } from "../../src/image/reference.ts";
 import { ImageNotFoundError, ImageStore } from "../../src/image/store.ts";
 import { tarBytes } from "../../src/image/tar/writer.ts";
 import { lgetxattr } from "../../src/sys/fs.ts";
-import { buildImage, dockerArchive, imageFromLayers, ociArchive, sha256 } from "../fixtures/images.ts";
+import { buildImage, dockerArchive, dockerArchiveWithOciLayout, imageFromLayers, ociArchive, sha256 } from "../fixtures/images.ts";
 
 const base = mkdtempSync(join(tmpdir(), "minibox-store-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -66,6 +66,31 @@ describe("load", () => {
     expect(loaded).toEqual([{ id: image.configDigest, tags: ["localhost:5000/bb:oci"] }]);
     expect((await store.resolve("localhost:5000/bb:oci")).id).toBe(image.configDigest);
     expect(readdirSync(join(root, "tmp"))).toEqual([]);
+  });
+
+  test("docker-archive with an OCI layout (Docker 25+), layer blob digests checked", async () => {
+    const image = buildImage({ layers: 2, name: "newer:25" });
+    expect(loadedLines(await loadImages(store, { path: file(dockerArchiveWithOciLayout(image)) }))).toEqual(["Loaded image: newer:25"]);
+    expect((await store.resolve("newer:25")).layers).toHaveLength(2);
+    const root2 = new ImageStore(join(base, `root${n++}`));
+    const bad = { ...image, blobDigests: [image.blobDigests[0]!, sha256("x")] };
+    await expect(loadImages(root2, { path: file(dockerArchiveWithOciLayout(bad)) })).rejects.toBeInstanceOf(DigestMismatchError);
+    expect(readdirSync(join(root2.root, "layers"))).toEqual([]);
+  });
+
+  test("OCI archive with only a containerd name annotation", async () => {
+    const image = buildImage({ name: "named:x" });
+    const archive = dockerArchiveWithOciLayout(image);
+    // Without manifest.json the OCI index is what is read.
+    const { readTar } = await import("../../src/image/tar/reader.ts");
+    const { writeTar } = await import("../../src/image/tar/writer.ts");
+    const entries = [];
+    for await (const e of readTar(new Blob([archive]).stream())) {
+      if (e.name !== "manifest.json") entries.push({ name: e.name, type: e.type, body: await e.bytes() });
+    }
+    const parts: Uint8Array[] = [];
+    for await (const p of writeTar(entries)) parts.push(p);
+    expect(loadedLines(await loadImages(store, { path: file(Buffer.concat(parts)) }))).toEqual(["Loaded image: named:x"]);
   });
 
   test("from a stream (stdin), untagged", async () => {
