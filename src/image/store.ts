@@ -11,9 +11,8 @@ import type { OciImageConfig } from "../oci/image-config.ts";
 import { makeTempDir, removeTree, writeFileAtomic } from "./atomic.ts";
 import { containersUsing } from "./containers-using.ts";
 import { DigestMismatchError, digestHex, sha256Digest, shortId } from "./digest.ts";
-import {
-  InvalidReferenceError, familiarString, isFullImageId, parseReference, referenceString, type Reference,
-} from "./reference.ts";
+import { familiarString, isFullImageId, parseReference, type Reference } from "./reference.ts";
+import { RefStore, tagReference } from "./refs.ts";
 import type { ByteInput } from "./tar/reader.ts";
 import { unpackLayer } from "./unpack.ts";
 
@@ -84,7 +83,7 @@ export class ImageStore {
   private readonly blobs: string;
   private readonly layers: string;
   private readonly images: string;
-  private readonly refs: string;
+  private readonly refs: RefStore;
   private readonly containers: string;
   private readonly tmp: string;
 
@@ -93,14 +92,14 @@ export class ImageStore {
     this.blobs = join(root, "blobs", "sha256");
     this.layers = join(root, "layers");
     this.images = join(root, "images");
-    this.refs = join(root, "refs");
+    this.refs = new RefStore(join(root, "refs"), () => this.tmpDir());
     this.containers = join(root, "containers");
     this.tmp = join(root, "tmp");
   }
 
   /** The store's scratch directory (same filesystem), created on first use. */
   tmpDir(): string {
-    for (const dir of [this.blobs, this.layers, this.images, this.refs, this.tmp]) mkdirSync(dir, { recursive: true });
+    for (const dir of [this.blobs, this.layers, this.images, join(this.root, "refs"), this.tmp]) mkdirSync(dir, { recursive: true });
     return this.tmp;
   }
 
@@ -195,7 +194,7 @@ export class ImageStore {
     if (opts.expectedConfigDigest !== undefined && opts.expectedConfigDigest !== digest) {
       throw new DigestMismatchError(`${opts.what}: config`, opts.expectedConfigDigest, digest);
     }
-    const refs = (opts.tags ?? []).map((t) => this.tagReference(t));
+    const refs = (opts.tags ?? []).map(tagReference);
     for (const d of config.rootfs.diff_ids) {
       if (!this.hasLayer(d)) throw new InvalidImageConfigError(opts.what, `layer ${d} is missing`);
     }
@@ -209,7 +208,7 @@ export class ImageStore {
     };
     const recordPath = join(this.images, `${digestHex(digest, "image")}.json`);
     if (!existsSync(recordPath)) writeFileAtomic(recordPath, JSON.stringify(stored), this.tmpDir());
-    for (const ref of refs) this.writeRef(ref, digest);
+    for (const ref of refs) this.refs.set(ref, digest);
     return this.record(this.readStored(digest)!);
   }
 
@@ -231,7 +230,7 @@ export class ImageStore {
     return names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n)).flatMap((n) => this.readStored(`sha256:${n.slice(0, 64)}`) ?? []);
   }
 
-  private record(stored: StoredImage, allRefs = this.readRefs()): ImageRecord {
+  private record(stored: StoredImage, allRefs = this.refs.all()): ImageRecord {
     const config = parseImageConfig(this.readBlob(stored.id), stored.id);
     const repoTags = [...allRefs].filter(([, id]) => id === stored.id).map(([ref]) => familiarString(parseReference(ref)));
     return {
@@ -242,50 +241,6 @@ export class ImageStore {
       layers: stored.diffIds.map((diffId) => ({ diffId, path: this.layerPath(diffId) })),
       size: stored.size,
     };
-  }
-
-  // --- refs --------------------------------------------------------------------------------------
-
-  private tagReference(input: string): Reference {
-    const ref = parseReference(input);
-    if (ref.digest !== undefined) throw new InvalidReferenceError(input, "a tag cannot contain a digest");
-    return ref;
-  }
-
-  private refPath(ref: Reference): string {
-    // encodeURIComponent leaves no '/' and is reversible, so one flat file per reference.
-    return join(this.refs, encodeURIComponent(referenceString(ref)));
-  }
-
-  private writeRef(ref: Reference, id: string): void {
-    writeFileAtomic(this.refPath(ref), `${id}\n`, this.tmpDir());
-  }
-
-  private readRef(ref: Reference): string | null {
-    try {
-      return readFileSync(this.refPath(ref), "utf8").trim();
-    } catch {
-      return null;
-    }
-  }
-
-  /** Fully qualified reference → image id. */
-  private readRefs(): Map<string, string> {
-    const out = new Map<string, string>();
-    let names: string[];
-    try {
-      names = readdirSync(this.refs);
-    } catch {
-      return out;
-    }
-    for (const name of names) {
-      try {
-        out.set(decodeURIComponent(name), readFileSync(join(this.refs, name), "utf8").trim());
-      } catch {
-        // removed while we listed: not a ref any more
-      }
-    }
-    return out;
   }
 
   // --- the API the CLI and `run` use -------------------------------------------------------------
@@ -306,7 +261,7 @@ export class ImageStore {
       refError = error;
     }
     if (ref?.tag !== undefined && ref.digest === undefined) {
-      const id = this.readRef(ref);
+      const id = this.refs.get(ref);
       const stored = id ? this.readStored(id) : null;
       if (stored) return this.record(stored);
     } else if (ref?.digest !== undefined) {
@@ -326,7 +281,7 @@ export class ImageStore {
 
   /** Every image, newest first. */
   async list(): Promise<ImageRecord[]> {
-    const refs = this.readRefs();
+    const refs = this.refs.all();
     const records = this.storedImages().map((s) => this.record(s, refs));
     const time = (r: ImageRecord) => (r.created ? Date.parse(r.created) || 0 : 0);
     return records.sort((a, b) => time(b) - time(a) || a.id.localeCompare(b.id));
@@ -334,7 +289,7 @@ export class ImageStore {
 
   async tag(source: string, target: string): Promise<void> {
     const image = await this.resolve(source);
-    this.writeRef(this.tagReference(target), image.id);
+    this.refs.set(tagReference(target), image.id);
   }
 
   /**
@@ -350,14 +305,14 @@ export class ImageStore {
     if (!isFullImageId(ref)) {
       try {
         const parsed = parseReference(ref);
-        if (parsed.digest === undefined && this.readRef(parsed) === image.id) byName = parsed;
+        if (parsed.digest === undefined && this.refs.get(parsed) === image.id) byName = parsed;
       } catch {
         // an id prefix that is not a valid name
       }
     }
     const users = containersUsing(this.containers, image.id);
     const untag = (r: Reference) => {
-      try { unlinkSync(this.refPath(r)); } catch { /* already gone */ }
+      this.refs.delete(r);
       lines.push(`Untagged: ${familiarString(r)}`);
     };
     if (byName) {
@@ -381,7 +336,7 @@ export class ImageStore {
     }
     if (users.length) return lines;
     // Untag everything still pointing here (e.g. a tag written by a concurrent `tag`), then delete.
-    for (const [full, id] of this.readRefs()) if (id === image.id) untag(parseReference(full));
+    for (const [full, id] of this.refs.all()) if (id === image.id) untag(parseReference(full));
     const hex = digestHex(image.id, "image");
     try { unlinkSync(join(this.images, `${hex}.json`)); } catch { /* removed concurrently */ }
     try { unlinkSync(join(this.blobs, hex)); } catch { /* shared or gone */ }
