@@ -1,13 +1,19 @@
 // Entry point of the single binary. "init" is the container's first process (a re-exec through
 // /proc/self/exe); it must not load the CLI, so it branches before anything else is imported.
+import { trace } from "./trace.ts";
+
+trace("process started");
 const argv = process.argv.slice(2);
 
 if (argv[0] === "init") {
   const { initMain } = await import("./init/main.ts");
+  trace("init code loaded");
   initMain(argv.slice(1));
 } else {
   const { cliMain } = await import("./cli/main.ts");
+  trace("cli code loaded");
   process.exitCode = await cliMain(argv);
+  trace("cli done");
 }
 
 export {};

@@ -12,6 +12,7 @@ import { receiveFd } from "../sys/tty.ts";
 import { kill } from "../sys/proc.ts";
 import { closeFd } from "../sys/fs.ts";
 import { EXIT } from "../errors.ts";
+import { trace } from "../trace.ts";
 import type { CreateOptions } from "./options.ts";
 import { validateName, validateHostname } from "./options.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
@@ -22,7 +23,9 @@ const FORWARDED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIG
 
 export async function runContainer(opts: CreateOptions): Promise<number> {
   const root = storeRoot();
+  trace("run: options parsed");
   const image = await new ImageStore(root).resolve(opts.image);
+  trace("run: image resolved");
   const containers = new ContainerStore(root);
   const id = newContainerId();
   const name = opts.name !== undefined ? validateName(opts.name) : randomName();
@@ -46,6 +49,7 @@ export async function runContainer(opts: CreateOptions): Promise<number> {
       layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, hostname),
     });
     writeFileSync(join(dir, "config.json"), JSON.stringify(spec, null, 2));
+    trace("run: bundle written");
     return await start(record, containers, dir, spec.linux.namespaces.map((n) => n.type), opts);
   } catch (e) {
     if (e instanceof InitStartError) {
@@ -55,6 +59,7 @@ export async function runContainer(opts: CreateOptions): Promise<number> {
     throw e;
   } finally {
     if (opts.autoRemove) containers.remove(record);
+    trace("run: cleaned up");
   }
 }
 
@@ -71,11 +76,14 @@ async function start(record: ContainerRecord, containers: ContainerStore, bundle
       master = await receiveConsole(init.consoleSocket, init.errorFd, init.proc);
       terminal = attachTerminal(master, { stdin: opts.interactive });
     }
+    trace("run: init spawned");
     await waitForExec(init.errorFd, init.proc);
+    trace("run: command exec'd");
     record.state = { status: "running", pid: init.proc.pid, startedAt: new Date().toISOString() };
     if (!opts.autoRemove) containers.save(record);
 
     await init.proc.exited;
+    trace("run: container exited");
     await terminal?.done;
     const code = exitStatus(init.proc);
     record.state = { ...record.state, status: "exited", exitCode: code, finishedAt: new Date().toISOString() };

@@ -8,6 +8,7 @@ import { sethostname } from "../sys/sched.ts";
 import { linkUp } from "../sys/net.ts";
 import { chdir, cloexecFrom, setCloexec } from "../sys/fs.ts";
 import { EXIT } from "../errors.ts";
+import { trace } from "../trace.ts";
 import { INIT_ERROR_FD, type InitFailure } from "../runtime/protocol.ts";
 import { makePrivate, mountOverlay, mountAll, ensureWorkdir, enterRoot } from "./rootfs.ts";
 import { parseGroup, parsePasswd, resolveUser } from "./user.ts";
@@ -37,11 +38,13 @@ export function initMain(argv: string[]): void {
 }
 
 function run(spec: Spec): never {
+  trace("init: spec read");
   const root = spec.root.path;
   makePrivate();
   mountOverlay(spec);
   mountAll(spec);
   ensureWorkdir(spec);
+  trace("init: mounts done");
   const console = spec.process.terminal ? attachConsoleBeforePivot(root) : undefined;
   enterRoot(root, spec.root.readonly ?? false);
   if (console !== undefined) takeConsoleAfterPivot(console);
@@ -57,6 +60,7 @@ function run(spec: Spec): never {
   chdir(spec.process.cwd);
   applyCredentials(spec.process, user);
   cloexecFrom(3);
+  trace("init: exec");
   return execCommand(spec.process.args, env);
 }
 

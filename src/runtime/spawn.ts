@@ -43,7 +43,7 @@ export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: In
     try {
       proc = Bun.spawn(selfCommand("init", bundle), {
         stdio: terminal ? ["ignore", "ignore", "ignore", ...extra] : [stdio.stdin, stdio.stdout, stdio.stderr, ...extra],
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MINIBOX_DEBUG: process.env.MINIBOX_DEBUG ?? "" },
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MINIBOX_DEBUG: process.env.MINIBOX_DEBUG ?? "", MINIBOX_TRACE: process.env.MINIBOX_TRACE ?? "" },
       });
     } finally {
       // Back to the host namespaces whatever happened: the rest of this process works on the host side.
