@@ -6,14 +6,14 @@ trace("process started");
 const argv = process.argv.slice(2);
 
 if (argv[0] === "init") {
-  const { initMain } = await import("./init/main.ts");
-  trace("init code loaded");
-  initMain(argv.slice(1));
+  void import("./init/main.ts").then(({ initMain }) => {
+    trace("init code loaded");
+    initMain(argv.slice(1));
+  });
 } else {
-  const { cliMain } = await import("./cli/main.ts");
-  trace("cli code loaded");
-  process.exitCode = await cliMain(argv);
-  trace("cli done");
+  void import("./cli/main.ts").then(async ({ cliMain }) => {
+    trace("cli code loaded");
+    process.exitCode = await cliMain(argv);
+    trace("cli done");
+  });
 }
-
-export {};

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { consola } from "consola";
+import { out as consola } from "./output.ts";
 import { shortId } from "../image/digest.ts";
 import { familiarName, parseReference } from "../image/reference.ts";
 import { ImageStore } from "../image/store.ts";

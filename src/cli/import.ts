@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { consola } from "consola";
+import { out as consola } from "./output.ts";
 import { importRootfs } from "../image/import.ts";
 import { ImageStore } from "../image/store.ts";
 

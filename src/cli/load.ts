@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { consola } from "consola";
+import { out as consola } from "./output.ts";
 import { loadImages, loadedLines } from "../image/load.ts";
 import { ImageStore } from "../image/store.ts";
 

@@ -1,6 +1,6 @@
 // Containers on disk: one directory each under <store>/containers/<id> (bundle, overlay upper/work,
 // per-container /etc files, metadata), and names as exclusive files under <store>/names.
-import { mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeSync, unlinkSync } from "node:fs";
+import { chmodSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import { writeFileAtomic } from "../state/atomic.ts";
@@ -52,6 +52,8 @@ export class ContainerStore {
   create(record: ContainerRecord): string {
     const dir = this.dir(record.id);
     for (const sub of ["rootfs", "upper", "work"]) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
+    // The upper dir's mode becomes the mode of the container's "/": 0700 would lock out every non-root user.
+    chmodSync(join(dir, "upper"), 0o755);
     this.save(record);
     return dir;
   }

@@ -2,7 +2,7 @@
 // and two commands tagging different names never contend for a shared index file.
 import { readdirSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic.ts";
+import { writeFileAtomic } from "../state/atomic.ts";
 import { InvalidReferenceError, parseReference, referenceString, type Reference } from "./reference.ts";
 
 /** A reference that can name a tag: digests are content, not names, so they cannot be set. */

@@ -3,7 +3,7 @@
 import { closeSync, existsSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
-import { makeTempDir } from "./atomic.ts";
+import { makeTempDir } from "../state/atomic.ts";
 import { decompress, detectCompression } from "./compression.ts";
 import type { ByteInput } from "./tar/reader.ts";
 

@@ -8,13 +8,12 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import type { OciImageConfig } from "../oci/image-config.ts";
-import { makeTempDir, removeTree, writeFileAtomic } from "./atomic.ts";
+import { makeTempDir, removeTree, writeFileAtomic } from "../state/atomic.ts";
 import { containersUsing } from "./containers-using.ts";
 import { DigestMismatchError, digestHex, sha256Digest, shortId } from "./digest.ts";
 import { familiarString, isFullImageId, parseReference, type Reference } from "./reference.ts";
 import { RefStore, tagReference } from "./refs.ts";
 import type { ByteInput } from "./tar/reader.ts";
-import { unpackLayer } from "./unpack.ts";
 
 export function storeRoot(): string {
   return process.env.MINIBOX_ROOT || "/var/lib/minibox";
@@ -147,6 +146,9 @@ export class ImageStore {
     try {
       const fs = join(work, "fs");
       mkdirSync(fs, 0o755);
+      // Loaded here, not at the top: unpacking pulls in node:zlib and node:stream (~30 ms at start-up),
+      // which `run` and every read-only command would otherwise pay for.
+      const { unpackLayer } = await import("./unpack.ts");
       const got = await unpackLayer(input, fs, what);
       if (expect.digest !== undefined && expect.digest !== got.digest) throw new DigestMismatchError(what, expect.digest, got.digest);
       if (expect.diffId !== undefined && expect.diffId !== got.diffId) {

@@ -26,8 +26,9 @@ export interface SpawnedInit {
 /** argv that runs this same program again, compiled or from source. */
 export function selfCommand(...args: string[]): string[] {
   // In the compiled binary our modules live in Bun's embedded /$bunfs; from source, run src/main.ts.
-  const compiled = import.meta.path.startsWith("/$bunfs/");
-  return compiled ? ["/proc/self/exe", ...args] : [process.execPath, join(import.meta.dir, "..", "main.ts"), ...args];
+  // (__dirname, not import.meta: the compiled binary is CommonJS so that it can carry bytecode.)
+  const compiled = Bun.main.startsWith("/$bunfs/");
+  return compiled ? ["/proc/self/exe", ...args] : [process.execPath, join(__dirname, "..", "main.ts"), ...args];
 }
 
 export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: InitStdio, terminal: boolean): SpawnedInit {
