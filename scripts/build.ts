@@ -4,9 +4,9 @@ import { resolve } from "node:path";
 const repo = resolve(import.meta.dir, "..");
 const outfile = resolve(repo, process.argv[2] ?? "minibox");
 const started = performance.now();
-const proc = Bun.spawnSync(
-  // CommonJS + bytecode: JSC skips parsing at start-up, and the bundler's lazy module wrappers keep
+// CommonJS + bytecode: JSC skips parsing at start-up, and the bundler's lazy module wrappers keep
 // heavy Node built-ins (zlib, stream) unloaded until a command needs them. Measured in docs/performance.md.
+const proc = Bun.spawnSync(
   [process.execPath, "build", "--compile", "--bytecode", "--format=cjs", "--minify", "--sourcemap=none", resolve(repo, "src/main.ts"), "--outfile", outfile],
   { cwd: repo, stdout: "inherit", stderr: "inherit" },
 );
