@@ -8,4 +8,5 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   images: () => import("./images.ts").then((m) => m.default as CommandDef),
   rmi: () => import("./rmi.ts").then((m) => m.default as CommandDef),
   tag: () => import("./tag.ts").then((m) => m.default as CommandDef),
+  pull: () => import("./pull.ts").then((m) => m.default as CommandDef),
 };

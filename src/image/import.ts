@@ -18,7 +18,7 @@ export async function importRootfs(store: ImageStore, input: ImportInput, name?:
   const stream = "path" in input ? Bun.file(input.path).stream() : input.stream;
   let layer: { diffId: string; added: boolean };
   try {
-    layer = await store.addLayer(stream, {}, label);
+    layer = await store.addLayer(stream, {}, label, { keepBlob: true });
   } catch (error) {
     if (error instanceof TarFormatError) throw new InvalidArchiveError(label, error.message);
     throw error;

@@ -33,7 +33,7 @@ async function commit(store: ImageStore, source: ImageSource): Promise<LoadedIma
     for (const [i, layer] of source.layers.entries()) {
       const diffId = diffIds[i]!;
       if (store.hasLayer(diffId)) continue;
-      const got = await store.addLayer(layer.open(), { diffId, ...(layer.digest !== undefined && { digest: layer.digest }) }, layer.what);
+      const got = await store.addLayer(layer.open(), { diffId, ...(layer.digest !== undefined && { digest: layer.digest }) }, layer.what, { keepBlob: true });
       if (got.added) added.push(got.diffId);
     }
     const record = store.commitImage(source.config, {

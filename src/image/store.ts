@@ -1,10 +1,12 @@
 // The content-addressed image store. Layout under the root:
-//   blobs/sha256/<hex>        config (and manifest) blobs, verified before they become visible
+//   blobs/sha256/<hex>        config, manifest and layer blobs (as downloaded or loaded: compressed or
+//                             not), verified before they become visible; kept so push/save are byte-exact
 //   layers/<diffid-hex>/fs    each layer unpacked once, shared by every image that has it
+//   layers/<diffid-hex>/meta.json  {diffId, size, digest (of the blob it came from), tarSize}
 //   images/<config-hex>.json  one record per image
 //   refs/<escaped ref>        one file per name:tag, holding the image id (atomic rename, no global lock)
 //   tmp/                      work in progress; renamed into place when complete
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import type { OciImageConfig } from "../oci/image-config.ts";
@@ -26,6 +28,8 @@ export interface ImageRecord {
   config: OciImageConfig;
   layers: { diffId: string; path: string }[]; // bottom first
   size: number;
+  /** Digest of the manifest (or index) the image was pulled or loaded by, when known. */
+  manifestDigest?: string;
 }
 
 export class ImageNotFoundError extends UserError {
@@ -58,7 +62,45 @@ interface StoredImage {
   loaded: string;
 }
 
-interface LayerMeta { diffId: string; size: number }
+export interface LayerMeta {
+  diffId: string;
+  size: number;
+  /** Digest of the blob the layer was unpacked from (kept in blobs/ when the store has it). */
+  digest?: string;
+  /** Length of the uncompressed tar (the diffID's input). */
+  tarSize?: number;
+}
+
+export interface AddLayerOptions {
+  /** Unpack here (must not exist; the caller holds a lock on it) instead of a fresh dir under tmp/. */
+  workDir?: string;
+  /** Copy the raw input into blobs/ once it is verified. */
+  keepBlob?: boolean;
+}
+
+export class DiskFullError extends UserError {
+  constructor(readonly path: string, what: string) {
+    super(`${what}: no space left on device (${path}); nothing was committed — free some space (e.g. 'minibox image prune') and retry`);
+    this.name = "DiskFullError";
+  }
+}
+
+export function isDiskFull(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number } | null;
+  return !!e && (e.code === "ENOSPC" || e.code === "EDQUOT" || (e instanceof Error && /ENOSPC|No space left/.test(e.message)));
+}
+
+async function* teeToFile(input: ByteInput, path: string): AsyncGenerator<Uint8Array> {
+  const fd = openSync(path, "wx", 0o644);
+  try {
+    for await (const chunk of input as AsyncIterable<Uint8Array>) {
+      for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at, chunk.length - at);
+      yield chunk;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 const HEX_PREFIX = /^(?:sha256:)?([0-9a-f]{1,64})$/;
 
@@ -117,6 +159,35 @@ export class ImageStore {
     return readFileSync(join(this.blobs, digestHex(digest, "blob")));
   }
 
+  blobPath(digest: string): string {
+    return join(this.blobs, digestHex(digest, "blob"));
+  }
+
+  hasBlob(digest: string): boolean {
+    return existsSync(this.blobPath(digest));
+  }
+
+  /** Moves a file whose content the caller has verified to be `digest` into blobs/ (same filesystem). */
+  adoptBlob(path: string, digest: string): void {
+    const target = this.blobPath(digest);
+    if (existsSync(target)) { rmSync(path, { force: true }); return; }
+    chmodSync(path, 0o644);
+    renameSync(path, target);
+  }
+
+  /** Every blob digest in the store. */
+  blobDigests(): string[] {
+    try {
+      return readdirSync(this.blobs).filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}`);
+    } catch {
+      return [];
+    }
+  }
+
+  removeBlob(digest: string): void {
+    rmSync(this.blobPath(digest), { force: true });
+  }
+
   // --- layers ------------------------------------------------------------------------------------
 
   layerPath(diffId: string): string {
@@ -127,12 +198,24 @@ export class ImageStore {
     return existsSync(join(this.layers, digestHex(diffId, "layer"), "meta.json"));
   }
 
-  private layerSize(diffId: string): number {
+  layerMeta(diffId: string): LayerMeta | null {
     try {
-      const meta = JSON.parse(readFileSync(join(this.layers, digestHex(diffId, "layer"), "meta.json"), "utf8")) as LayerMeta;
-      return meta.size;
+      return JSON.parse(readFileSync(join(this.layers, digestHex(diffId, "layer"), "meta.json"), "utf8")) as LayerMeta;
     } catch {
-      return 0;
+      return null;
+    }
+  }
+
+  private layerSize(diffId: string): number {
+    return this.layerMeta(diffId)?.size ?? 0;
+  }
+
+  /** Every layer's diffID in the store. */
+  layerIds(): string[] {
+    try {
+      return readdirSync(this.layers).filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}`);
+    } catch {
+      return [];
     }
   }
 
@@ -140,8 +223,15 @@ export class ImageStore {
    * Unpacks a layer into tmp/, checks its digests, and renames it into layers/<diffid>. `added` is false
    * when the layer was already there (or another process won the race to add it).
    */
-  async addLayer(input: ByteInput, expect: { diffId?: string; digest?: string }, what: string): Promise<{ diffId: string; size: number; added: boolean }> {
-    const work = makeTempDir(this.tmpDir(), "layer-");
+  async addLayer(input: ByteInput, expect: { diffId?: string; digest?: string }, what: string, opts: AddLayerOptions = {}): Promise<{ diffId: string; size: number; added: boolean }> {
+    let work: string;
+    if (opts.workDir !== undefined) {
+      this.tmpDir();
+      work = opts.workDir;
+      mkdirSync(work, 0o755);
+    } else {
+      work = makeTempDir(this.tmpDir(), "layer-");
+    }
     chmodSync(work, 0o755); // mkdtemp makes it 0700; the layer is read by container processes through overlayfs
     try {
       const fs = join(work, "fs");
@@ -149,12 +239,14 @@ export class ImageStore {
       // Loaded here, not at the top: unpacking pulls in node:zlib and node:stream (~30 ms at start-up),
       // which `run` and every read-only command would otherwise pay for.
       const { unpackLayer } = await import("./unpack.ts");
-      const got = await unpackLayer(input, fs, what);
+      const blobCopy = join(work, "blob");
+      const got = await unpackLayer(opts.keepBlob ? teeToFile(input, blobCopy) : input, fs, what);
       if (expect.digest !== undefined && expect.digest !== got.digest) throw new DigestMismatchError(what, expect.digest, got.digest);
       if (expect.diffId !== undefined && expect.diffId !== got.diffId) {
         throw new DigestMismatchError(`${what} (uncompressed, diff_id)`, expect.diffId, got.diffId);
       }
-      const meta: LayerMeta = { diffId: got.diffId, size: got.size };
+      if (opts.keepBlob) this.adoptBlob(blobCopy, got.digest);
+      const meta: LayerMeta = { diffId: got.diffId, size: got.size, digest: got.digest, tarSize: got.tarSize };
       writeFileAtomic(join(work, "meta.json"), JSON.stringify(meta), this.tmp);
       const target = join(this.layers, digestHex(got.diffId, what));
       try {
@@ -165,6 +257,9 @@ export class ImageStore {
         return { diffId: got.diffId, size: got.size, added: false };
       }
       return { diffId: got.diffId, size: got.size, added: true };
+    } catch (error) {
+      if (isDiskFull(error)) throw new DiskFullError(this.root, what);
+      throw error;
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
@@ -209,7 +304,10 @@ export class ImageStore {
       loaded: new Date().toISOString(),
     };
     const recordPath = join(this.images, `${digestHex(digest, "image")}.json`);
-    if (!existsSync(recordPath)) writeFileAtomic(recordPath, JSON.stringify(stored), this.tmpDir());
+    const previous = this.readStored(digest);
+    if (!previous || (opts.manifestDigest !== undefined && previous.manifestDigest !== opts.manifestDigest)) {
+      writeFileAtomic(recordPath, JSON.stringify(previous ? { ...previous, manifestDigest: opts.manifestDigest } : stored), this.tmpDir());
+    }
     for (const ref of refs) this.refs.set(ref, digest);
     return this.record(this.readStored(digest)!);
   }
@@ -242,6 +340,7 @@ export class ImageStore {
       config,
       layers: stored.diffIds.map((diffId) => ({ diffId, path: this.layerPath(diffId) })),
       size: stored.size,
+      ...(stored.manifestDigest !== undefined && { manifestDigest: stored.manifestDigest }),
     };
   }
 

@@ -23,6 +23,8 @@ export interface UnpackResult {
   diffId: string;
   /** Bytes of regular file content, the layer's size as Docker reports it. */
   size: number;
+  /** Length of the uncompressed tar stream. */
+  tarSize: number;
 }
 
 function lstatOrNull(path: string): Stats | null {
@@ -34,9 +36,10 @@ function lstatOrNull(path: string): Stats | null {
   }
 }
 
-async function* tap(input: AsyncIterable<Uint8Array>, hasher: Bun.CryptoHasher): AsyncGenerator<Uint8Array> {
+async function* tap(input: AsyncIterable<Uint8Array>, hasher: Bun.CryptoHasher, count?: { n: number }): AsyncGenerator<Uint8Array> {
   for await (const chunk of input) {
     hasher.update(chunk);
+    if (count) count.n += chunk.length;
     yield chunk;
   }
 }
@@ -192,8 +195,9 @@ export async function unpackLayer(input: ByteInput, dest: string, label = dest):
   const raw = new Bun.CryptoHasher("sha256");
   const plain = new Bun.CryptoHasher("sha256");
   const writer = new LayerWriter(dest, label);
-  const tar = tap(decompress(tap(input as AsyncIterable<Uint8Array>, raw), label), plain);
+  const tarSize = { n: 0 };
+  const tar = tap(decompress(tap(input as AsyncIterable<Uint8Array>, raw), label), plain, tarSize);
   for await (const entry of readTar(tar)) await writer.add(entry);
   writer.finish();
-  return { digest: `sha256:${raw.digest("hex")}`, diffId: `sha256:${plain.digest("hex")}`, size: writer.size };
+  return { digest: `sha256:${raw.digest("hex")}`, diffId: `sha256:${plain.digest("hex")}`, size: writer.size, tarSize: tarSize.n };
 }

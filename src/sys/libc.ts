@@ -35,6 +35,7 @@ export const libc = dlopen("libc.so.6", {
   read: { args: [i32, ptr, usize], returns: i64 },
   write: { args: [i32, ptr, usize], returns: i64 },
   fcntl: { args: [i32, i32, i64], returns: i32 },
+  flock: { args: [i32, i32], returns: i32 },
   dup2: { args: [i32, i32], returns: i32 },
   pipe2: { args: [ptr, i32], returns: i32 },
 
