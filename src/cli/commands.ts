@@ -9,4 +9,9 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   rmi: () => import("./rmi.ts").then((m) => m.default as CommandDef),
   tag: () => import("./tag.ts").then((m) => m.default as CommandDef),
   pull: () => import("./pull.ts").then((m) => m.default as CommandDef),
+  push: () => import("./push.ts").then((m) => m.default as CommandDef),
+  login: () => import("./login.ts").then((m) => m.default as CommandDef),
+  logout: () => import("./logout.ts").then((m) => m.default as CommandDef),
+  save: () => import("./save.ts").then((m) => m.default as CommandDef),
+  image: () => import("./image.ts").then((m) => m.default as CommandDef),
 };

@@ -12,7 +12,9 @@ export interface PullProgress {
 
 export const silentProgress: PullProgress = { message() {}, layer() {}, close() {} };
 
-const LABEL: Record<LayerState, string> = {
+export type Labels = Record<LayerState, string>;
+
+export const PULL_LABELS: Labels = {
   waiting: "Pulling fs layer",
   locked: "Waiting for another pull",
   exists: "Already exists",
@@ -21,6 +23,8 @@ const LABEL: Record<LayerState, string> = {
   complete: "Pull complete",
   failed: "Failed",
 };
+
+export const PUSH_LABELS: Labels = { ...PULL_LABELS, waiting: "Preparing", exists: "Layer already exists", downloading: "Pushing", resuming: "Pushing", complete: "Pushed" };
 
 export function humanBytes(n: number): string {
   const units = ["B", "kB", "MB", "GB", "TB"];
@@ -32,7 +36,7 @@ export function humanBytes(n: number): string {
 
 interface Row { id: string; state: LayerState; current: number; total: number; started: number; finished?: number }
 
-function rowText(r: Row, now: number): string {
+function rowText(r: Row, now: number, LABEL: Labels): string {
   const base = `${r.id}: ${LABEL[r.state]}`;
   if (r.state !== "downloading" && r.state !== "resuming" && r.state !== "complete") return base;
   const secs = Math.max(0.001, ((r.finished ?? now) - r.started) / 1000);
@@ -44,7 +48,7 @@ function rowText(r: Row, now: number): string {
   return `${base} ${bar} ${humanBytes(r.current)}/${humanBytes(r.total)}  ${rate}`;
 }
 
-export function terminalProgress(write: (s: string) => void = (s) => void process.stderr.write(s)): PullProgress {
+export function terminalProgress(write: (s: string) => void = (s) => void process.stderr.write(s), LABEL: Labels = PULL_LABELS): PullProgress {
   const rows: Row[] = [];
   let drawn = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -52,7 +56,7 @@ export function terminalProgress(write: (s: string) => void = (s) => void proces
     timer = undefined;
     const now = Date.now();
     let s = drawn > 0 ? `\x1b[${drawn}A` : "";
-    for (const r of rows) s += `\r\x1b[2K${rowText(r, now)}\n`;
+    for (const r of rows) s += `\r\x1b[2K${rowText(r, now, LABEL)}\n`;
     drawn = rows.length;
     write(s);
   };
@@ -82,7 +86,7 @@ export function terminalProgress(write: (s: string) => void = (s) => void proces
   };
 }
 
-export function lineProgress(write: (s: string) => void = (s) => void process.stderr.write(s)): PullProgress {
+export function lineProgress(write: (s: string) => void = (s) => void process.stderr.write(s), LABEL: Labels = PULL_LABELS): PullProgress {
   const last = new Map<string, LayerState>();
   const started = new Map<string, number>();
   return {
@@ -105,6 +109,7 @@ export function lineProgress(write: (s: string) => void = (s) => void process.st
 }
 
 /** The renderer for stderr, chosen by whether it is a terminal (looked up only when a pull starts). */
-export function stderrProgress(): PullProgress {
-  return process.stderr.isTTY && !process.env.NO_PROGRESS ? terminalProgress() : lineProgress();
+export function stderrProgress(labels: Labels = PULL_LABELS): PullProgress {
+  const write = (s: string) => void process.stderr.write(s);
+  return process.stderr.isTTY && !process.env.NO_PROGRESS ? terminalProgress(write, labels) : lineProgress(write, labels);
 }
