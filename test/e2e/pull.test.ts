@@ -1,6 +1,6 @@
 // `minibox pull` against a real registry (Debian's docker-registry): images pushed by skopeo (Docker
 // schema2, gzip) and straight over HTTP (OCI, zstd and plain layers, multi-platform indexes).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostArchitecture } from "../../src/oci/image-config.ts";
@@ -10,6 +10,7 @@ import { makeSandbox, type Sandbox } from "./harness.ts";
 import { startRegistry, skopeoPush, type Registry } from "./registry.ts";
 import { busyboxTar, pushIndex, pushLayers, randomLayerTar } from "./registry-images.ts";
 
+setDefaultTimeout(60_000);
 let sb: Sandbox;
 let reg: Registry;
 const fixture = buildImage({ layers: 3, gzip: true, name: "busybox:latest" });
@@ -19,12 +20,12 @@ beforeAll(async () => {
   reg = await startRegistry();
   const archive = join(sb.root, "..", "bb.tar");
   writeFileSync(archive, dockerArchive(fixture));
-  skopeoPush(archive, `${reg.host}/test/busybox:1`);
-});
+  await skopeoPush(archive, `${reg.host}/test/busybox:1`);
+}, 60_000);
 afterAll(async () => {
   await reg?.stop();
   sb?.cleanup();
-});
+}, 30_000);
 
 async function ok(args: string[], env?: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
   const r = await sb.run(args, { ...(env && { env }), timeoutMs: 60_000 });

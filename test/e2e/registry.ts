@@ -89,16 +89,20 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   }
 }
 
-/** skopeo with loopback registries over plain HTTP and no signature policy. */
-export function skopeo(args: string[], env?: Record<string, string>): { code: number; stdout: string; stderr: string } {
-  const p = Bun.spawnSync(["skopeo", "--insecure-policy", ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
-  return { code: p.exitCode ?? -1, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
+/**
+ * skopeo with no signature policy. Asynchronous on purpose: a token server or proxy served by this
+ * same test process must keep answering while skopeo runs.
+ */
+export async function skopeo(args: string[], env?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const p = Bun.spawn(["skopeo", "--insecure-policy", ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env }, timeout: 120_000 });
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, stdout, stderr };
 }
 
 /** Pushes a docker-archive file to docker://host/name:tag; throws with skopeo's message on failure. */
-export function skopeoPush(archive: string, target: string, extra: string[] = []): void {
-  const r = skopeo(["copy", "-q", "--dest-tls-verify=false", ...extra, `docker-archive:${archive}`, `docker://${target}`]);
-  if (r.code !== 0) throw new Error(`skopeo copy to ${target} failed: ${r.stderr}`);
+export async function skopeoPush(archive: string, target: string, extra: string[] = []): Promise<void> {
+  const r = await skopeo(["copy", "-q", "--dest-tls-verify=false", ...extra, `docker-archive:${archive}`, `docker://${target}`]);
+  if (r.code !== 0) throw new Error(`skopeo copy to ${target} failed (${r.code}): ${r.stderr}`);
 }
 
 // --- a token server for the Bearer flow ------------------------------------------------------------
