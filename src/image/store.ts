@@ -258,7 +258,12 @@ export class ImageStore {
       }
       return { diffId: got.diffId, size: got.size, added: true };
     } catch (error) {
-      if (isDiskFull(error)) throw new DiskFullError(this.root, what);
+      if (isDiskFull(error) || isDiskFull((error as { original?: unknown }).original)) throw new DiskFullError(this.root, what);
+      if (error instanceof Error && error.name === "UnpackError") {
+        const { rawDigest, original } = error as Error & { rawDigest?: string; original?: unknown };
+        if (expect.digest !== undefined && rawDigest !== undefined && rawDigest !== expect.digest) throw new DigestMismatchError(what, expect.digest, rawDigest);
+        throw original;
+      }
       throw error;
     } finally {
       rmSync(work, { recursive: true, force: true });

@@ -187,17 +187,58 @@ class LayerWriter {
   }
 }
 
+/** An unpack failure, with the digest of the whole raw input when it could still be read to its end. */
+export class UnpackError extends Error {
+  constructor(readonly original: unknown, readonly rawDigest: string | undefined) {
+    super(original instanceof Error ? original.message : String(original));
+    this.name = "UnpackError";
+  }
+}
+
+/** Hashes chunks from an iterator that stays open when the consumer stops, so it can be drained later. */
+async function* hashing(it: AsyncIterator<Uint8Array>, hasher: Bun.CryptoHasher, state: { inputFailed: boolean }): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await it.next();
+    } catch (error) {
+      state.inputFailed = true;
+      throw error;
+    }
+    if (next.done) return;
+    hasher.update(next.value);
+    yield next.value;
+  }
+}
+
 /**
  * Unpacks a layer into `dest` (an existing, empty directory). On error `dest` is left partly written:
- * the caller unpacks into a temporary directory and discards it.
+ * the caller unpacks into a temporary directory and discards it. When the content is malformed (bad
+ * gzip, bad tar), the rest of the input is still read and hashed, and the error carries the digest: a
+ * corrupt download is then reported as a digest mismatch, its real cause.
  */
 export async function unpackLayer(input: ByteInput, dest: string, label = dest): Promise<UnpackResult> {
   const raw = new Bun.CryptoHasher("sha256");
   const plain = new Bun.CryptoHasher("sha256");
   const writer = new LayerWriter(dest, label);
   const tarSize = { n: 0 };
-  const tar = tap(decompress(tap(input as AsyncIterable<Uint8Array>, raw), label), plain, tarSize);
-  for await (const entry of readTar(tar)) await writer.add(entry);
+  const source = (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const state = { inputFailed: false };
+  const tar = tap(decompress(hashing(source, raw, state), label), plain, tarSize);
+  try {
+    for await (const entry of readTar(tar)) await writer.add(entry);
+  } catch (error) {
+    let rawDigest: string | undefined;
+    if (state.inputFailed) throw error;
+    try {
+      for (let next = await source.next(); !next.done; next = await source.next()) raw.update(next.value);
+      rawDigest = `sha256:${raw.digest("hex")}`;
+    } catch {
+      // the input itself failed: no digest to offer
+    }
+    await source.return?.();
+    throw rawDigest === undefined ? error : new UnpackError(error, rawDigest);
+  }
   writer.finish();
   return { digest: `sha256:${raw.digest("hex")}`, diffId: `sha256:${plain.digest("hex")}`, size: writer.size, tarSize: tarSize.n };
 }
