@@ -278,10 +278,26 @@ export class ImageStore {
       if (used.has(diffId)) continue;
       const dir = join(this.layers, digestHex(diffId, "layer"));
       if (!existsSync(dir)) continue;
+      const blob = this.layerMeta(diffId)?.digest;
       removeTree(dir, this.tmpDir());
+      if (blob !== undefined) this.removeBlob(blob); // the compressed blob the layer came from
       deleted.push(diffId);
     }
     return deleted;
+  }
+
+  /** Deletes a manifest (and, for an index, the manifests it lists) unless another image refers to it. */
+  private discardManifest(digest: string | undefined): void {
+    if (digest === undefined || !this.hasBlob(digest)) return;
+    if (this.storedImages().some((i) => i.manifestDigest === digest)) return;
+    let children: string[] = [];
+    try {
+      const doc = JSON.parse(new TextDecoder().decode(this.readBlob(digest))) as { manifests?: { digest?: unknown }[] };
+      children = (doc.manifests ?? []).map((m) => m.digest).filter((d): d is string => typeof d === "string" && /^sha256:[0-9a-f]{64}$/.test(d));
+    } catch { /* not JSON */ }
+    this.removeBlob(digest);
+    const kept = new Set(this.storedImages().map((i) => i.manifestDigest));
+    for (const child of children) if (!kept.has(child)) this.removeBlob(child);
   }
 
   // --- images ------------------------------------------------------------------------------------
@@ -446,6 +462,7 @@ export class ImageStore {
     const hex = digestHex(image.id, "image");
     try { unlinkSync(join(this.images, `${hex}.json`)); } catch { /* removed concurrently */ }
     try { unlinkSync(join(this.blobs, hex)); } catch { /* shared or gone */ }
+    this.discardManifest(image.manifestDigest);
     lines.push(`Deleted: ${image.id}`);
     for (const d of this.discardLayers(image.layers.map((l) => l.diffId))) lines.push(`Deleted: ${d}`);
     return lines;

@@ -43,7 +43,10 @@ export function parseWwwAuthenticate(header: string | null | undefined): Challen
         }
         i++;
       } else {
-        value = token();
+        // Strictly a token; registries are known to send unquoted URLs, so read up to the next separator.
+        const m = /^[^,\s]*/.exec(s.slice(i))!;
+        value = m[0];
+        i += value.length;
       }
       challenge.params[key.toLowerCase()] = value;
       skipWs();
