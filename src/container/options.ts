@@ -2,6 +2,9 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { UserError } from "../errors.ts";
+import type { RestartPolicy } from "./store.ts";
+import type { Limits } from "../cgroups/types.ts";
+import type { Rlimit } from "../oci/spec.ts";
 
 export interface VolumeSpec { source: string; destination: string; readonly: boolean }
 export interface TmpfsSpec { destination: string; options: string[] }
@@ -21,6 +24,12 @@ export interface CreateOptions {
   tmpfs: TmpfsSpec[];
   readOnly: boolean;
   autoRemove: boolean;
+  restartPolicy?: RestartPolicy;
+  stopSignal?: string;
+  stopTimeout?: number;
+  limits?: Limits;
+  rlimits?: Rlimit[];
+  cgroupParent?: string;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -82,4 +91,16 @@ export function parseTmpfs(spec: string): TmpfsSpec {
   const [destination, opts] = spec.split(/:(.*)/s) as [string, string?];
   if (!isAbsolute(destination)) throw new UserError(`invalid tmpfs specification: '${spec}': mount path must be absolute`);
   return { destination, options: ["nosuid", "nodev", "noexec", ...(opts ? opts.split(",") : [])] };
+}
+
+/** `--restart no|on-failure[:N]|always|unless-stopped`, as Docker parses it. */
+export function parseRestartPolicy(spec: string): RestartPolicy {
+  const [name, count] = spec.split(":") as [string, string?];
+  if (name !== "no" && name !== "on-failure" && name !== "always" && name !== "unless-stopped") {
+    throw new UserError(`invalid restart policy: ${spec}`);
+  }
+  if (count !== undefined && (name !== "on-failure" || !/^[0-9]+$/.test(count))) {
+    throw new UserError(`invalid restart policy: ${spec}: maximum retry count only applies to on-failure`);
+  }
+  return { name, maximumRetryCount: count === undefined ? 0 : Number(count) };
 }

@@ -4,6 +4,26 @@ import { chmodSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, r
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import { writeFileAtomic } from "../state/atomic.ts";
+import type { ProcessIdentity } from "./liveness.ts";
+import type { Limits } from "../cgroups/types.ts";
+
+export type RestartPolicyName = "no" | "on-failure" | "always" | "unless-stopped";
+export interface RestartPolicy { name: RestartPolicyName; maximumRetryCount: number }
+
+/** What was recorded; "running" and "paused" are never trusted from here but derived (see status.ts). */
+export interface ContainerState {
+  status: "created" | "running" | "exited";
+  /** The container's init as seen from the host, with what makes it unique across pid reuse. */
+  process?: ProcessIdentity;
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+  oomKilled?: boolean;
+  restartCount?: number;
+  /** Set by stop/kill/rm so that a restart policy does not bring the container back. */
+  stoppedByUser?: boolean;
+}
 
 export interface ContainerRecord {
   id: string;
@@ -13,7 +33,14 @@ export interface ContainerRecord {
   command: string[];
   created: string;
   autoRemove: boolean;
-  state: { status: "created" | "running" | "exited"; pid?: number; exitCode?: number; startedAt?: string; finishedAt?: string; error?: string };
+  tty?: boolean;
+  interactive?: boolean;
+  restartPolicy?: RestartPolicy;
+  stopSignal?: string;
+  stopTimeout?: number;
+  limits?: Limits;
+  cgroupParent?: string;
+  state: ContainerState;
 }
 
 export class ContainerStore {

@@ -1,15 +1,15 @@
 // The container's first process: a re-exec of this binary inside the new namespaces (see
 // runtime/spawn.ts). It prepares the root, drops privileges and finishes in execve(), which also ends
 // Bun's extra threads. It never runs container code itself, and no minibox process stays behind.
-import { readFileSync, writeSync } from "node:fs";
+import { closeSync, readFileSync, readSync, writeSync } from "node:fs";
 import type { Spec } from "../oci/spec.ts";
 import { ANNOTATION } from "../oci/spec.ts";
-import { sethostname } from "../sys/sched.ts";
+import { sethostname, unshare, CLONE } from "../sys/sched.ts";
 import { linkUp } from "../sys/net.ts";
 import { chdir, cloexecFrom, setCloexec } from "../sys/fs.ts";
 import { EXIT } from "../errors.ts";
 import { trace } from "../trace.ts";
-import { INIT_ERROR_FD, type InitFailure } from "../runtime/protocol.ts";
+import { INIT_ERROR_FD, INIT_START_FD, START_BYTES, type InitFailure, type StartSignal } from "../runtime/protocol.ts";
 import { makePrivate, mountOverlay, mountAll, ensureWorkdir, enterRoot } from "./rootfs.ts";
 import { parseGroup, parsePasswd, resolveUser } from "./user.ts";
 import { applyCredentials, applyRlimits } from "./security.ts";
@@ -38,6 +38,8 @@ export function initMain(argv: string[]): void {
 }
 
 function run(spec: Spec): never {
+  if (waitForGo() === "go-without-device-cgroup") dropCapability(spec, "CAP_MKNOD");
+  if (spec.linux.namespaces.some((n) => n.type === "cgroup" && !n.path)) unshare(CLONE.NEWCGROUP);
   trace("init: spec read");
   const root = spec.root.path;
   makePrivate();
@@ -62,6 +64,25 @@ function run(spec: Spec): never {
   cloexecFrom(3);
   trace("init: exec");
   return execCommand(spec.process.args, env);
+}
+
+/** The host moves us into our cgroups first; only then may the cgroup namespace be created. */
+function waitForGo(): StartSignal {
+  const buf = Buffer.alloc(1);
+  const n = readSync(INIT_START_FD, buf);
+  closeSync(INIT_START_FD);
+  const signal = (Object.keys(START_BYTES) as StartSignal[]).find((k) => START_BYTES[k] === buf.toString("latin1", 0, n));
+  if (!signal) throw new Error("the host side went away before the container started");
+  return signal;
+}
+
+function dropCapability(spec: Spec, cap: string): void {
+  const caps = spec.process.capabilities;
+  if (!caps) return;
+  for (const set of [caps.bounding, caps.effective, caps.permitted, caps.inheritable, caps.ambient]) {
+    const i = set.indexOf(cap);
+    if (i >= 0) set.splice(i, 1);
+  }
 }
 
 function readOptional<T>(path: string, parse: (text: string) => T[]): T[] {

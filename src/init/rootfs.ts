@@ -9,6 +9,7 @@ import { ANNOTATION, type Mount, type Spec } from "../oci/spec.ts";
 import { parseMountOptions } from "../oci/mount-options.ts";
 import { secureJoin } from "./secure-join.ts";
 import { populateDev } from "./devices.ts";
+import { mountCgroupFs } from "./cgroupfs.ts";
 
 export class RootfsError extends Error {}
 
@@ -45,7 +46,8 @@ export function mountAll(spec: Spec): void {
   const root = spec.root.path;
   refuseSymlinkedKernelDirs(root);
   for (const m of spec.mounts) {
-    mountOne(root, m);
+    if (m.type === "cgroup") mountCgroupFs(secureJoin(root, m.destination));
+    else mountOne(root, m);
     if (m.destination === "/dev" && m.type === "tmpfs") populateDev(secureJoin(root, "/dev"));
   }
   for (const p of spec.linux.maskedPaths ?? []) maskPath(root, p);

@@ -55,6 +55,7 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
       cwd,
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
       noNewPrivileges: false,
+      ...(opts.rlimits?.length ? { rlimits: opts.rlimits } : {}),
     },
     root: { path: paths.rootfs, readonly: opts.readOnly },
     hostname,

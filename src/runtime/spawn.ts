@@ -2,21 +2,24 @@
 // instead the main thread unshares the namespaces (that applies to this thread only), Bun.spawn()s the
 // re-exec of our own binary (the child inherits them; the first child is PID 1 of the new PID namespace),
 // and the thread then setns()es back to the host namespaces it saved. Measured in docs/design.md.
-import { openSync, closeSync, constants } from "node:fs";
+import { openSync, closeSync, writeSync, constants } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { NAMESPACES, setns, unshare, type NamespaceType } from "../sys/sched.ts";
 import { pipe, O_CLOEXEC } from "../sys/fs.ts";
 import { socketPair } from "../sys/tty.ts";
+import { START_BYTES, type StartSignal } from "./protocol.ts";
 
 export interface InitStdio {
   stdin: "inherit" | "ignore" | number;
-  stdout: "inherit" | "ignore" | number;
-  stderr: "inherit" | "ignore" | number;
+  stdout: "inherit" | "ignore" | "pipe" | number;
+  stderr: "inherit" | "ignore" | "pipe" | number;
 }
 
 export interface SpawnedInit {
   proc: Subprocess;
+  /** Lets the init go on past its first step; call once the host-side setup (cgroups) is done. */
+  release(how: StartSignal): void;
   /** Read end of the init's error pipe: EOF without data means the command was exec'd. */
   errorFd: number;
   /** Our end of the console socket, when the container has a terminal. */
@@ -33,10 +36,13 @@ export function selfCommand(...args: string[]): string[] {
 
 export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: InitStdio, terminal: boolean): SpawnedInit {
   const [errorRead, errorWrite] = pipe();
+  const [startRead, startWrite] = pipe();
   const console = terminal ? socketPair() : undefined;
-  const extra = console ? [errorWrite, console[1]] : [errorWrite];
+  const extra = console ? [errorWrite, startRead, console[1]] : [errorWrite, startRead];
 
-  const flags = namespaces.reduce((acc, ns) => acc | NAMESPACES[ns].flag, 0);
+  // The cgroup namespace is left to the init: it must be created after the init was moved into its
+  // cgroup, so that the container sees that cgroup as its root.
+  const flags = namespaces.filter((ns) => ns !== "cgroup").reduce((acc, ns) => acc | NAMESPACES[ns].flag, 0);
   const saved = namespaces.map((ns) => ({ ns, fd: openSync(`/proc/self/ns/${NAMESPACES[ns].proc}`, constants.O_RDONLY | O_CLOEXEC) }));
   let proc: Subprocess;
   try {
@@ -53,7 +59,14 @@ export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: In
   } finally {
     for (const { fd } of saved) closeSync(fd);
     closeSync(errorWrite);
+    closeSync(startRead);
     if (console) closeSync(console[1]);
   }
-  return { proc, errorFd: errorRead, consoleSocket: console?.[0] };
+  let released = false;
+  const release = (how: StartSignal) => {
+    if (released) return;
+    released = true;
+    try { writeSync(startWrite, START_BYTES[how]); } finally { closeSync(startWrite); }
+  };
+  return { proc, release, errorFd: errorRead, consoleSocket: console?.[0] };
 }

@@ -18,6 +18,7 @@ export const libc = dlopen("libc.so.6", {
   prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
   execve: { args: [ptr, ptr, ptr], returns: i32 },
   prlimit: { args: [i32, i32, ptr, ptr], returns: i32 },
+  poll: { args: [ptr, u64, i32], returns: i32 },
 
   // mounts and files
   mount: { args: [ptr, ptr, ptr, u64, ptr], returns: i32 },

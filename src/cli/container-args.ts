@@ -1,0 +1,75 @@
+// The flags shared by `run` and `create`, and their translation into CreateOptions.
+import type { ArgsDef } from "citty";
+import { splitArgv } from "./argv.ts";
+import { UserError } from "../errors.ts";
+import { parseEnvFile, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
+import { limitsFromFlags, parseUlimits } from "../cgroups/index.ts";
+
+export const containerArgs = {
+  name: { type: "string", description: "Assign a name to the container" },
+  rm: { type: "boolean", description: "Automatically remove the container when it exits" },
+  interactive: { type: "boolean", alias: "i", description: "Keep STDIN open" },
+  tty: { type: "boolean", alias: "t", description: "Allocate a pseudo-TTY" },
+  env: { type: "string", alias: "e", description: "Set environment variables (repeatable)" },
+  "env-file": { type: "string", description: "Read in a file of environment variables (repeatable)" },
+  entrypoint: { type: "string", description: "Overwrite the default ENTRYPOINT of the image" },
+  workdir: { type: "string", alias: "w", description: "Working directory inside the container" },
+  user: { type: "string", alias: "u", description: "Username or UID (format: <name|uid>[:<group|gid>])" },
+  hostname: { type: "string", alias: "h", description: "Container host name" },
+  volume: { type: "string", alias: "v", description: "Bind mount a volume HOST:CONTAINER[:ro] (repeatable)" },
+  tmpfs: { type: "string", description: "Mount a tmpfs directory PATH[:OPTIONS] (repeatable)" },
+  "read-only": { type: "boolean", description: "Mount the container's root filesystem as read only" },
+  restart: { type: "string", description: "Restart policy: no, on-failure[:max-retries], always, unless-stopped" },
+  "stop-signal": { type: "string", description: "Signal to stop the container (default: the image's, or SIGTERM)" },
+  "stop-timeout": { type: "string", description: "Seconds to wait before killing the container on stop (default 10)" },
+  memory: { type: "string", alias: "m", description: "Memory limit (e.g. 512m, 1g)" },
+  "memory-swap": { type: "string", description: "Memory plus swap limit; -1 for unlimited swap" },
+  "memory-reservation": { type: "string", description: "Memory soft limit" },
+  cpus: { type: "string", description: "Number of CPUs (e.g. 1.5)" },
+  "cpu-shares": { type: "string", alias: "c", description: "CPU shares (relative weight)" },
+  "cpu-period": { type: "string", description: "Limit CPU CFS period (microseconds)" },
+  "cpu-quota": { type: "string", description: "Limit CPU CFS quota (microseconds)" },
+  "cpuset-cpus": { type: "string", description: "CPUs in which to allow execution (0-3, 0,1)" },
+  "cpuset-mems": { type: "string", description: "Memory nodes in which to allow execution" },
+  "pids-limit": { type: "string", description: "Tune container pids limit (-1 for unlimited)" },
+  "blkio-weight": { type: "string", description: "Block IO weight (10-1000)" },
+  "oom-kill-disable": { type: "boolean", description: "Disable the OOM killer" },
+  ulimit: { type: "string", description: "Ulimit options, e.g. nofile=1024:2048 (repeatable)" },
+  "cgroup-parent": { type: "string", description: "Parent cgroup for the container" },
+} satisfies ArgsDef;
+
+const REPEATABLE = ["env", "env-file", "volume", "tmpfs", "ulimit"];
+
+export interface ParsedContainerArgs { opts: CreateOptions; values: Record<string, unknown> }
+
+/** `[OPTIONS] IMAGE [COMMAND] [ARG...]` with `extra` flags of the calling command (e.g. run's -d). */
+export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, usage: string): ParsedContainerArgs {
+  const { values: v, positionals } = splitArgv(rawArgs, { ...containerArgs, ...extra }, 1, REPEATABLE);
+  const [image, ...command] = positionals;
+  if (!image) throw new UserError(`requires at least 1 argument: ${usage}`);
+  const list = (k: string) => (v[k] as string[] | undefined) ?? [];
+  const str = (k: string) => v[k] as string | undefined;
+  const env = [...list("env-file").flatMap((f) => parseEnvFile(f)), ...list("env").flatMap((e) => resolveEnvArg(e) ?? [])];
+  const stopTimeout = str("stop-timeout");
+  if (stopTimeout !== undefined && !/^-?[0-9]+$/.test(stopTimeout)) throw new UserError(`invalid --stop-timeout: ${stopTimeout}`);
+  const opts: CreateOptions = {
+    image, command, env,
+    entrypoint: str("entrypoint"), workdir: str("workdir"), user: str("user"), name: str("name"), hostname: str("hostname"),
+    interactive: v.interactive === true, tty: v.tty === true, readOnly: v["read-only"] === true, autoRemove: v.rm === true,
+    volumes: list("volume").map(parseVolume), tmpfs: list("tmpfs").map(parseTmpfs),
+    restartPolicy: str("restart") === undefined ? undefined : parseRestartPolicy(str("restart")!),
+    stopSignal: str("stop-signal"), stopTimeout: stopTimeout === undefined ? undefined : Number(stopTimeout),
+    limits: limitsFromFlags({
+      memory: str("memory"), memorySwap: str("memory-swap"), memoryReservation: str("memory-reservation"), cpus: str("cpus"),
+      cpuShares: str("cpu-shares"), cpuPeriod: str("cpu-period"), cpuQuota: str("cpu-quota"), cpusetCpus: str("cpuset-cpus"),
+      cpusetMems: str("cpuset-mems"), pidsLimit: str("pids-limit"), blkioWeight: str("blkio-weight"),
+      oomKillDisable: v["oom-kill-disable"] === true ? true : undefined,
+    }),
+    rlimits: parseUlimits(list("ulimit")),
+    cgroupParent: str("cgroup-parent"),
+  };
+  if (opts.autoRemove && opts.restartPolicy && opts.restartPolicy.name !== "no") {
+    throw new UserError("conflicting options: cannot specify both --restart and --rm");
+  }
+  return { opts, values: v };
+}

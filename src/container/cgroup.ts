@@ -1,0 +1,40 @@
+// The container's cgroup: created and entered before the init may go on, removed after the exit.
+import { openCgroupManager, type Cgroup, type CgroupManager } from "../cgroups/index.ts";
+import type { ContainerRecord } from "./store.ts";
+
+let manager: CgroupManager | undefined;
+function cgroups(): CgroupManager {
+  return (manager ??= openCgroupManager());
+}
+
+export interface Placed { cgroup: Cgroup; devicesEnforced: boolean; warnings: string[] }
+
+/** Creates the cgroup with the container's limits and moves `pid` (the waiting init) into it. */
+export function placeInCgroup(record: ContainerRecord, pid: number): Placed {
+  let cgroup: Cgroup;
+  try {
+    cgroup = cgroups().create(record.id, record.cgroupParent);
+  } catch {
+    // Another container's exit may have removed the (then empty) parent between our mkdirs: once more.
+    cgroup = cgroups().create(record.id, record.cgroupParent);
+  }
+  try {
+    const report = cgroup.apply(record.limits ?? {});
+    const devices = cgroup.applyDefaultDevices();
+    cgroup.addProcess(pid);
+    return { cgroup, devicesEnforced: devices.enforced, warnings: report.warnings };
+  } catch (e) {
+    void cgroup.destroy();
+    throw e;
+  }
+}
+
+export function openContainerCgroup(record: ContainerRecord): Cgroup | undefined {
+  return cgroups().open(record.id, record.cgroupParent);
+}
+
+/** Removes the container's cgroup, and the shared parent once no container uses it (no leftovers). */
+export async function removeCgroup(record: ContainerRecord, cgroup: Cgroup | undefined): Promise<void> {
+  await cgroup?.destroy();
+  try { cgroups().removeParent(record.cgroupParent); } catch { /* in use by another container */ }
+}

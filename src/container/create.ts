@@ -1,0 +1,49 @@
+// `create` (and the first half of `run`): image → container directory with its OCI bundle and record.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ImageStore, storeRoot } from "../image/store.ts";
+import { buildSpec } from "../oci/from-image.ts";
+import { trace } from "../trace.ts";
+import type { CreateOptions } from "./options.ts";
+import { validateName, validateHostname } from "./options.ts";
+import { ContainerStore, type ContainerRecord } from "./store.ts";
+import { newContainerId, randomName } from "./names.ts";
+import { writeEtcFiles } from "./etc-files.ts";
+
+export interface Created { record: ContainerRecord; store: ContainerStore }
+
+export async function createContainer(opts: CreateOptions): Promise<Created> {
+  const root = storeRoot();
+  trace("create: options parsed");
+  const image = await new ImageStore(root).resolve(opts.image);
+  trace("create: image resolved");
+  const store = new ContainerStore(root);
+  const id = newContainerId();
+  const name = opts.name !== undefined ? validateName(opts.name) : randomName();
+  const hostname = opts.hostname !== undefined ? validateHostname(opts.hostname) : id.slice(0, 12);
+  const imageConfig = image.config.config ?? {};
+
+  store.claimName(name, id);
+  const record: ContainerRecord = {
+    id, name, image: image.id, imageName: opts.image, command: opts.command, created: new Date().toISOString(),
+    autoRemove: opts.autoRemove, tty: opts.tty, interactive: opts.interactive,
+    restartPolicy: opts.restartPolicy, stopSignal: opts.stopSignal ?? imageConfig.StopSignal, stopTimeout: opts.stopTimeout,
+    limits: opts.limits, cgroupParent: opts.cgroupParent,
+    state: { status: "created" },
+  };
+  try {
+    const dir = store.create(record);
+    const spec = buildSpec(imageConfig, opts, hostname, {
+      rootfs: join(dir, "rootfs"), upperdir: join(dir, "upper"), workdir: join(dir, "work"),
+      layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, hostname),
+    });
+    record.command = spec.process.args;
+    store.save(record);
+    writeFileSync(join(dir, "config.json"), JSON.stringify(spec, null, 2));
+  } catch (e) {
+    store.remove(record);
+    throw e;
+  }
+  trace("create: bundle written");
+  return { record, store };
+}
