@@ -80,8 +80,8 @@ describe("ContainerStore records", () => {
   test("save replaces the state", () => {
     const r = record("c1", "one");
     store.create(r);
-    store.save({ ...r, state: { status: "exited", exitCode: 3, pid: 42, finishedAt: "2024-01-01T00:00:01.000Z" } });
-    expect(store.load("c1").state).toEqual({ status: "exited", exitCode: 3, pid: 42, finishedAt: "2024-01-01T00:00:01.000Z" });
+    store.save({ ...r, state: { status: "exited", exitCode: 3, restartCount: 2, finishedAt: "2024-01-01T00:00:01.000Z" } });
+    expect(store.load("c1").state).toEqual({ status: "exited", exitCode: 3, restartCount: 2, finishedAt: "2024-01-01T00:00:01.000Z" });
   });
 
   test("load of an unknown id throws", () => {
