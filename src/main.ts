@@ -10,6 +10,8 @@ if (argv[0] === "init") {
     trace("init code loaded");
     initMain(argv.slice(1));
   });
+} else if (argv[0] === "exec-init") {
+  void import("./init/exec-main.ts").then(({ execInitMain }) => execInitMain(argv.slice(1)));
 } else if (argv[0] === "monitor") {
   void import("./monitor/server.ts").then(({ monitorMain }) => monitorMain());
 } else {

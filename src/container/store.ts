@@ -23,6 +23,8 @@ export interface ContainerState {
   restartCount?: number;
   /** Set by stop/kill/rm so that a restart policy does not bring the container back. */
   stoppedByUser?: boolean;
+  /** Frozen by `pause` (cgroup freezer). */
+  paused?: boolean;
 }
 
 export interface ContainerRecord {
@@ -72,8 +74,13 @@ export class ContainerStore {
     closeSync(fd);
   }
 
-  releaseName(name: string): void {
-    try { unlinkSync(join(this.namesDir, name)); } catch { /* already gone */ }
+  /** Frees the name, unless another container took it meanwhile (after a rename or removal). */
+  releaseName(name: string, ownerId?: string): void {
+    const path = join(this.namesDir, name);
+    try {
+      if (ownerId !== undefined && readFileSync(path, "utf8") !== ownerId) return;
+      unlinkSync(path);
+    } catch { /* already gone */ }
   }
 
   create(record: ContainerRecord): string {
@@ -101,6 +108,6 @@ export class ContainerStore {
 
   remove(record: Pick<ContainerRecord, "id" | "name">): void {
     rmSync(this.dir(record.id), { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
-    this.releaseName(record.name);
+    this.releaseName(record.name, record.id);
   }
 }

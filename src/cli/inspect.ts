@@ -1,0 +1,43 @@
+import { defineCommand } from "citty";
+import { splitArgv } from "./argv.ts";
+import { containerStore } from "./each-container.ts";
+import { findContainer, NoSuchContainerError } from "../container/lookup.ts";
+import { inspectContainer } from "../container/inspect.ts";
+import { out } from "./output.ts";
+import { UserError } from "../errors.ts";
+
+const args = {
+  type: { type: "string", description: "Only look for: container or image" },
+} as const;
+
+// Containers first, then images, as Docker's top-level inspect does.
+export default defineCommand({
+  meta: { name: "inspect", description: "Return low-level information on containers or images" },
+  args,
+  async run({ rawArgs }) {
+    const { values, positionals } = splitArgv(rawArgs, args, Infinity);
+    if (positionals.length === 0) throw new UserError('"inspect" requires at least 1 argument');
+    const store = containerStore();
+    const results: unknown[] = [];
+    let failed = false;
+    for (const ref of positionals) {
+      try {
+        if (values.type !== "image") {
+          try {
+            results.push(inspectContainer(store, findContainer(store, ref)));
+            continue;
+          } catch (e) {
+            if (!(e instanceof NoSuchContainerError) || values.type === "container") throw e;
+          }
+        }
+        const { inspectImage } = await import("../image/inspect.ts");
+        results.push(await inspectImage(ref));
+      } catch (e) {
+        out.error(e instanceof Error ? e.message : String(e));
+        failed = true;
+      }
+    }
+    out.log(JSON.stringify(results, null, 4));
+    return failed ? 1 : 0;
+  },
+});

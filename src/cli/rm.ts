@@ -1,0 +1,18 @@
+import { defineCommand } from "citty";
+import { splitArgv } from "./argv.ts";
+import { eachContainer } from "./each-container.ts";
+import { removeContainer } from "../container/lifecycle.ts";
+
+const args = {
+  force: { type: "boolean", alias: "f", description: "Force the removal of a running container (uses SIGKILL)" },
+  volumes: { type: "boolean", alias: "v", description: "Remove anonymous volumes (minibox has none: accepted for compatibility)" },
+} as const;
+
+export default defineCommand({
+  meta: { name: "rm", description: "Remove one or more containers: rm [OPTIONS] CONTAINER..." },
+  args,
+  run({ rawArgs }) {
+    const { values, positionals } = splitArgv(rawArgs, args, Infinity);
+    return eachContainer(positionals, "rm", (store, r) => removeContainer(store, r, values.force === true));
+  },
+});

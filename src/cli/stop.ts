@@ -1,0 +1,20 @@
+import { defineCommand } from "citty";
+import { splitArgv } from "./argv.ts";
+import { eachContainer } from "./each-container.ts";
+import { stopContainer } from "../container/lifecycle.ts";
+import { UserError } from "../errors.ts";
+
+const args = {
+  time: { type: "string", alias: "t", description: "Seconds to wait before killing the container" },
+} as const;
+
+export default defineCommand({
+  meta: { name: "stop", description: "Stop one or more running containers: stop [OPTIONS] CONTAINER..." },
+  args,
+  run({ rawArgs }) {
+    const { values, positionals } = splitArgv(rawArgs, args, Infinity);
+    const t = values.time as string | undefined;
+    if (t !== undefined && !/^-?[0-9]+$/.test(t)) throw new UserError(`invalid --time: ${t}`);
+    return eachContainer(positionals, "stop", (store, r) => stopContainer(store, r, t === undefined ? undefined : Number(t)));
+  },
+});

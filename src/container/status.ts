@@ -1,0 +1,26 @@
+// A container's status, derived when read: a recorded "running" counts only while the recorded process
+// is alive with the same start time (and boot), so a crashed monitor, a reboot or a recycled pid can never
+// make minibox report — or signal — the wrong process.
+import { isAlive } from "./liveness.ts";
+import type { ContainerRecord } from "./store.ts";
+
+export type Status = "created" | "running" | "paused" | "exited";
+
+/** Exit code shown when the process is gone but nobody was left to record how it ended (Docker's 255). */
+export const LOST_EXIT_CODE = 255;
+
+export interface CurrentState {
+  status: Status;
+  running: boolean;
+  pid?: number;
+  exitCode?: number;
+}
+
+export function currentState(record: ContainerRecord): CurrentState {
+  const s = record.state;
+  if (s.status === "running") {
+    if (isAlive(s.process)) return { status: s.paused ? "paused" : "running", running: true, pid: s.process.pid };
+    return { status: "exited", running: false, exitCode: s.exitCode ?? LOST_EXIT_CODE };
+  }
+  return { status: s.status, running: false, exitCode: s.exitCode };
+}
