@@ -5,6 +5,12 @@ import { mkdtempSync, rmSync, readdirSync, cpSync, writeFileSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
+// `bun run bench pull`: the pull benchmark, a separate mode in its own file.
+if (process.argv[2] === "pull") {
+  await import("./bench-pull.ts");
+  process.exit(0);
+}
+
 const repo = resolve(import.meta.dir, "..");
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || Number(process.env.BENCH_RUNS) || 30;
 
