@@ -1,6 +1,6 @@
 // Shared by the end-to-end tests: they run the compiled ./minibox (built by scripts/test.sh before
 // `bun test`) against a private store and state dir, and remove both afterwards.
-import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
+import { mkdtempSync, rmSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -43,6 +43,12 @@ export function makeSandbox(prefix = "minibox-e2e-"): Sandbox {
       return { code, stdout, stderr };
     },
     cleanup() {
+      // Containers still running (a failed test's detached ones) die with their cgroup or process; the
+      // monitor of this store would exit by itself 2 s later — end it now.
+      Bun.spawnSync([BINARY, "rm", "-f", ...listContainers(root)], { env, stdout: "ignore", stderr: "ignore" });
+      for (const pid of processesMentioning(root)) {
+        try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+      }
       // A failed test may leave a container's mounts behind; detach them before removing the tree.
       for (const line of readFileSync("/proc/self/mountinfo", "utf8").split("\n").reverse()) {
         const mountPoint = line.split(" ")[4];
@@ -51,4 +57,24 @@ export function makeSandbox(prefix = "minibox-e2e-"): Sandbox {
       rmSync(base, { recursive: true, force: true });
     },
   };
+}
+
+function listContainers(root: string): string[] {
+  try {
+    return readdirSync(join(root, "containers"));
+  } catch {
+    return [];
+  }
+}
+
+/** Host processes whose command line names `path` (a monitor started for a test's store). */
+export function processesMentioning(path: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").includes(path)) pids.push(Number(entry));
+    } catch { /* exited */ }
+  }
+  return pids;
 }
