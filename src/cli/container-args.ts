@@ -36,6 +36,8 @@ export const containerArgs = {
   "oom-kill-disable": { type: "boolean", description: "Disable the OOM killer" },
   ulimit: { type: "string", description: "Ulimit options, e.g. nofile=1024:2048 (repeatable)" },
   "cgroup-parent": { type: "string", description: "Parent cgroup for the container" },
+  pull: { type: "string", description: "Pull image before running: missing (default), always, never" },
+  platform: { type: "string", description: "Platform if the image is pulled (os/arch[/variant])" },
 } satisfies ArgsDef;
 
 const REPEATABLE = ["env", "env-file", "volume", "tmpfs", "ulimit"];
@@ -67,9 +69,16 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     }),
     rlimits: parseUlimits(list("ulimit")),
     cgroupParent: str("cgroup-parent"),
+    pull: parsePullPolicy(str("pull")),
+    platform: str("platform"),
   };
   if (opts.autoRemove && opts.restartPolicy && opts.restartPolicy.name !== "no") {
     throw new UserError("conflicting options: cannot specify both --restart and --rm");
   }
   return { opts, values: v };
+}
+
+function parsePullPolicy(value: string | undefined): CreateOptions["pull"] {
+  if (value === undefined || value === "missing" || value === "always" || value === "never") return value;
+  throw new UserError(`invalid pull policy: "${value}" (missing, always, never)`);
 }

@@ -1,7 +1,7 @@
 // `create` (and the first half of `run`): image → container directory with its OCI bundle and record.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ImageStore, storeRoot } from "../image/store.ts";
+import { ImageNotFoundError, ImageStore, storeRoot, type ImageRecord } from "../image/store.ts";
 import { buildSpec } from "../oci/from-image.ts";
 import { trace } from "../trace.ts";
 import type { CreateOptions } from "./options.ts";
@@ -15,7 +15,7 @@ export interface Created { record: ContainerRecord; store: ContainerStore }
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   const root = storeRoot();
   trace("create: options parsed");
-  const image = await new ImageStore(root).resolve(opts.image);
+  const image = await findOrPullImage(new ImageStore(root), opts);
   trace("create: image resolved");
   const store = new ContainerStore(root);
   const id = newContainerId();
@@ -46,4 +46,18 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   }
   trace("create: bundle written");
   return { record, store };
+}
+
+/** The registry client is loaded only when the image has to come from a registry. */
+async function findOrPullImage(images: ImageStore, opts: CreateOptions): Promise<ImageRecord> {
+  const policy = opts.pull ?? "missing";
+  if (policy !== "always") {
+    try {
+      return await images.resolve(opts.image);
+    } catch (e) {
+      if (!(e instanceof ImageNotFoundError) || policy === "never") throw e;
+    }
+  }
+  const { ensureImage } = await import("../image/pull.ts");
+  return ensureImage(images, opts.image, policy, { platform: opts.platform });
 }

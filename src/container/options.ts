@@ -30,6 +30,9 @@ export interface CreateOptions {
   limits?: Limits;
   rlimits?: Rlimit[];
   cgroupParent?: string;
+  /** When to pull the image: missing (default), always, never. */
+  pull?: "missing" | "always" | "never";
+  platform?: string;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
