@@ -2,7 +2,7 @@
 import type { ArgsDef } from "citty";
 import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
-import { parseEnvFile, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
+import { findInitBinary, parseEnvFile, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
 import { limitsFromFlags, parseUlimits } from "../cgroups/index.ts";
 
 export const containerArgs = {
@@ -36,6 +36,7 @@ export const containerArgs = {
   "oom-kill-disable": { type: "boolean", description: "Disable the OOM killer" },
   ulimit: { type: "string", description: "Ulimit options, e.g. nofile=1024:2048 (repeatable)" },
   "cgroup-parent": { type: "string", description: "Parent cgroup for the container" },
+  init: { type: "boolean", description: "Run an init (tini) inside the container that forwards signals and reaps processes" },
   pull: { type: "string", description: "Pull image before running: missing (default), always, never" },
   platform: { type: "string", description: "Platform if the image is pulled (os/arch[/variant])" },
 } satisfies ArgsDef;
@@ -70,6 +71,7 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     rlimits: parseUlimits(list("ulimit")),
     cgroupParent: str("cgroup-parent"),
     pull: parsePullPolicy(str("pull")),
+    init: v.init === true ? findInitBinary() : undefined,
     platform: str("platform"),
   };
   if (opts.autoRemove && opts.restartPolicy && opts.restartPolicy.name !== "no") {

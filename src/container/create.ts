@@ -37,7 +37,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       rootfs: join(dir, "rootfs"), upperdir: join(dir, "upper"), workdir: join(dir, "work"),
       layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, hostname),
     });
-    record.command = spec.process.args;
+    record.command = opts.init ? spec.process.args.slice(2) : spec.process.args; // without "/dev/init --"
     store.save(record);
     writeFileSync(join(dir, "config.json"), JSON.stringify(spec, null, 2));
   } catch (e) {

@@ -32,6 +32,8 @@ export interface CreateOptions {
   cgroupParent?: string;
   /** When to pull the image: missing (default), always, never. */
   pull?: "missing" | "always" | "never";
+  /** Host path of a static init (tini) to run as PID 1 in front of the command (`--init`). */
+  init?: string;
   platform?: string;
 }
 
@@ -106,4 +108,17 @@ export function parseRestartPolicy(spec: string): RestartPolicy {
     throw new UserError(`invalid restart policy: ${spec}: maximum retry count only applies to on-failure`);
   }
   return { name, maximumRetryCount: count === undefined ? 0 : Number(count) };
+}
+
+// Docker's --init runs tini ("docker-init"); Debian ships it static as tini-static (package tini).
+const INIT_CANDIDATES = ["/usr/bin/tini-static", "/usr/bin/docker-init", "/usr/libexec/docker/docker-init"];
+
+/** The static init binary for --init: MINIBOX_INIT_BINARY, or the first candidate present. */
+export function findInitBinary(env: Record<string, string | undefined> = process.env): string {
+  const configured = env.MINIBOX_INIT_BINARY;
+  const found = configured ? (existsSync(configured) ? configured : undefined) : INIT_CANDIDATES.find((p) => existsSync(p));
+  if (!found) {
+    throw new UserError(`--init needs a static init binary: install tini (tini-static), or set MINIBOX_INIT_BINARY${configured ? ` (${configured} does not exist)` : ""}`);
+  }
+  return found;
 }

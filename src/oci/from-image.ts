@@ -4,6 +4,9 @@ import type { CreateOptions } from "../container/options.ts";
 import { ANNOTATION, type Mount, type Spec } from "./spec.ts";
 import { DEFAULT_CAPABILITIES, DEFAULT_MOUNTS, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from "./defaults.ts";
 
+/** Where --init's binary appears in the container (Docker's path). */
+export const INIT_PATH = "/dev/init";
+
 /** The fields of an image's config that decide how its process starts. */
 export interface ImageProcessConfig {
   Env?: string[] | null;
@@ -25,7 +28,8 @@ export interface ContainerPaths {
 }
 
 export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostname: string, paths: ContainerPaths): Spec {
-  const args = processArgs(image, opts);
+  const command = processArgs(image, opts);
+  const args = opts.init ? [INIT_PATH, "--", ...command] : command;
   const cwd = opts.workdir || image.WorkingDir || "/";
   if (!cwd.startsWith("/")) throw new UserError(`the working directory '${cwd}' is invalid, it needs to be an absolute path`);
   const env = mergeEnv(image.Env ?? [], opts.env);
@@ -39,6 +43,7 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
     bindFile(paths.hostsFile, "/etc/hosts", opts.readOnly),
     bindFile(paths.resolvConf, "/etc/resolv.conf", opts.readOnly),
     ...opts.tmpfs.map((t) => ({ destination: t.destination, type: "tmpfs", source: "tmpfs", options: t.options })),
+    ...(opts.init ? [{ destination: INIT_PATH, type: "bind", source: opts.init, options: ["rbind", "ro", "nosuid", "nodev"] }] : []),
     ...opts.volumes.map((v) => ({
       destination: v.destination, type: "bind", source: v.source, options: ["rbind", "rprivate", v.readonly ? "ro" : "rw"],
     })),
