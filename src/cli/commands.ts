@@ -14,6 +14,8 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   logout: () => import("./logout.ts").then((m) => m.default as CommandDef),
   save: () => import("./save.ts").then((m) => m.default as CommandDef),
   image: () => import("./image.ts").then((m) => m.default as CommandDef),
+  exec: () => import("./exec.ts").then((m) => m.default as CommandDef),
+  logs: () => import("./logs.ts").then((m) => m.default as CommandDef),
   create: () => import("./create.ts").then((m) => m.default as CommandDef),
   start: () => import("./start.ts").then((m) => m.default as CommandDef),
   stop: () => import("./stop.ts").then((m) => m.default as CommandDef),

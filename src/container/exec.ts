@@ -11,7 +11,8 @@ import { EXIT, UserError } from "../errors.ts";
 import { pipe, closeFd } from "../sys/fs.ts";
 import { kill } from "../sys/proc.ts";
 import { socketPair, receiveFd } from "../sys/tty.ts";
-import { openNamespaces, closeNamespaces, spawnJoined } from "../runtime/join.ts";
+import { openNamespaces, closeNamespaces, spawnJoined, mountNamespaceFd } from "../runtime/join.ts";
+import { selfCommand } from "../runtime/spawn.ts";
 import type { InitFailure } from "../runtime/protocol.ts";
 import { attachTerminal } from "../runtime/terminal.ts";
 import { findContainer } from "./lookup.ts";
@@ -53,27 +54,35 @@ export async function execInContainer(store: ContainerStore, opts: ExecOptions):
     closeNamespaces(namespaces);
   }
 
+  // Forwarding starts before the command can run: a signal that arrives as it starts must reach it, not
+  // end this process and leave the command behind.
+  const stopForwarding = opts.detach ? () => {} : forwardSignals(child.proc.pid);
   let master: number | undefined;
+  let startOpen = true;
   try {
-    // Into the container's cgroup before the command may run, so that nothing it starts escapes limits.
-    openContainerCgroup(record)?.addProcess(child.proc.pid);
-    try { writeSync(child.startFd, JSON.stringify(request)); } finally { closeSync(child.startFd); }
-    if (child.consoleSocket !== undefined) master = await receiveConsole(child);
-    await waitForCommand(child);
-  } catch (e) {
-    if (master !== undefined) closeFd(master);
-    if (child.proc.exitCode === null) child.proc.kill("SIGKILL");
-    await child.proc.exited;
-    throw e;
+    try {
+      // Into the container's cgroup before the command may run, so that nothing it starts escapes limits.
+      openContainerCgroup(record)?.addProcess(child.proc.pid);
+      // The whole request, then EOF: that is the go (runtime/exec-protocol.ts).
+      try { writeSync(child.startFd, JSON.stringify(request)); } finally { closeSync(child.startFd); startOpen = false; }
+      if (child.consoleSocket !== undefined) master = await receiveConsole(child);
+      await waitForCommand(child);
+    } catch (e) {
+      if (master !== undefined) closeFd(master);
+      if (child.proc.exitCode === null) child.proc.kill("SIGKILL");
+      await child.proc.exited;
+      if (startOpen) closeSync(child.startFd);
+      throw e;
+    }
+    if (opts.detach) {
+      if (master !== undefined) closeFd(master);
+      child.proc.unref(); // once we exit, it is reparented to the container's init
+      return 0;
+    }
+    return await relay(child.proc, master, opts.interactive);
   } finally {
-    try { closeSync(child.startFd); } catch { /* already closed */ }
+    stopForwarding();
   }
-  if (opts.detach) {
-    if (master !== undefined) closeFd(master);
-    child.proc.unref(); // orphaned, it is reparented to the container's init
-    return 0;
-  }
-  return relay(child.proc, master, opts.interactive);
 }
 
 function runningPid(record: ContainerRecord): number {
@@ -94,13 +103,11 @@ function spawnExecInit(namespaces: ReturnType<typeof openNamespaces>, opts: Exec
   const [errorRead, errorWrite] = pipe();
   const [startRead, startWrite] = pipe();
   const console = opts.tty ? socketPair() : undefined;
-  const extra = console ? [errorWrite, startRead, console[1]] : [errorWrite, startRead];
+  const extra = [errorWrite, startRead, mountNamespaceFd(namespaces), ...(console ? [console[1]] : [])];
   const stdin = opts.interactive && !opts.detach && !opts.tty ? "inherit" : "ignore";
   const output = opts.detach || opts.tty ? "ignore" : "inherit";
   try {
-    // /proc/self/exe resolves in the child, which is then inside the container's /proc: the binary of the
-    // caller, whatever the container's filesystem holds.
-    const proc = spawnJoined(namespaces, ["/proc/self/exe", "exec-init"], [stdin, output, output, ...extra], {
+    const proc = spawnJoined(namespaces, selfCommand("exec-init"), [stdin, output, output, ...extra], {
       MINIBOX_DEBUG: process.env.MINIBOX_DEBUG ?? "", MINIBOX_TRACE: process.env.MINIBOX_TRACE ?? "",
     });
     return { proc, errorFd: errorRead, startFd: startWrite, consoleSocket: console?.[0] };
@@ -108,7 +115,9 @@ function spawnExecInit(namespaces: ReturnType<typeof openNamespaces>, opts: Exec
     for (const fd of [errorRead, startWrite, ...(console ? [console[0]] : [])]) closeFd(fd);
     throw e;
   } finally {
-    for (const fd of extra) closeFd(fd);
+    closeFd(errorWrite);
+    closeFd(startRead);
+    if (console) closeFd(console[1]);
   }
 }
 
@@ -144,11 +153,15 @@ async function receiveConsole(child: Spawned): Promise<number> {
   }
 }
 
-async function relay(proc: Subprocess, master: number | undefined, interactive: boolean): Promise<number> {
+function forwardSignals(pid: number): () => void {
   const forward = (signal: NodeJS.Signals) => {
-    try { kill(proc.pid, os.signals[signal]); } catch { /* already gone */ }
+    try { kill(pid, os.signals[signal]); } catch { /* already gone */ }
   };
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
+  return () => { for (const s of FORWARDED_SIGNALS) process.off(s, forward); };
+}
+
+async function relay(proc: Subprocess, master: number | undefined, interactive: boolean): Promise<number> {
   const terminal = master === undefined ? undefined : attachTerminal(master, { stdin: interactive });
   try {
     await proc.exited;
@@ -157,6 +170,5 @@ async function relay(proc: Subprocess, master: number | undefined, interactive: 
   } finally {
     terminal?.detach();
     if (master !== undefined) closeFd(master);
-    for (const s of FORWARDED_SIGNALS) process.off(s, forward);
   }
 }

@@ -1,19 +1,19 @@
 // The container's first process: a re-exec of this binary inside the new namespaces (see
 // runtime/spawn.ts). It prepares the root, drops privileges and finishes in execve(), which also ends
 // Bun's extra threads. It never runs container code itself, and no minibox process stays behind.
-import { closeSync, readFileSync, readSync, writeSync } from "node:fs";
+import { closeSync, readFileSync, readSync } from "node:fs";
 import type { Spec } from "../oci/spec.ts";
 import { ANNOTATION } from "../oci/spec.ts";
 import { sethostname, unshare, CLONE } from "../sys/sched.ts";
 import { linkUp } from "../sys/net.ts";
 import { chdir, cloexecFrom, setCloexec } from "../sys/fs.ts";
-import { EXIT } from "../errors.ts";
 import { trace } from "../trace.ts";
-import { INIT_ERROR_FD, INIT_START_FD, START_BYTES, type InitFailure, type StartSignal } from "../runtime/protocol.ts";
+import { INIT_ERROR_FD, INIT_START_FD, START_BYTES, type StartSignal } from "../runtime/protocol.ts";
 import { makePrivate, mountOverlay, mountAll, ensureWorkdir, enterRoot } from "./rootfs.ts";
-import { parseGroup, parsePasswd, resolveUser } from "./user.ts";
+import { containerUser } from "./container-user.ts";
 import { applyCredentials, applyRlimits } from "./security.ts";
-import { execCommand, ExecError } from "./exec.ts";
+import { execCommand } from "./exec.ts";
+import { reportFailure } from "./failure.ts";
 import { attachConsoleBeforePivot, takeConsoleAfterPivot } from "./console.ts";
 
 export function initMain(argv: string[]): void {
@@ -24,16 +24,7 @@ export function initMain(argv: string[]): void {
     const spec = JSON.parse(readFileSync(`${bundle}/config.json`, "utf8")) as Spec;
     run(spec);
   } catch (error) {
-    const failure: InitFailure = {
-      exitCode: error instanceof ExecError ? error.exitCode : EXIT.ENGINE,
-      message: error instanceof Error ? error.message : String(error),
-    };
-    try {
-      writeSync(INIT_ERROR_FD, JSON.stringify(failure));
-    } catch {
-      process.stderr.write(`minibox init: ${failure.message}\n`);
-    }
-    process.exit(failure.exitCode);
+    reportFailure(error);
   }
 }
 
@@ -54,7 +45,7 @@ function run(spec: Spec): never {
   if (spec.hostname) sethostname(spec.hostname);
   if (spec.linux.namespaces.some((n) => n.type === "network" && !n.path)) linkUp("lo");
 
-  const user = resolveUser(spec.annotations?.[ANNOTATION.user] ?? "", readOptional("/etc/passwd", parsePasswd), readOptional("/etc/group", parseGroup));
+  const user = containerUser(spec.annotations?.[ANNOTATION.user] ?? "");
   const env = [...spec.process.env];
   if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
 
@@ -82,13 +73,5 @@ function dropCapability(spec: Spec, cap: string): void {
   for (const set of [caps.bounding, caps.effective, caps.permitted, caps.inheritable, caps.ambient]) {
     const i = set.indexOf(cap);
     if (i >= 0) set.splice(i, 1);
-  }
-}
-
-function readOptional<T>(path: string, parse: (text: string) => T[]): T[] {
-  try {
-    return parse(readFileSync(path, "utf8"));
-  } catch {
-    return [];
   }
 }

@@ -1,0 +1,77 @@
+import { defineCommand, type ArgsDef } from "citty";
+import { writeSync } from "node:fs";
+import { splitArgv } from "./argv.ts";
+import { UserError } from "../errors.ts";
+import { parseTail, parseTimeArgument } from "../logs/since.ts";
+import { formatEntry, type LogEntry } from "../logs/reader.ts";
+import type { LogsOptions } from "../container/logs.ts";
+
+const USAGE = "logs [OPTIONS] CONTAINER";
+
+export const logsArgs = {
+  follow: { type: "boolean", alias: "f", description: "Follow log output" },
+  timestamps: { type: "boolean", alias: "t", description: "Show timestamps" },
+  tail: { type: "string", alias: "n", description: 'Number of lines to show from the end of the logs (default "all")' },
+  since: { type: "string", description: "Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)" },
+  until: { type: "string", description: "Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)" },
+} satisfies ArgsDef;
+
+export function parseLogsArgs(rawArgs: readonly string[], now = Date.now()): LogsOptions & { timestamps: boolean } {
+  const { values: v, positionals } = splitArgv(rawArgs, logsArgs, Infinity);
+  if (positionals.length !== 1) throw new UserError(`"logs" requires exactly 1 argument: ${USAGE}`);
+  const since = v.since as string | undefined, until = v.until as string | undefined;
+  return {
+    container: positionals[0]!,
+    follow: v.follow === true,
+    timestamps: v.timestamps === true,
+    selection: {
+      since: since === undefined || since === "" ? undefined : parseTimeArgument(since, "since", now),
+      until: until === undefined || until === "" ? undefined : parseTimeArgument(until, "until", now),
+      tail: parseTail(v.tail as string | undefined),
+    },
+  };
+}
+
+/** Blocking writes, consecutive entries of one stream batched into one write. */
+function printer(timestamps: boolean): (entries: LogEntry[]) => void {
+  return (entries) => {
+    let i = 0;
+    while (i < entries.length) {
+      const stream = entries[i]!.stream;
+      let text = "";
+      for (; i < entries.length && entries[i]!.stream === stream; i++) text += formatEntry(entries[i]!, timestamps);
+      writeAll(stream === "stderr" ? 2 : 1, Buffer.from(text));
+    }
+  };
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let off = 0; off < data.length; ) {
+    try {
+      off += writeSync(fd, data, off);
+    } catch (e) {
+      // A non-blocking pipe we share: wait for the reader rather than drop output.
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      Bun.sleepSync(1);
+    }
+  }
+}
+
+export default defineCommand({
+  meta: { name: "logs", description: `Fetch the logs of a container: ${USAGE}` },
+  args: logsArgs,
+  async run({ rawArgs }) {
+    const opts = parseLogsArgs(rawArgs);
+    const [{ containerLogs }, { ContainerStore }, { storeRoot }] = await Promise.all([
+      import("../container/logs.ts"), import("../container/store.ts"), import("../image/store.ts"),
+    ]);
+    try {
+      await containerLogs(new ContainerStore(storeRoot()), opts, printer(opts.timestamps));
+    } catch (e) {
+      // The reader went away (`logs -f | head`): that ends the command quietly, as for Docker.
+      if ((e as NodeJS.ErrnoException).code === "EPIPE") return 0;
+      throw e;
+    }
+    return 0;
+  },
+});

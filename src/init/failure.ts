@@ -1,0 +1,19 @@
+// How an init (the container's, or an exec's) reports that it could not run the command: one JSON
+// InitFailure on its close-on-exec error pipe (runtime/protocol.ts), then exit with the code Docker uses.
+import { writeSync } from "node:fs";
+import { EXIT } from "../errors.ts";
+import { INIT_ERROR_FD, type InitFailure } from "../runtime/protocol.ts";
+import { ExecError } from "./exec.ts";
+
+export function reportFailure(error: unknown, what = "init"): never {
+  const failure: InitFailure = {
+    exitCode: error instanceof ExecError ? error.exitCode : EXIT.ENGINE,
+    message: error instanceof Error ? error.message : String(error),
+  };
+  try {
+    writeSync(INIT_ERROR_FD, JSON.stringify(failure));
+  } catch {
+    process.stderr.write(`minibox ${what}: ${failure.message}\n`);
+  }
+  process.exit(failure.exitCode);
+}
