@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { ImageNotFoundError, ImageStore, storeRoot, type ImageRecord } from "../image/store.ts";
 import { buildSpec } from "../oci/from-image.ts";
 import { trace } from "../trace.ts";
+import { UserError } from "../errors.ts";
+import { getWinsize, isatty } from "../sys/tty.ts";
 import type { CreateOptions } from "./options.ts";
 import { validateName, validateHostname } from "./options.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
@@ -37,6 +39,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       rootfs: join(dir, "rootfs"), upperdir: join(dir, "upper"), workdir: join(dir, "work"),
       layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, hostname),
     });
+    const size = opts.tty ? hostTerminalSize() : undefined;
+    if (size) spec.process.consoleSize = size;
     record.command = opts.init ? spec.process.args.slice(2) : spec.process.args; // without "/dev/init --"
     store.save(record);
     writeFileSync(join(dir, "config.json"), JSON.stringify(spec, null, 2));
@@ -59,5 +63,21 @@ async function findOrPullImage(images: ImageStore, opts: CreateOptions): Promise
     }
   }
   const { ensureImage } = await import("../image/pull.ts");
-  return ensureImage(images, opts.image, policy, { platform: opts.platform });
+  // Progress only on a terminal: scripts and logs get one line, the error, if the pull fails.
+  const quiet = !isatty(2);
+  try {
+    return await ensureImage(images, opts.image, policy, { platform: opts.platform, quiet });
+  } catch (e) {
+    if (!quiet || !(e instanceof Error)) throw e;
+    throw new UserError(`Unable to find image '${opts.image}' locally, and pulling it failed: ${e.message}`);
+  }
+}
+
+function hostTerminalSize(): { height: number; width: number } | undefined {
+  for (const fd of [1, 0]) {
+    if (!isatty(fd)) continue;
+    const { rows, cols } = getWinsize(fd);
+    return { height: rows, width: cols };
+  }
+  return undefined;
 }

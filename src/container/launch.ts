@@ -22,20 +22,31 @@ export interface Launched {
   master?: number;
 }
 
-export async function launchContainer(store: ContainerStore, record: ContainerRecord, stdio: InitStdio): Promise<Launched> {
+/** Called before the command can run, so that nothing it does (output, an early signal) is missed. */
+export interface LaunchHooks {
+  spawned?(proc: Subprocess): void;
+  /** The pty master, as soon as the init sent it; ownership stays with the caller of launchContainer. */
+  console?(master: number): void;
+}
+
+export async function launchContainer(store: ContainerStore, record: ContainerRecord, stdio: InitStdio, hooks: LaunchHooks = {}): Promise<Launched> {
   const bundle = store.dir(record.id);
   const spec = (await Bun.file(join(bundle, "config.json")).json()) as Spec;
   const init = spawnInit(bundle, spec.linux.namespaces.map((n) => n.type), stdio, spec.process.terminal === true);
   trace("launch: init spawned");
+  hooks.spawned?.(init.proc);
   let master: number | undefined;
   let placed: Placed | undefined;
   try {
     placed = placeInCgroup(record, init.proc.pid);
     init.release(placed.devicesEnforced ? "go" : "go-without-device-cgroup");
-    if (init.consoleSocket !== undefined) master = await receiveConsole(init.consoleSocket, init.errorFd, init.proc);
+    if (init.consoleSocket !== undefined) {
+      master = await receiveConsole(init.consoleSocket, init.errorFd, init.proc);
+      hooks.console?.(master);
+    }
     await waitForExec(init.errorFd, init.proc);
   } catch (e) {
-    if (master !== undefined) closeFd(master);
+    if (master !== undefined && !hooks.console) closeFd(master);
     if (init.proc.exitCode === null) init.proc.kill("SIGKILL");
     await init.proc.exited;
     if (placed) await removeCgroup(record, placed.cgroup);

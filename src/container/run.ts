@@ -27,20 +27,27 @@ export async function runContainer(opts: CreateOptions, warn: Warn): Promise<num
 
 /** Starts a created container with this process as its parent and waits for it (`run`, `start -a`). */
 export async function runAttached(store: ContainerStore, record: ContainerRecord, interactive: boolean, warn: Warn): Promise<number> {
-  const { proc, master, cgroup, warnings } = await launchContainer(store, record, {
-    stdin: interactive ? "inherit" : "ignore", stdout: "inherit", stderr: "inherit",
-  });
-  for (const w of warnings) warn(w);
+  let pid: number | undefined;
+  // Installed before the command can run: a signal sent as soon as it started must reach it, not us.
   const forward = (signal: NodeJS.Signals) => {
-    try { kill(proc.pid, os.signals[signal]); } catch { /* already gone */ }
+    if (pid === undefined) return;
+    try { kill(pid, os.signals[signal]); } catch { /* already gone */ }
   };
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
-  const terminal = master === undefined ? undefined : attachTerminal(master, { stdin: interactive });
+  let terminal: ReturnType<typeof attachTerminal> | undefined;
+  let master: number | undefined;
   try {
-    await proc.exited;
+    const launched = await launchContainer(store, record, {
+      stdin: interactive ? "inherit" : "ignore", stdout: "inherit", stderr: "inherit",
+    }, {
+      spawned: (proc) => { pid = proc.pid; },
+      console: (m) => { master = m; terminal = attachTerminal(m, { stdin: interactive }); },
+    });
+    for (const w of launched.warnings) warn(w);
+    await launched.proc.exited;
     trace("run: container exited");
     await terminal?.done;
-    return await finishContainer(store, record, proc, cgroup);
+    return await finishContainer(store, record, launched.proc, launched.cgroup);
   } finally {
     terminal?.detach();
     if (master !== undefined) closeFd(master);

@@ -2,12 +2,13 @@
 // the container can see; the master goes to the host-side minibox over the console socket.
 import { closeSync } from "node:fs";
 import { mount, MS } from "../sys/mount.ts";
-import { openPty, openSlave, sendFd, makeControllingTerminal, dupStdio } from "../sys/tty.ts";
+import { openPty, openSlave, sendFd, setWinsize, makeControllingTerminal, dupStdio } from "../sys/tty.ts";
 import { INIT_CONSOLE_FD } from "../runtime/protocol.ts";
 
 /** Opens the pty, binds its slave over /dev/console, hands the master over; returns the slave fd. */
-export function attachConsoleBeforePivot(root: string): number {
+export function attachConsoleBeforePivot(root: string, size?: { height: number; width: number }): number {
   const pty = openPty(`${root}/dev/pts/ptmx`);
+  if (size) setWinsize(pty.master, { rows: size.height, cols: size.width });
   const slave = openSlave(pty);
   mount(pty.slavePath, `${root}/dev/console`, null, MS.BIND);
   sendFd(INIT_CONSOLE_FD, pty.master);

@@ -38,7 +38,7 @@ function run(spec: Spec): never {
   mountAll(spec);
   ensureWorkdir(spec);
   trace("init: mounts done");
-  const console = spec.process.terminal ? attachConsoleBeforePivot(root) : undefined;
+  const console = spec.process.terminal ? attachConsoleBeforePivot(root, spec.process.consoleSize) : undefined;
   enterRoot(root, spec.root.readonly ?? false);
   if (console !== undefined) takeConsoleAfterPivot(console);
 

@@ -12,6 +12,8 @@ export interface Rlimit { type: string; soft: number; hard: number }
 
 export interface Process {
   terminal?: boolean;
+  /** Size of the terminal at start, set by the init before the command runs (no resize race). */
+  consoleSize?: { height: number; width: number };
   user: { uid: number; gid: number; additionalGids?: number[] };
   args: string[];
   env: string[];
