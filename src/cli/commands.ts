@@ -28,5 +28,7 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   pause: () => import("./pause.ts").then((m) => m.pause as CommandDef),
   unpause: () => import("./pause.ts").then((m) => m.unpause as CommandDef),
   rename: () => import("./rename.ts").then((m) => m.default as CommandDef),
+  stats: () => import("./stats.ts").then((m) => m.default as CommandDef),
+  update: () => import("./update.ts").then((m) => m.default as CommandDef),
   container: () => import("./container.ts").then((m) => m.default as CommandDef),
 };
