@@ -10,6 +10,11 @@ if (process.argv[2] === "pull") {
   await import("./bench-pull.ts");
   process.exit(0);
 }
+// `bun run bench containers`: cost per idle detached container (scripts/bench-containers.ts).
+if (process.argv[2] === "containers") {
+  const p = Bun.spawnSync([process.execPath, "run", resolve(import.meta.dir, "bench-containers.ts")], { stdio: ["inherit", "inherit", "inherit"] });
+  process.exit(p.exitCode ?? 1);
+}
 
 const repo = resolve(import.meta.dir, "..");
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || Number(process.env.BENCH_RUNS) || 30;

@@ -33,7 +33,9 @@ const container: CommandDef = defineCommand({
       await showUsage(target, container);
       return 0;
     }
-    const { result } = await runCommand(target, { rawArgs: rest });
+    // `container inspect` looks at containers only (Docker: "No such container", never an image).
+    const args = ALIASES[name!] === "inspect" ? ["--type", "container", ...rest] : rest;
+    const { result } = await runCommand(target, { rawArgs: args });
     return typeof result === "number" ? result : 0;
   },
 });

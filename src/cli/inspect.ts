@@ -31,7 +31,14 @@ export default defineCommand({
           }
         }
         const { inspectImage } = await import("../image/inspect.ts");
-        results.push(await inspectImage(ref));
+        const { ImageNotFoundError } = await import("../image/store.ts");
+        try {
+          results.push(await inspectImage(ref));
+        } catch (e) {
+          // Neither a container nor an image: Docker's words.
+          if (e instanceof ImageNotFoundError && values.type !== "image") throw new UserError(`No such object: ${ref}`, 1);
+          throw e;
+        }
       } catch (e) {
         out.error(e instanceof Error ? e.message : String(e));
         failed = true;

@@ -24,7 +24,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
     Args: record.command.slice(1),
     State: {
       Status: now.status,
-      Running: now.running && now.status === "running",
+      Running: now.running, // Docker: a paused container is still running
       Paused: now.status === "paused",
       Restarting: false,
       OOMKilled: s.oomKilled ?? false,

@@ -8,10 +8,12 @@ import { kill } from "../sys/proc.ts";
 import { pidfdOpen, pidfdWait } from "../sys/pidfd.ts";
 import { closeFd } from "../sys/fs.ts";
 import { openContainerCgroup, removeCgroup } from "./cgroup.ts";
+import type { Cgroup } from "../cgroups/index.ts";
 import { isAlive } from "./liveness.ts";
 import { currentState, LOST_EXIT_CODE } from "./status.ts";
 import { parseSignal } from "./signals.ts";
 import { validateName } from "./options.ts";
+import { NoSuchContainerError } from "./lookup.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 
 const DEFAULT_STOP_TIMEOUT_S = 10;
@@ -44,14 +46,33 @@ function waitForProcessExit(record: ContainerRecord, timeoutMs: number): boolean
 }
 
 /**
- * Waits until the container's parent has recorded the exit. When there is no parent left (its monitor or
- * foreground CLI was killed), records it here, so the next command sees a consistent state.
+ * SIGKILLs every process of the container (thawing it first). The container's parent removes the cgroup
+ * as soon as the init has died, possibly in the middle of the freeze/kill loop: a cgroup that vanished
+ * with its init is not an error (the init was PID 1 of the container, so everything else died with it).
  */
-export async function settleExit(store: ContainerStore, id: string): Promise<ContainerRecord> {
+async function killEverything(record: ContainerRecord, cgroup: Cgroup | undefined): Promise<void> {
+  if (!cgroup) {
+    if (isAlive(record.state.process)) try { kill(record.state.process.pid, 9); } catch { /* gone */ }
+    return;
+  }
+  try {
+    cgroup.thaw();
+    await cgroup.killAll(9);
+  } catch (e) {
+    if (isAlive(record.state.process)) throw e;
+  }
+}
+
+/**
+ * Waits until the container's parent has recorded the exit. When there is no parent left (its monitor or
+ * foreground CLI was killed), records it here, so the next command sees a consistent state. Undefined when
+ * the container was removed meanwhile (--rm: its parent removes it right after the exit).
+ */
+export async function settleExit(store: ContainerStore, id: string): Promise<ContainerRecord | undefined> {
   const deadline = Date.now() + RECORD_DEADLINE_MS;
   for (;;) {
     let record: ContainerRecord;
-    try { record = store.load(id); } catch { throw new UserError(`No such container: ${id}`, 1); }
+    try { record = store.load(id); } catch { return undefined; }
     if (record.state.status !== "running") return record;
     if (Date.now() > deadline) {
       record.state = { ...record.state, status: "exited", exitCode: record.state.exitCode ?? LOST_EXIT_CODE, finishedAt: new Date().toISOString(), process: undefined };
@@ -79,8 +100,7 @@ export async function stopContainer(store: ContainerStore, record: ContainerReco
     kill(state.pid!, parseSignal(record.stopSignal ?? "SIGTERM"));
   } catch { /* exited meanwhile */ }
   if (timeout < 0 ? !waitForProcessExit(record, -1) : !waitForProcessExit(record, timeout * 1000)) {
-    if (cgroup) await cgroup.killAll(9);
-    else try { kill(state.pid!, 9); } catch { /* gone */ }
+    await killEverything(record, cgroup);
     waitForProcessExit(record, 5_000);
   }
   await settleExit(store, record.id);
@@ -103,6 +123,7 @@ export async function killContainer(store: ContainerStore, record: ContainerReco
 export async function waitContainer(store: ContainerStore, record: ContainerRecord): Promise<number> {
   if (currentState(record).running) waitForProcessExit(record, -1);
   const done = await settleExit(store, record.id);
+  if (!done) throw new NoSuchContainerError(record.id);
   return done.state.exitCode ?? 0;
 }
 
@@ -113,13 +134,7 @@ export async function removeContainer(store: ContainerStore, record: ContainerRe
       throw new ContainerStateError(`You cannot remove a ${state.status} container ${record.id}. Stop the container before attempting removal or force remove`);
     }
     markStoppedByUser(store, record);
-    const cgroup = openContainerCgroup(record);
-    if (cgroup) {
-      cgroup.thaw();
-      await cgroup.killAll(9);
-    } else {
-      try { kill(state.pid!, 9); } catch { /* gone */ }
-    }
+    await killEverything(record, openContainerCgroup(record));
     waitForProcessExit(record, 5_000);
     await settleExit(store, record.id);
   }

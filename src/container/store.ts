@@ -1,9 +1,9 @@
 // Containers on disk: one directory each under <store>/containers/<id> (bundle, overlay upper/work,
 // per-container /etc files, metadata), and names as exclusive files under <store>/names.
-import { chmodSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeSync, unlinkSync } from "node:fs";
+import { chmodSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, writeSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
-import { writeFileAtomic } from "../state/atomic.ts";
+import { removeTree, replaceFile } from "../state/atomic.ts";
 import type { ProcessIdentity } from "./liveness.ts";
 import type { Limits } from "../cgroups/types.ts";
 
@@ -93,7 +93,7 @@ export class ContainerStore {
   }
 
   save(record: ContainerRecord): void {
-    writeFileAtomic(join(this.dir(record.id), "container.json"), JSON.stringify(record, null, 2));
+    replaceFile(join(this.dir(record.id), "container.json"), JSON.stringify(record, null, 2));
   }
 
   load(id: string): ContainerRecord {
@@ -107,7 +107,11 @@ export class ContainerStore {
   }
 
   remove(record: Pick<ContainerRecord, "id" | "name">): void {
-    rmSync(this.dir(record.id), { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+    // Out of sight first: the container's parent may still be finishing a write in the directory (the
+    // temp dir of an atomic save), and a recursive delete racing with it stops half-way without an error.
+    const tmp = join(this.root, "tmp");
+    mkdirSync(tmp, { recursive: true });
+    removeTree(this.dir(record.id), tmp);
     this.releaseName(record.name, record.id);
   }
 }

@@ -36,23 +36,29 @@ export async function monitorMain(): Promise<void> {
     }
   };
 
-  Bun.listen<{ buffer: string }>({
-    unix: monitorSocketName(root),
-    socket: {
-      open(socket) { connections++; clearTimeout(idleTimer); socket.data = { buffer: "" }; },
-      close() { connections--; scheduleIdleExit(); },
-      async data(socket, chunk) {
-        socket.data.buffer += chunk.toString();
-        let nl: number;
-        while ((nl = socket.data.buffer.indexOf("\n")) >= 0) {
-          const line = socket.data.buffer.slice(0, nl);
-          socket.data.buffer = socket.data.buffer.slice(nl + 1);
-          const reply = await handle(JSON.parse(line) as Request);
-          socket.write(JSON.stringify(reply) + "\n");
-        }
+  // Several CLIs may start a monitor at the same moment: the first to bind the socket serves the store.
+  try {
+    Bun.listen<{ buffer: string }>({
+      unix: monitorSocketName(root),
+      socket: {
+        open(socket) { connections++; clearTimeout(idleTimer); socket.data = { buffer: "" }; },
+        close() { connections--; scheduleIdleExit(); },
+        async data(socket, chunk) {
+          socket.data.buffer += chunk.toString();
+          let nl: number;
+          while ((nl = socket.data.buffer.indexOf("\n")) >= 0) {
+            const line = socket.data.buffer.slice(0, nl);
+            socket.data.buffer = socket.data.buffer.slice(nl + 1);
+            const reply = await handle(JSON.parse(line) as Request);
+            socket.write(JSON.stringify(reply) + "\n");
+          }
+        },
       },
-    },
-  });
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") process.exit(0);
+    throw e;
+  }
   scheduleIdleExit();
 }
 
