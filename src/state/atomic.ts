@@ -1,6 +1,6 @@
 // Crash-safe file operations for the stores: nothing is ever visible half-written, because everything is
 // built under the store's tmp/ (same filesystem) and renamed into place.
-import { closeSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 function syncDir(dir: string): void {
@@ -25,6 +25,22 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, tmpDir 
     syncDir(dirname(path));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * tmp file + rename, without fsync: readers never see a torn file, but a power cut may lose the latest
+ * write. For state that is rewritten on every container start and exit, where two fsyncs would be a
+ * good part of the start-up time; image data uses writeFileAtomic.
+ */
+export function replaceFile(path: string, data: Uint8Array | string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}`);
+  try {
+    writeFileSync(tmp, data, { mode: 0o644, flag: "wx" });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
   }
 }
 
