@@ -19,10 +19,10 @@ export async function finishContainer(store: ContainerStore, record: ContainerRe
   let oomKilled = false;
   try { oomKilled = cgroup?.oomKilled() ?? false; } catch { /* cgroup already gone */ }
   await removeCgroup(record, cgroup);
-  // Re-read: stop/kill may have marked the container while it ran.
-  let latest = record;
-  try { latest = store.load(record.id); } catch { /* removed meanwhile */ }
-  record.state = { ...latest.state, status: "exited", exitCode, oomKilled, finishedAt: new Date().toISOString(), process: undefined };
+  // The record on disk is the truth: stop/kill/update/rename may have changed it while the container ran.
+  // Our copy takes it over whole, so that a restart (supervise.ts) also starts from the current one.
+  try { Object.assign(record, store.load(record.id)); } catch { /* removed meanwhile */ }
+  record.state = { ...record.state, status: "exited", exitCode, oomKilled, finishedAt: new Date().toISOString(), process: undefined };
   if (!record.autoRemove) {
     try { store.save(record); } catch { /* removed meanwhile (rm -f) */ }
   }
