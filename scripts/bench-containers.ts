@@ -187,5 +187,10 @@ try {
   console.log(out.join("\n"));
 } finally {
   for (const c of cleanups.reverse()) c();
+  // podman can leave its storage's mounts (shm, overlay) under the work dir in this private mount
+  // namespace; a recursive delete stops at the first busy one (Bun's rmSync then gives up silently).
+  const mounts = read("/proc/self/mountinfo").split("\n").map((l) => l.split(" ")[4] ?? "").filter((m) => m.startsWith(work));
+  for (const m of mounts.reverse()) Bun.spawnSync(["umount", "-l", m]);
   rmSync(work, { recursive: true, force: true });
+  if (existsSync(work)) console.error(`could not remove ${work}`);
 }
