@@ -77,14 +77,17 @@ try {
     results.push(time(`${runtime} run`, (i) => [runtime, "run", "--bundle", bundle, `bench-${runtime}-${process.pid}-${i}`]));
   }
   if (has("podman")) {
-    const podman = ["podman", "--root", join(work, "podman"), "--runroot", join(work, "podman-run"), "--storage-driver", "overlay"];
+    const podman = ["podman", "--root", join(work, "podman"), "--runroot", join(work, "podman-run"), "--tmpdir", join(work, "podman-tmp"),
+      "--storage-driver", "overlay", "--events-backend", "none"];
     must([...podman, "load", "-i", image]);
     // podman raises RLIMIT_NOFILE and RLIMIT_NPROC by default, which hosts without CAP_SYS_RESOURCE refuse:
     // ask for the limit we already have.
     // A peer that cannot run here is reported, not fatal: podman raises RLIMIT_NOFILE/NPROC by default,
     // which a host without CAP_SYS_RESOURCE in its bounding set (like this one) refuses.
     try {
-      results.push(time("podman run --rm", () => [...podman, "run", "--rm", "--pull", "never", "--network", "none", "localhost/busybox:latest", "true"]));
+      const hardNofile = /^Max open files\s+\S+\s+(\S+)/m.exec(readFileSync("/proc/self/limits", "utf8"))?.[1] ?? "1024";
+      const limits = ["--ulimit", `nofile=${hardNofile}:${hardNofile}`, "--ulimit", "nproc=32768:32768"];
+      results.push(time("podman run --rm", () => [...podman, "run", "--rm", "--pull", "never", "--network", "none", ...limits, "localhost/busybox:latest", "true"]));
     } catch (e) {
       console.log(`podman run --rm: cannot run on this host: ${(e as Error).message.split("\n")[0]}`);
     }
