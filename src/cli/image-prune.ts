@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { out } from "./output.ts";
-import { humanSize } from "./image-format.ts";
+import { humanSize } from "./human-format.ts";
 
 export default defineCommand({
   meta: { name: "prune", description: "Remove untagged images and unreferenced layers" },

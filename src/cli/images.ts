@@ -3,7 +3,7 @@ import { out as consola } from "./output.ts";
 import { shortId } from "../image/digest.ts";
 import { familiarName, parseReference } from "../image/reference.ts";
 import { ImageStore } from "../image/store.ts";
-import { createdAgo, humanSize, table } from "./image-format.ts";
+import { createdAgo, humanSize, table } from "./human-format.ts";
 
 export default defineCommand({
   meta: { name: "images", description: "List images" },

@@ -3,7 +3,7 @@ import { splitArgv } from "./argv.ts";
 import { containerStore } from "./each-container.ts";
 import { currentState, type CurrentState } from "../container/status.ts";
 import type { ContainerRecord } from "../container/store.ts";
-import { createdAgo, humanDuration, table } from "./image-format.ts";
+import { createdAgo, humanDuration, table } from "./human-format.ts";
 import { out } from "./output.ts";
 import { UserError } from "../errors.ts";
 

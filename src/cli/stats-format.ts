@@ -2,7 +2,7 @@
 // units.BytesSize), network and block I/O in decimal units with 3 ("648B / 1.2kB", units.HumanSize),
 // percentages with two decimals.
 import type { StatsRow } from "../container/stats.ts";
-import { humanSize, table } from "./image-format.ts";
+import { humanSize, table } from "./human-format.ts";
 
 const BINARY_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
 

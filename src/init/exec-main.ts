@@ -11,7 +11,7 @@
 // the same access is refused by the capability check of ptrace_may_access: we hold every capability, and
 // a container's processes hold a strict subset of them.
 import { closeSync, fchownSync, readSync } from "node:fs";
-import { prctl } from "../sys/proc.ts";
+import { prctl, PR } from "../sys/proc.ts";
 import { chdir, cloexecFrom, setCloexec } from "../sys/fs.ts";
 import { SyscallError } from "../sys/errno.ts";
 import { openPty, openSlave, sendFd, makeControllingTerminal, dupStdio } from "../sys/tty.ts";
@@ -25,11 +25,10 @@ import { applyCredentials, applyRlimits } from "./security.ts";
 import { execCommand, ExecError } from "./exec.ts";
 import { reportFailure } from "./failure.ts";
 
-const PR_SET_DUMPABLE = 4;
 
 export function execInitMain(_argv: string[]): void {
   try {
-    prctl(PR_SET_DUMPABLE, 0);
+    prctl(PR.SET_DUMPABLE, 0);
     setCloexec(INIT_ERROR_FD, true);
     enterMountNamespace();
     run(readRequest());

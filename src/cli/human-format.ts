@@ -1,4 +1,4 @@
-// Docker's human formats for `images`: "4.26MB" (decimal, 3 significant digits) and "2 hours ago".
+// Docker's human formats for images, ps and stats: "4.26MB" (decimal, 3 significant digits), "2 hours ago".
 const UNITS = ["B", "kB", "MB", "GB", "TB", "PB"];
 
 export function humanSize(bytes: number): string {
