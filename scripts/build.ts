@@ -7,7 +7,9 @@ const started = performance.now();
 // CommonJS + bytecode: JSC skips parsing at start-up, and the bundler's lazy module wrappers keep
 // heavy Node built-ins (zlib, stream) unloaded until a command needs them. Measured in docs/performance.md.
 const proc = Bun.spawnSync(
-  [process.execPath, "build", "--compile", "--bytecode", "--format=cjs", "--minify", "--sourcemap=none", resolve(repo, "src/main.ts"), "--outfile", outfile],
+  [process.execPath, "build", "--compile", "--bytecode", "--format=cjs", "--minify", "--sourcemap=none", resolve(repo, "src/main.ts"),
+    // A second entry point: the unpack worker thread (src/image/unpack-in-worker.ts loads it by this path).
+    resolve(repo, "src/image/unpack-worker.ts"), "--outfile", outfile],
   { cwd: repo, stdout: "inherit", stderr: "inherit" },
 );
 if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);

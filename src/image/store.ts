@@ -236,11 +236,13 @@ export class ImageStore {
     try {
       const fs = join(work, "fs");
       mkdirSync(fs, 0o755);
-      // Loaded here, not at the top: unpacking pulls in node:zlib and node:stream (~30 ms at start-up),
-      // which `run` and every read-only command would otherwise pay for.
-      const { unpackLayer } = await import("./unpack.ts");
+      // Loaded here, not at the top: `run` and every read-only command would otherwise load the unpacker.
+      // A worker thread unpacks unless MINIBOX_UNPACK_WORKERS=0 (this thread, e.g. to compare).
+      const unpack = process.env.MINIBOX_UNPACK_WORKERS === "0"
+        ? (await import("./unpack.ts")).unpackLayer
+        : (await import("./unpack-in-worker.ts")).unpackLayerInWorker;
       const blobCopy = join(work, "blob");
-      const got = await unpackLayer(opts.keepBlob ? teeToFile(input, blobCopy) : input, fs, what);
+      const got = await unpack(opts.keepBlob ? teeToFile(input, blobCopy) : input, fs, what);
       if (expect.digest !== undefined && expect.digest !== got.digest) throw new DigestMismatchError(what, expect.digest, got.digest);
       if (expect.diffId !== undefined && expect.diffId !== got.diffId) {
         throw new DigestMismatchError(`${what} (uncompressed, diff_id)`, expect.diffId, got.diffId);

@@ -2,11 +2,10 @@
 // sha256 of the raw input (the blob digest) and of the uncompressed tar (the diffID). OCI whiteouts
 // become overlayfs whiteouts, so the directory can serve as an overlay lowerdir as it is.
 import {
-  closeSync, constants, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync,
-  chmodSync, writeSync, type Stats,
+  closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  rmSync, symlinkSync, chmodSync, writeSync, type Stats,
 } from "node:fs";
 import { join } from "node:path";
-import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from "../sys/fs.ts";
 import { Errno, SyscallError } from "../sys/errno.ts";
 import { decompress } from "./compression.ts";
 import { UnsafeLayerError, entryComponents } from "./safe-path.ts";
@@ -15,6 +14,17 @@ import { readTar, type ByteInput, type TarEntry } from "./tar/reader.ts";
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";
 const OVERLAY_OPAQUE_XATTR = "trusted.overlay.opaque";
+const S_IFCHR = 0o020000, S_IFBLK = 0o060000, S_IFIFO = 0o010000;
+const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+// The libc bindings (mknod, lsetxattr) are loaded on first use only: their dlopen costs tens of ms per
+// thread, and most layers need neither (each unpack worker would otherwise pay it up front).
+let sysFs: typeof import("../sys/fs.ts") | undefined;
+const sys = async () => (sysFs ??= await import("../sys/fs.ts"));
+
+function exists(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === "EEXIST";
+}
 
 export interface UnpackResult {
   /** sha256 of the input as given (compressed or not): the blob digest. */
@@ -91,7 +101,7 @@ class LayerWriter {
     const parts = entryComponents(e.name, this.label);
     if (parts.length === 0) {
       if (e.type !== "dir") this.refuse(e.name, "the layer root must be a directory");
-      this.metadata(this.root, e);
+      await this.metadata(this.root, e);
       return;
     }
     const base = parts[parts.length - 1]!;
@@ -99,44 +109,80 @@ class LayerWriter {
     this.parents(parts, e.name, true);
     const rel = parts.join("/");
     const abs = join(this.root, rel);
-    const kept = this.clear(abs, rel, e.type === "dir");
+    // Create first and look only on EEXIST: almost every entry is new, so this saves an lstat per entry.
+    // Every call below refuses to follow or replace an existing name (O_EXCL|O_NOFOLLOW, mkdir, symlink,
+    // link, mknod), so what is there is only ever removed by clear(), never written through.
     switch (e.type) {
       case "dir":
-        if (!kept) mkdirSync(abs, 0o700);
+        try {
+          mkdirSync(abs, 0o700);
+        } catch (error) {
+          if (!exists(error)) throw error;
+          if (!this.clear(abs, rel, true)) mkdirSync(abs, 0o700);
+        }
         this.knownDirs.add(rel);
         break;
       case "file":
-        await this.writeFile(abs, e);
-        break;
+        return this.writeFile(abs, rel, e);
       case "symlink":
-        symlinkSync(e.linkname, abs);
+        this.create(abs, rel, () => symlinkSync(e.linkname, abs));
         break;
       case "hardlink":
-        return this.hardlink(abs, e);
+        return this.hardlink(abs, rel, e);
       case "char":
-      case "block":
-        mknod(abs, (e.type === "char" ? S_IFCHR : S_IFBLK) | 0o600, e.devmajor, e.devminor);
+      case "block": {
+        const { mknod } = await sys();
+        this.create(abs, rel, () => mknod(abs, (e.type === "char" ? S_IFCHR : S_IFBLK) | 0o600, e.devmajor, e.devminor));
         break;
-      case "fifo":
-        mknod(abs, S_IFIFO | 0o600);
+      }
+      case "fifo": {
+        const { mknod } = await sys();
+        this.create(abs, rel, () => mknod(abs, S_IFIFO | 0o600));
         break;
+      }
     }
-    this.metadata(abs, e);
+    await this.metadata(abs, e);
   }
 
-  private async writeFile(abs: string, e: TarEntry): Promise<void> {
-    const fd = openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  /** Runs `make`; if the name is taken, removes what is there (it is never a directory kept) and retries. */
+  private create(abs: string, rel: string, make: () => void): void {
+    try {
+      make();
+    } catch (error) {
+      if (!exists(error)) throw error;
+      this.clear(abs, rel, false);
+      make();
+    }
+  }
+
+  /**
+   * A regular file, its owner, mode and times set through the open descriptor (no path lookups). The
+   * owner goes first: chown clears setuid/setgid, so the mode comes after it.
+   */
+  private async writeFile(abs: string, rel: string, e: TarEntry): Promise<void> {
+    let fd: number;
+    try {
+      fd = openSync(abs, FILE_FLAGS, 0o600);
+    } catch (error) {
+      if (!exists(error)) throw error;
+      this.clear(abs, rel, false);
+      fd = openSync(abs, FILE_FLAGS, 0o600);
+    }
     try {
       for await (const chunk of e.body()) {
         for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at, chunk.length - at);
       }
+      fchownSync(fd, e.uid, e.gid);
+      if (Object.keys(e.xattrs).length) await this.xattrs(abs, e);
+      fchmodSync(fd, e.mode);
+      futimesSync(fd, e.mtime, e.mtime);
     } finally {
       closeSync(fd);
     }
     this.size += e.size;
   }
 
-  private hardlink(abs: string, e: TarEntry): void {
+  private async hardlink(abs: string, rel: string, e: TarEntry): Promise<void> {
     const target = entryComponents(e.linkname, this.label);
     if (target.length === 0) this.refuse(e.name, "hard link to the layer root");
     this.parents(target, e.name, false);
@@ -144,12 +190,15 @@ class LayerWriter {
     const st = lstatOrNull(targetAbs);
     if (!st) this.refuse(e.name, `hard link target ${e.linkname} is not in the layer`);
     if (st.isDirectory()) this.refuse(e.name, `hard link target ${e.linkname} is a directory`);
-    linkSync(targetAbs, abs);
+    // A link to itself: clearing the name first would remove the target (the old code refused it later).
+    if (targetAbs === abs) this.refuse(e.name, `hard link target ${e.linkname} is not in the layer`);
+    this.create(abs, rel, () => linkSync(targetAbs, abs));
   }
 
-  private whiteout(e: TarEntry, parts: string[], base: string): void {
+  private async whiteout(e: TarEntry, parts: string[], base: string): Promise<void> {
     this.parents(parts, e.name, true);
     const dir = join(this.root, ...parts.slice(0, -1));
+    const { lsetxattr, mknod } = await sys();
     if (base === OPAQUE) {
       lsetxattr(dir, OVERLAY_OPAQUE_XATTR, "y");
       return;
@@ -164,9 +213,8 @@ class LayerWriter {
     lchownSync(abs, e.uid, e.gid);
   }
 
-  /** Owner first: chown clears setuid/setgid, so the mode comes after it. */
-  private metadata(abs: string, e: TarEntry): void {
-    lchownSync(abs, e.uid, e.gid);
+  private async xattrs(abs: string, e: TarEntry): Promise<void> {
+    const { lsetxattr } = await sys();
     for (const [key, value] of Object.entries(e.xattrs)) {
       // A layer must not steer overlayfs (opaque dirs, redirects) except through whiteout files.
       if (key.startsWith("trusted.overlay.")) continue;
@@ -176,6 +224,12 @@ class LayerWriter {
         if (!(error instanceof SyscallError && error.errno === Errno.EOPNOTSUPP)) throw error;
       }
     }
+  }
+
+  /** Owner first: chown clears setuid/setgid, so the mode comes after it. */
+  private async metadata(abs: string, e: TarEntry): Promise<void> {
+    lchownSync(abs, e.uid, e.gid);
+    if (Object.keys(e.xattrs).length) await this.xattrs(abs, e);
     if (e.type !== "symlink") chmodSync(abs, e.mode);
     if (e.type === "dir") this.dirTimes.push([abs, e.mtime]);
     else lutimesSync(abs, e.mtime, e.mtime);
@@ -211,34 +265,50 @@ async function* hashing(it: AsyncIterator<Uint8Array>, hasher: Bun.CryptoHasher,
   }
 }
 
+/** What unpacking the uncompressed side yields; the blob digest is computed by whoever reads the input. */
+export type TarResult = Omit<UnpackResult, "digest">;
+
 /**
- * Unpacks a layer into `dest` (an existing, empty directory). On error `dest` is left partly written:
- * the caller unpacks into a temporary directory and discards it. When the content is malformed (bad
- * gzip, bad tar), the rest of the input is still read and hashed, and the error carries the digest: a
- * corrupt download is then reported as a digest mismatch, its real cause.
+ * Decompresses `compressed` and writes its tar into `dest`, hashing the tar on the way (the diffID).
+ * Shared by the in-thread unpackLayer and the unpack worker (unpack-worker.ts).
  */
-export async function unpackLayer(input: ByteInput, dest: string, label = dest): Promise<UnpackResult> {
-  const raw = new Bun.CryptoHasher("sha256");
+export async function unpackTar(compressed: AsyncIterable<Uint8Array>, dest: string, label: string): Promise<TarResult> {
   const plain = new Bun.CryptoHasher("sha256");
   const writer = new LayerWriter(dest, label);
   const tarSize = { n: 0 };
+  for await (const entry of readTar(tap(decompress(compressed, label), plain, tarSize))) await writer.add(entry);
+  writer.finish();
+  return { diffId: `sha256:${plain.digest("hex")}`, size: writer.size, tarSize: tarSize.n };
+}
+
+/**
+ * Unpacks a layer into `dest` (an existing, empty directory), on this thread. On error `dest` is left
+ * partly written: the caller unpacks into a temporary directory and discards it. When the content is
+ * malformed (bad gzip, bad tar), the rest of the input is still read and hashed, and the error carries
+ * the digest: a corrupt download is then reported as a digest mismatch, its real cause.
+ */
+export async function unpackLayer(input: ByteInput, dest: string, label = dest): Promise<UnpackResult> {
+  const raw = new Bun.CryptoHasher("sha256");
   const source = (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   const state = { inputFailed: false };
-  const tar = tap(decompress(hashing(source, raw, state), label), plain, tarSize);
+  let got: TarResult;
   try {
-    for await (const entry of readTar(tar)) await writer.add(entry);
+    got = await unpackTar(hashing(source, raw, state), dest, label);
   } catch (error) {
-    let rawDigest: string | undefined;
     if (state.inputFailed) throw error;
-    try {
-      for (let next = await source.next(); !next.done; next = await source.next()) raw.update(next.value);
-      rawDigest = `sha256:${raw.digest("hex")}`;
-    } catch {
-      // the input itself failed: no digest to offer
-    }
+    const rawDigest = await drainDigest(source, raw);
     await source.return?.();
     throw rawDigest === undefined ? error : new UnpackError(error, rawDigest);
   }
-  writer.finish();
-  return { digest: `sha256:${raw.digest("hex")}`, diffId: `sha256:${plain.digest("hex")}`, size: writer.size, tarSize: tarSize.n };
+  return { digest: `sha256:${raw.digest("hex")}`, ...got };
+}
+
+/** Reads the rest of `source` into `raw`; the digest of the whole input, or undefined if the input fails. */
+export async function drainDigest(source: AsyncIterator<Uint8Array>, raw: Bun.CryptoHasher): Promise<string | undefined> {
+  try {
+    for (let next = await source.next(); !next.done; next = await source.next()) raw.update(next.value);
+    return `sha256:${raw.digest("hex")}`;
+  } catch {
+    return undefined; // the input itself failed: no digest to offer
+  }
 }
