@@ -1,29 +1,15 @@
 // `minibox run` through the compiled binary: image config and the flags that override it (env, entrypoint,
 // workdir, user), names and --rm, stdin, volumes and terminals.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { DEFAULT_PATH, writeDockerArchive } from "../fixtures/images.ts";
-import { BINARY, makeSandbox, type Result, type Sandbox } from "./harness.ts";
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_PATH } from "../fixtures/images.ts";
+import { BINARY, type Result } from "./harness.ts";
+import { lines, T, useRunSandbox } from "./run-helpers.ts";
 
-const T = 60_000; // per test: several container runs each; generous because CI machines get loaded
-
-let sb: Sandbox;
-let base: string;
-
-async function load(file: string, opts: Parameters<typeof writeDockerArchive>[1]): Promise<void> {
-  const archive = join(base, file);
-  writeDockerArchive(archive, opts);
-  const r = await sb.run(["load", "-i", archive]);
-  if (r.code !== 0) throw new Error(`load failed (${r.code}): ${r.stderr}`);
-}
-
-beforeAll(async () => {
-  sb = makeSandbox("minibox-e2e-run-cfg-");
-  base = dirname(sb.root);
-  await load("busybox.tar", {});
+const ctx = useRunSandbox("minibox-e2e-run-cfg-", (c) =>
   // An image whose config decides everything: env, entrypoint + cmd, working dir (missing in the rootfs), user.
-  await load("configured.tar", {
+  c.load("configured.tar", {
     name: "configured:1",
     config: {
       Env: [DEFAULT_PATH, "FROM_IMAGE=image-value", "OVERRIDE_ME=image"],
@@ -32,25 +18,8 @@ beforeAll(async () => {
       WorkingDir: "/srv/app",
       User: "app",
     },
-  });
-}, T);
-afterAll(() => sb.cleanup());
-
-afterEach(() => {
-  expect(readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(base))).toEqual([]);
-});
-
-async function run(args: string[], opts?: Parameters<Sandbox["run"]>[1]): Promise<Result> {
-  return sb.run(["run", ...args], opts);
-}
-
-async function ok(args: string[], opts?: Parameters<Sandbox["run"]>[1]): Promise<string> {
-  const r = await run(args, opts);
-  if (r.code !== 0) throw new Error(`minibox run ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
+  }));
+const { run, ok, containerIds } = ctx;
 
 function expectOneLineError(r: Result, pattern: RegExp): void {
   expect(r.code).toBe(125);
@@ -59,14 +28,9 @@ function expectOneLineError(r: Result, pattern: RegExp): void {
   expect(errs[0]).toMatch(pattern);
 }
 
-function containerIds(): string[] {
-  const dir = join(sb.root, "containers");
-  return existsSync(dir) ? readdirSync(dir) : [];
-}
-
 interface StoredContainer { id: string; name: string; state: { status: string; exitCode?: number } }
 function readContainer(id: string): StoredContainer {
-  return JSON.parse(readFileSync(join(sb.root, "containers", id, "container.json"), "utf8")) as StoredContainer;
+  return JSON.parse(readFileSync(join(ctx.sb.root, "containers", id, "container.json"), "utf8")) as StoredContainer;
 }
 
 describe("image config and overrides", () => {
@@ -83,12 +47,12 @@ describe("image config and overrides", () => {
   }, T);
 
   test("--env-file", async () => {
-    const file = join(base, "vars.env");
+    const file = join(ctx.base, "vars.env");
     writeFileSync(file, "# a comment\nFILE_A=one\n\nFILE_B=two words\nFILE_HOST\n");
     const out = await ok(["--rm", "--env-file", file, "-e", "FILE_A=cli-wins", "busybox", "sh", "-c", 'echo "$FILE_A|$FILE_B|$FILE_HOST"'],
       { env: { FILE_HOST: "from-host" } });
     expect(out).toBe("cli-wins|two words|from-host\n");
-    expectOneLineError(await run(["--rm", "--env-file", join(base, "missing.env"), "busybox", "true"]), /missing\.env/);
+    expectOneLineError(await run(["--rm", "--env-file", join(ctx.base, "missing.env"), "busybox", "true"]), /missing\.env/);
   }, T);
 
   test("--entrypoint replaces the image's entrypoint and drops its Cmd", async () => {
@@ -170,7 +134,7 @@ describe("stdin, volumes and terminals", () => {
 
   test("-i streams: the container answers while stdin is still open", async () => {
     const proc = Bun.spawn([BINARY, "run", "--rm", "-i", "busybox", "sh", "-c", 'while read l; do echo "got $l"; done'], {
-      env: sb.env, stdin: "pipe", stdout: "pipe", stderr: "pipe",
+      env: ctx.sb.env, stdin: "pipe", stdout: "pipe", stderr: "pipe",
     });
     try {
       const reader = proc.stdout.getReader();
@@ -194,7 +158,7 @@ describe("stdin, volumes and terminals", () => {
   }, T);
 
   test("-v HOST:CONTAINER is read-write, :ro is read-only", async () => {
-    const host = join(base, "vol");
+    const host = join(ctx.base, "vol");
     mkdirSync(host, { recursive: true });
     writeFileSync(join(host, "from-host.txt"), "hello from host\n");
     const out = await ok(["--rm", "-v", `${host}:/data`, "busybox", "sh", "-c", "cat /data/from-host.txt; echo inside > /data/from-container.txt"]);
@@ -210,7 +174,7 @@ describe("stdin, volumes and terminals", () => {
 
   test("-t gives the container a terminal of its own", async () => {
     // script(1) puts minibox on a pty; the container gets its own /dev/pts/0 inside.
-    const r = Bun.spawnSync(["script", "-qec", `${BINARY} run --rm -t busybox tty`, "/dev/null"], { env: sb.env, stdin: "ignore", timeout: 20_000 });
+    const r = Bun.spawnSync(["script", "-qec", `${BINARY} run --rm -t busybox tty`, "/dev/null"], { env: ctx.sb.env, stdin: "ignore", timeout: 20_000 });
     expect(r.exitCode).toBe(0);
     expect(r.stdout.toString().replace(/\r/g, "")).toBe("/dev/pts/0\n");
     // Without -t there is no terminal.
@@ -223,7 +187,7 @@ describe("stdin, volumes and terminals", () => {
     // No polling inside: the init sets the size before execve, so the very first look must see it.
     for (let i = 0; i < 3; i++) {
       const cmd = `stty rows 33 cols 77; ${BINARY} run --rm -it busybox stty size`;
-      const r = Bun.spawnSync(["script", "-qec", cmd, "/dev/null"], { env: sb.env, stdin: "ignore", timeout: 20_000 });
+      const r = Bun.spawnSync(["script", "-qec", cmd, "/dev/null"], { env: ctx.sb.env, stdin: "ignore", timeout: 20_000 });
       expect(r.exitCode).toBe(0);
       expect(r.stdout.toString()).toContain("33 77\r\n");
     }

@@ -1,44 +1,14 @@
 // `minibox run` through the compiled binary: exit codes (the command's, 128+signal, 126/127 for exec
 // failures), signal forwarding, and bad input that must fail with one line and leave nothing behind.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { writeDockerArchive } from "../fixtures/images.ts";
-import { BINARY, makeSandbox, type Result, type Sandbox } from "./harness.ts";
+import { BINARY, type Result } from "./harness.ts";
+import { lines, readUntil, T, useRunSandbox } from "./run-helpers.ts";
 
-const T = 60_000; // per test: several container runs each; generous because CI machines get loaded
-
-let sb: Sandbox;
-let base: string;
-
-beforeAll(async () => {
-  sb = makeSandbox("minibox-e2e-run-err-");
-  base = dirname(sb.root);
-  const archive = join(base, "busybox.tar");
-  writeDockerArchive(archive);
-  const r = await sb.run(["load", "-i", archive]);
-  if (r.code !== 0) throw new Error(`load failed (${r.code}): ${r.stderr}`);
-}, T);
-afterAll(() => sb.cleanup());
-
-function hostMountsInSandbox(): string[] {
-  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(base));
-}
-afterEach(() => {
-  expect(hostMountsInSandbox()).toEqual([]);
-});
-
-async function run(args: string[], opts?: Parameters<Sandbox["run"]>[1]): Promise<Result> {
-  return sb.run(["run", ...args], opts);
-}
-
-const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
-
-function containerIds(): string[] {
-  const dir = join(sb.root, "containers");
-  return existsSync(dir) ? readdirSync(dir) : [];
-}
+const ctx = useRunSandbox("minibox-e2e-run-err-");
+const { run, containerIds, hostMountsInSandbox } = ctx;
 
 /** One line on stderr, no stack trace, the given exit code. */
 function expectOneLineError(r: Result, code: number, pattern: RegExp): void {
@@ -52,35 +22,9 @@ function expectOneLineError(r: Result, code: number, pattern: RegExp): void {
 
 /** A `minibox run` in the background whose stdout the test reads. */
 function start(args: string[]): Subprocess<"ignore", "pipe", "pipe"> {
-  return Bun.spawn([BINARY, "run", ...args], { env: sb.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  return Bun.spawn([BINARY, "run", ...args], { env: ctx.sb.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
 }
 
-/** Reads stdout until `marker` shows up, or fails after the deadline. */
-async function readUntil(stream: ReadableStream<Uint8Array>, marker: string, ms = 30_000): Promise<string> {
-  const reader = stream.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  const deadline = Date.now() + ms;
-  try {
-    while (!text.includes(marker)) {
-      const left = deadline - Date.now();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no "${marker}" within ${ms} ms; got: ${JSON.stringify(text)}`)), Math.max(left, 0));
-      });
-      try {
-        const { done, value } = await Promise.race([reader.read(), timeout]);
-        if (done) throw new Error(`stdout ended before "${marker}"; got: ${JSON.stringify(text)}`);
-        text += decoder.decode(value, { stream: true });
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  return text;
-}
 
 /** Host pids whose parent is `ppid`, with their command names. */
 function children(ppid: number): { pid: number; comm: string }[] {
@@ -175,7 +119,7 @@ describe("failures leave nothing behind", () => {
     expectOneLineError(await run(["--name", "never-started", "busybox", "missing-cmd"]), 127, /executable file not found/);
     const created = containerIds().filter((id) => !before.has(id));
     expect(created).toHaveLength(1);
-    const record = JSON.parse(readFileSync(join(sb.root, "containers", created[0]!, "container.json"), "utf8")) as { state: { status: string } };
+    const record = JSON.parse(readFileSync(join(ctx.sb.root, "containers", created[0]!, "container.json"), "utf8")) as { state: { status: string } };
     expect(record.state.status).not.toBe("running");
     expect(hostMountsInSandbox()).toEqual([]);
   }, T);
@@ -206,6 +150,6 @@ describe("failures leave nothing behind", () => {
     expect(containerIds()).toEqual(before);
     // Nothing stays reserved: the valid name of the run refused for its workdir is free again.
     expect((await run(["--rm", "--name", "bad-workdir", "busybox", "true"])).code).toBe(0);
-    expect(existsSync(join(sb.root, "names", "bad-workdir"))).toBe(false);
+    expect(existsSync(join(ctx.sb.root, "names", "bad-workdir"))).toBe(false);
   }, T);
 });

@@ -1,77 +1,13 @@
 // `minibox run` through the compiled binary, as root on the real kernel: namespaces, the container's root
 // filesystem (overlay, read-only, /dev, /etc files), fd hygiene and that no mount ever reaches the host.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { writeDockerArchive } from "../fixtures/images.ts";
-import { BINARY, makeSandbox, type Result, type Sandbox } from "./harness.ts";
+import { describe, expect, test } from "bun:test";
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BINARY } from "./harness.ts";
+import { lines, readUntil, T, useRunSandbox } from "./run-helpers.ts";
 
-const T = 60_000; // per test: several container runs each; generous because CI machines get loaded
-
-let sb: Sandbox;
-let base: string; // the sandbox's top directory: MINIBOX_ROOT and MINIBOX_STATE are inside it
-
-beforeAll(async () => {
-  sb = makeSandbox("minibox-e2e-run-iso-");
-  base = dirname(sb.root);
-  const archive = join(base, "busybox.tar");
-  writeDockerArchive(archive);
-  const r = await sb.run(["load", "-i", archive]);
-  if (r.code !== 0) throw new Error(`load failed (${r.code}): ${r.stderr}`);
-}, T);
-afterAll(() => sb.cleanup());
-
-/** Host mount table lines that mention the sandbox: there must never be any. */
-function hostMountsInSandbox(): string[] {
-  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(base));
-}
-afterEach(() => {
-  expect(hostMountsInSandbox()).toEqual([]);
-});
-
-async function run(args: string[], opts?: Parameters<Sandbox["run"]>[1]): Promise<Result> {
-  return sb.run(["run", ...args], opts);
-}
-
-/** Runs and insists on exit 0; returns stdout. */
-async function ok(args: string[], opts?: Parameters<Sandbox["run"]>[1]): Promise<string> {
-  const r = await run(args, opts);
-  if (r.code !== 0) throw new Error(`minibox run ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
-
-function containerIds(): string[] {
-  const dir = join(sb.root, "containers");
-  return existsSync(dir) ? readdirSync(dir) : [];
-}
-
-/** Reads a stream until `marker` shows up, or fails after the deadline. */
-async function readUntil(stream: ReadableStream<Uint8Array>, marker: string, ms = 30_000): Promise<string> {
-  const reader = stream.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  const deadline = Date.now() + ms;
-  try {
-    while (!text.includes(marker)) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no "${marker}" within ${ms} ms; got: ${JSON.stringify(text)}`);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no "${marker}" within ${ms} ms; got: ${JSON.stringify(text)}`)), left); });
-      try {
-        const { done, value } = await Promise.race([reader.read(), timeout]);
-        if (done) throw new Error(`stream ended before "${marker}"; got: ${JSON.stringify(text)}`);
-        text += decoder.decode(value, { stream: true });
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  return text;
-}
+const ctx = useRunSandbox("minibox-e2e-run-iso-");
+const { run, ok, containerIds, hostMountsInSandbox } = ctx;
 
 describe("namespaces", () => {
   test("the command is PID 1 and sees only the container's processes", async () => {
@@ -118,7 +54,7 @@ describe("namespaces", () => {
   test("mounts of a running container are not in the host's mount table", async () => {
     // The container cannot mount by itself (no CAP_SYS_ADMIN), so use the ones minibox makes for it.
     const proc = Bun.spawn([BINARY, "run", "--rm", "-i", "--tmpfs", "/marker-tmpfs", "busybox", "sh", "-c", "grep -c marker-tmpfs /proc/mounts; echo ready; cat"], {
-      env: sb.env, stdin: "pipe", stdout: "pipe", stderr: "pipe",
+      env: ctx.sb.env, stdin: "pipe", stdout: "pipe", stderr: "pipe",
     });
     try {
       const out = await readUntil(proc.stdout, "ready");
@@ -148,7 +84,7 @@ describe("root filesystem", () => {
   }, T);
 
   test("the image's layer directories are not modified by a container", async () => {
-    const layers = join(sb.root, "layers");
+    const layers = join(ctx.sb.root, "layers");
     const snapshot = (): string[] => {
       const out: string[] = [];
       const walk = (dir: string): void => {
@@ -169,7 +105,7 @@ describe("root filesystem", () => {
     expect(snapshot()).toEqual(before);
     // The writes went to the container's own upper dir instead.
     const [id] = containerIds().filter((c) => !beforeIds.has(c));
-    const upper = join(sb.root, "containers", id!, "upper");
+    const upper = join(ctx.sb.root, "containers", id!, "upper");
     expect(readFileSync(join(upper, "bin/new-file"), "utf8")).toBe("new\n");
     expect(readFileSync(join(upper, "etc/passwd"), "utf8")).toEndWith("more\n");
     expect(lstatSync(join(upper, "bin/ls")).isCharacterDevice()).toBe(true); // overlay whiteout
@@ -239,13 +175,13 @@ describe("fd hygiene (CVE-2024-21626)", () => {
   }, T);
 
   test("an fd open in the minibox process does not reach the container", async () => {
-    const secret = join(base, "host-secret.txt");
+    const secret = join(ctx.base, "host-secret.txt");
     writeFileSync(secret, "host secret\n");
     const fd = openSync(secret, "r");
     try {
       // ls runs as a child of PID 1, so the listing of /proc/1/fd has none of ls's own fds.
       const proc = Bun.spawn([BINARY, "run", "--rm", "busybox", "sh", "-c", "ls -l /proc/1/fd; cat /proc/1/fd/3; true"], {
-        env: sb.env, stdio: ["ignore", "pipe", "pipe", fd],
+        env: ctx.sb.env, stdio: ["ignore", "pipe", "pipe", fd],
       });
       const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
       expect(code).toBe(0);
