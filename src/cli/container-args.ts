@@ -3,7 +3,34 @@ import type { ArgsDef } from "citty";
 import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
 import { findInitBinary, parseEnvFile, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
-import { limitsFromFlags, parseUlimits } from "../cgroups/index.ts";
+import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
+
+/** The cgroup limits, shared by run/create and update. */
+export const resourceArgs = {
+  memory: { type: "string", alias: "m", description: "Memory limit (e.g. 512m, 1g)" },
+  "memory-swap": { type: "string", description: "Memory plus swap limit; -1 for unlimited swap" },
+  "memory-reservation": { type: "string", description: "Memory soft limit" },
+  cpus: { type: "string", description: "Number of CPUs (e.g. 1.5)" },
+  "cpu-shares": { type: "string", alias: "c", description: "CPU shares (relative weight)" },
+  "cpu-period": { type: "string", description: "Limit CPU CFS period (microseconds)" },
+  "cpu-quota": { type: "string", description: "Limit CPU CFS quota (microseconds)" },
+  "cpuset-cpus": { type: "string", description: "CPUs in which to allow execution (0-3, 0,1)" },
+  "cpuset-mems": { type: "string", description: "Memory nodes in which to allow execution" },
+  "pids-limit": { type: "string", description: "Tune container pids limit (-1 for unlimited)" },
+  "blkio-weight": { type: "string", description: "Block IO weight (10-1000)" },
+  "oom-kill-disable": { type: "boolean", description: "Disable the OOM killer" },
+} satisfies ArgsDef;
+
+/** The resource flags as given, for limitsFromFlags. */
+export function resourceFlags(v: Record<string, unknown>): ResourceFlags {
+  const str = (k: string) => v[k] as string | undefined;
+  return {
+    memory: str("memory"), memorySwap: str("memory-swap"), memoryReservation: str("memory-reservation"), cpus: str("cpus"),
+    cpuShares: str("cpu-shares"), cpuPeriod: str("cpu-period"), cpuQuota: str("cpu-quota"), cpusetCpus: str("cpuset-cpus"),
+    cpusetMems: str("cpuset-mems"), pidsLimit: str("pids-limit"), blkioWeight: str("blkio-weight"),
+    oomKillDisable: v["oom-kill-disable"] === true ? true : undefined,
+  };
+}
 
 export const containerArgs = {
   name: { type: "string", description: "Assign a name to the container" },
@@ -22,18 +49,7 @@ export const containerArgs = {
   restart: { type: "string", description: "Restart policy: no, on-failure[:max-retries], always, unless-stopped" },
   "stop-signal": { type: "string", description: "Signal to stop the container (default: the image's, or SIGTERM)" },
   "stop-timeout": { type: "string", description: "Seconds to wait before killing the container on stop (default 10)" },
-  memory: { type: "string", alias: "m", description: "Memory limit (e.g. 512m, 1g)" },
-  "memory-swap": { type: "string", description: "Memory plus swap limit; -1 for unlimited swap" },
-  "memory-reservation": { type: "string", description: "Memory soft limit" },
-  cpus: { type: "string", description: "Number of CPUs (e.g. 1.5)" },
-  "cpu-shares": { type: "string", alias: "c", description: "CPU shares (relative weight)" },
-  "cpu-period": { type: "string", description: "Limit CPU CFS period (microseconds)" },
-  "cpu-quota": { type: "string", description: "Limit CPU CFS quota (microseconds)" },
-  "cpuset-cpus": { type: "string", description: "CPUs in which to allow execution (0-3, 0,1)" },
-  "cpuset-mems": { type: "string", description: "Memory nodes in which to allow execution" },
-  "pids-limit": { type: "string", description: "Tune container pids limit (-1 for unlimited)" },
-  "blkio-weight": { type: "string", description: "Block IO weight (10-1000)" },
-  "oom-kill-disable": { type: "boolean", description: "Disable the OOM killer" },
+  ...resourceArgs,
   ulimit: { type: "string", description: "Ulimit options, e.g. nofile=1024:2048 (repeatable)" },
   "cgroup-parent": { type: "string", description: "Parent cgroup for the container" },
   init: { type: "boolean", description: "Run an init (tini) inside the container that forwards signals and reaps processes" },
@@ -62,12 +78,7 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     volumes: list("volume").map(parseVolume), tmpfs: list("tmpfs").map(parseTmpfs),
     restartPolicy: str("restart") === undefined ? undefined : parseRestartPolicy(str("restart")!),
     stopSignal: str("stop-signal"), stopTimeout: stopTimeout === undefined ? undefined : Number(stopTimeout),
-    limits: limitsFromFlags({
-      memory: str("memory"), memorySwap: str("memory-swap"), memoryReservation: str("memory-reservation"), cpus: str("cpus"),
-      cpuShares: str("cpu-shares"), cpuPeriod: str("cpu-period"), cpuQuota: str("cpu-quota"), cpusetCpus: str("cpuset-cpus"),
-      cpusetMems: str("cpuset-mems"), pidsLimit: str("pids-limit"), blkioWeight: str("blkio-weight"),
-      oomKillDisable: v["oom-kill-disable"] === true ? true : undefined,
-    }),
+    limits: limitsFromFlags(resourceFlags(v)),
     rlimits: parseUlimits(list("ulimit")),
     cgroupParent: str("cgroup-parent"),
     pull: parsePullPolicy(str("pull")),
