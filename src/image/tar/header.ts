@@ -156,6 +156,48 @@ export function applyPax(h: TarHeader, pax: Map<string, Uint8Array>, offset: num
   }
 }
 
+/** Largest extension header body we read; a bigger one is an attack on memory, not a real name. */
+const MAX_EXTENSION = 64 << 20;
+
+/**
+ * What extension headers (PAX 'x' and 'g', GNU 'L' and 'K') carry over to the next real entry. The
+ * streaming reader and the random-access index both feed their headers through one of these.
+ */
+export class ExtensionHeaders {
+  private readonly globalPax = new Map<string, Uint8Array>();
+  private pax = new Map<string, Uint8Array>();
+  private longName: string | undefined;
+  private longLink: string | undefined;
+
+  static isExtension(raw: RawHeader, offset: number): boolean {
+    if (!"xgLK".includes(raw.flag)) return false;
+    if (raw.size > MAX_EXTENSION) throw new TarFormatError(`oversized '${raw.flag}' extension header`, offset);
+    return true;
+  }
+
+  consume(raw: RawHeader, data: Uint8Array, offset: number): void {
+    if (raw.flag === "x") this.pax = parsePax(data, offset);
+    else if (raw.flag === "g") for (const [k, v] of parsePax(data, offset)) this.globalPax.set(k, v);
+    else {
+      const nul = data.indexOf(0);
+      const text = decoder.decode(nul === -1 ? data : data.subarray(0, nul));
+      if (raw.flag === "L") this.longName = text; else this.longLink = text;
+    }
+  }
+
+  /** The real entry's header with the pending extensions applied; the per-entry ones are then used up. */
+  resolve(raw: RawHeader, offset: number): TarHeader {
+    const { flag: _flag, ...header } = raw;
+    if (this.longName !== undefined) header.name = this.longName;
+    if (this.longLink !== undefined) header.linkname = this.longLink;
+    applyPax(header, this.globalPax, offset);
+    applyPax(header, this.pax, offset);
+    this.pax = new Map();
+    this.longName = this.longLink = undefined;
+    return header;
+  }
+}
+
 export function padding(size: number): number {
   return (BLOCK - (size % BLOCK)) % BLOCK;
 }

@@ -2,7 +2,7 @@
 // multi-gigabyte `docker save` archive is indexed without being read or copied.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import {
-  BLOCK, TarFormatError, TruncatedTarError, applyPax, decodeHeader, isZeroBlock, padding, parsePax, type TarHeader,
+  BLOCK, ExtensionHeaders, TruncatedTarError, decodeHeader, isZeroBlock, padding, type TarHeader,
 } from "./header.ts";
 
 export interface IndexedEntry extends TarHeader {
@@ -26,10 +26,7 @@ export function indexTar(path: string): Map<string, IndexedEntry> {
   try {
     const fileSize = fstatSync(fd).size;
     const out = new Map<string, IndexedEntry>();
-    const globalPax = new Map<string, Uint8Array>();
-    let pax = new Map<string, Uint8Array>();
-    let longName: string | undefined;
-    let longLink: string | undefined;
+    const extensions = new ExtensionHeaders();
     let pos = 0;
     for (;;) {
       if (pos + BLOCK > fileSize) throw new TruncatedTarError(fileSize);
@@ -37,26 +34,12 @@ export function indexTar(path: string): Map<string, IndexedEntry> {
       if (isZeroBlock(block)) return out;
       const raw = decodeHeader(block, pos);
       const dataOffset = pos + BLOCK;
-      if ("xgLK".includes(raw.flag)) {
-        if (raw.size > 64 << 20) throw new TarFormatError(`oversized '${raw.flag}' extension header`, pos);
-        const data = readAt(fd, raw.size, dataOffset, fileSize);
-        if (raw.flag === "x") pax = parsePax(data, pos);
-        else if (raw.flag === "g") for (const [k, v] of parsePax(data, pos)) globalPax.set(k, v);
-        else {
-          const nul = data.indexOf(0);
-          const text = new TextDecoder().decode(nul === -1 ? data : data.subarray(0, nul));
-          if (raw.flag === "L") longName = text; else longLink = text;
-        }
+      if (ExtensionHeaders.isExtension(raw, pos)) {
+        extensions.consume(raw, readAt(fd, raw.size, dataOffset, fileSize), pos);
         pos = dataOffset + raw.size + padding(raw.size);
         continue;
       }
-      const { flag: _flag, ...header } = raw;
-      if (longName !== undefined) header.name = longName;
-      if (longLink !== undefined) header.linkname = longLink;
-      applyPax(header, globalPax, pos);
-      applyPax(header, pax, pos);
-      pax = new Map();
-      longName = longLink = undefined;
+      const header = extensions.resolve(raw, pos);
       if (header.type !== "file") header.size = 0;
       if (dataOffset + header.size > fileSize) throw new TruncatedTarError(fileSize);
       out.set(normalizeName(header.name), { ...header, offset: dataOffset });

@@ -2,7 +2,7 @@
 // size never sits in memory. The input is read to its very end (past the end-of-archive blocks) so a
 // caller hashing the stream sees every byte, as a diffID must.
 import {
-  BLOCK, TarFormatError, TruncatedTarError, applyPax, decodeHeader, isZeroBlock, padding, parsePax, type TarHeader,
+  BLOCK, ExtensionHeaders, TarFormatError, TruncatedTarError, decodeHeader, isZeroBlock, padding, type TarHeader,
 } from "./header.ts";
 
 export type { TarHeader, EntryType } from "./header.ts";
@@ -88,10 +88,7 @@ class ByteSource {
 /** Yields the archive's members; throws TruncatedTarError if it ends early, TarFormatError if malformed. */
 export async function* readTar(input: ByteInput): AsyncGenerator<TarEntry> {
   const src = new ByteSource(input);
-  const globalPax = new Map<string, Uint8Array>();
-  let pax = new Map<string, Uint8Array>();
-  let longName: string | undefined;
-  let longLink: string | undefined;
+  const extensions = new ExtensionHeaders();
   let sawEnd = false;
   try {
     for (;;) {
@@ -105,27 +102,14 @@ export async function* readTar(input: ByteInput): AsyncGenerator<TarEntry> {
       if (isZeroBlock(block)) { sawEnd = true; break; }
       const raw = decodeHeader(block, headerOffset);
       const dataOffset = src.offset;
-      if (raw.flag === "x" || raw.flag === "g" || raw.flag === "L" || raw.flag === "K") {
-        if (raw.size > 64 << 20) throw new TarFormatError(`oversized '${raw.flag}' extension header`, headerOffset);
+      if (ExtensionHeaders.isExtension(raw, headerOffset)) {
         const data = raw.size === 0 ? new Uint8Array(0) : await src.exact(raw.size);
         if (!data) throw new TruncatedTarError(src.offset);
         await src.skip(padding(raw.size));
-        if (raw.flag === "x") pax = parsePax(data, headerOffset);
-        else if (raw.flag === "g") for (const [k, v] of parsePax(data, headerOffset)) globalPax.set(k, v);
-        else {
-          const nul = data.indexOf(0);
-          const text = new TextDecoder().decode(nul === -1 ? data : data.subarray(0, nul));
-          if (raw.flag === "L") longName = text; else longLink = text;
-        }
+        extensions.consume(raw, data, headerOffset);
         continue;
       }
-      const { flag: _flag, ...header } = raw;
-      if (longName !== undefined) header.name = longName;
-      if (longLink !== undefined) header.linkname = longLink;
-      applyPax(header, globalPax, headerOffset);
-      applyPax(header, pax, headerOffset);
-      pax = new Map();
-      longName = longLink = undefined;
+      const header = extensions.resolve(raw, headerOffset);
       // Only regular files carry data; a size on a link or directory header is not followed by a body.
       const size = header.type === "file" ? header.size : 0;
       header.size = size;
