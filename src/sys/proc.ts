@@ -17,7 +17,7 @@ export function kill(pid: number, signal: number): void {
   check(libc.kill(pid, signal), "kill", String(pid));
 }
 
-export const PR = { SET_PDEATHSIG: 1, SET_DUMPABLE: 4, SET_KEEPCAPS: 8, CAPBSET_DROP: 24, SET_NO_NEW_PRIVS: 38, CAP_AMBIENT: 47 } as const;
+export const PR = { SET_PDEATHSIG: 1, SET_DUMPABLE: 4, SET_KEEPCAPS: 8, CAPBSET_DROP: 24, SET_SECCOMP: 22, SET_NO_NEW_PRIVS: 38, CAP_AMBIENT: 47 } as const;
 
 export function prctl(option: number, arg2 = 0, arg3 = 0): number {
   return check(libc.prctl(option, arg2, arg3, 0, 0), `prctl(${option})`);
