@@ -55,9 +55,10 @@ export const containerArgs = {
   init: { type: "boolean", description: "Run an init (tini) inside the container that forwards signals and reaps processes" },
   pull: { type: "string", description: "Pull image before running: missing (default), always, never" },
   platform: { type: "string", description: "Platform if the image is pulled (os/arch[/variant])" },
+  "security-opt": { type: "string", description: "Security options; only seccomp=unconfined for now (repeatable)" },
 } satisfies ArgsDef;
 
-const REPEATABLE = ["env", "env-file", "volume", "tmpfs", "ulimit"];
+const REPEATABLE = ["env", "env-file", "volume", "tmpfs", "ulimit", "security-opt"];
 
 export interface ParsedContainerArgs { opts: CreateOptions; values: Record<string, unknown> }
 
@@ -84,11 +85,18 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     pull: parsePullPolicy(str("pull")),
     init: v.init === true ? findInitBinary() : undefined,
     platform: str("platform"),
+    seccompUnconfined: parseSecurityOpts(list("security-opt")),
   };
   if (opts.autoRemove && opts.restartPolicy && opts.restartPolicy.name !== "no") {
     throw new UserError("conflicting options: cannot specify both --restart and --rm");
   }
   return { opts, values: v };
+}
+
+/** true for seccomp=unconfined; the other --security-opt values of Docker are not implemented. */
+export function parseSecurityOpts(values: readonly string[]): boolean | undefined {
+  for (const v of values) if (v !== "seccomp=unconfined") throw new UserError(`invalid --security-opt: "${v}" (only seccomp=unconfined is supported)`);
+  return values.length > 0 ? true : undefined;
 }
 
 function parsePullPolicy(value: string | undefined): CreateOptions["pull"] {

@@ -54,5 +54,6 @@ export function buildExecRequest(spec: Spec, opts: ExecOptions): ExecRequest {
       noNewPrivileges: p.noNewPrivileges,
     },
     user: opts.user ?? spec.annotations?.[ANNOTATION.user] ?? "",
+    ...(spec.linux.seccomp ? { seccomp: spec.linux.seccomp } : {}),
   };
 }

@@ -62,6 +62,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       BlkioWeight: limits.blkioWeight ?? 0,
       OomKillDisable: limits.oomKillDisable ?? false,
       CgroupParent: record.cgroupParent ?? "",
+      SecurityOpt: spec && !spec.linux.seccomp ? ["seccomp=unconfined"] : null,
       Ulimits: (spec?.process.rlimits ?? []).map((r) => ({ Name: r.type.replace(/^RLIMIT_/, "").toLowerCase(), Soft: r.soft, Hard: r.hard })),
     },
     Mounts: binds.map((m) => ({ Type: "bind", Source: m.source, Destination: m.destination, Mode: "", RW: !m.options?.includes("ro"), Propagation: "rprivate" })),

@@ -35,6 +35,8 @@ export interface CreateOptions {
   /** Host path of a static init (tini) to run as PID 1 in front of the command (`--init`). */
   init?: string;
   platform?: string;
+  /** --security-opt seccomp=unconfined: no seccomp filter (the default profile otherwise). */
+  seccompUnconfined?: boolean;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

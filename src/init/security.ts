@@ -2,7 +2,9 @@
 // bounding set (needs CAP_SETPCAP) → ids (needs CAP_SETUID/SETGID, kept across setuid) → final sets.
 import { readFileSync } from "node:fs";
 import { capset, clearAmbientCaps, dropBoundingCap, prctl, PR, setgroups, setresgid, setresuid, setRlimit } from "../sys/proc.ts";
-import type { Process } from "../oci/spec.ts";
+import type { Process, Seccomp } from "../oci/spec.ts";
+import { loadSeccompFilter } from "../sys/seccomp.ts";
+import { DEFAULT_PROFILE, defaultProgramBytes } from "../seccomp/profile.ts";
 import { capabilityMask, capabilitiesToDrop } from "./capabilities.ts";
 import type { ExecUser } from "./user.ts";
 
@@ -31,4 +33,15 @@ export function applyCredentials(proc: Process, user: ExecUser): void {
     clearAmbientCaps();
   }
   if (proc.noNewPrivileges) prctl(PR.SET_NO_NEW_PRIVS, 1);
+}
+
+/**
+ * Loads the container's seccomp filter. Called right before applyCredentials: late, so that nothing our
+ * own init still does (mounts, pivot_root, unshare) meets the filter, and before the capability drop,
+ * because installing a filter without no_new_privs needs CAP_SYS_ADMIN.
+ */
+export function applySeccomp(seccomp: Seccomp | undefined): void {
+  if (!seccomp) return;
+  if (seccomp.profile !== DEFAULT_PROFILE) throw new Error(`unknown seccomp profile "${String(seccomp.profile)}"`);
+  loadSeccompFilter(defaultProgramBytes());
 }

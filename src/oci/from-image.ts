@@ -2,6 +2,7 @@
 import { UserError } from "../errors.ts";
 import type { CreateOptions } from "../container/options.ts";
 import { ANNOTATION, type Mount, type Spec } from "./spec.ts";
+import { DEFAULT_PROFILE } from "../seccomp/profile.ts";
 import { DEFAULT_CAPABILITIES, DEFAULT_MOUNTS, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from "./defaults.ts";
 
 /** Where --init's binary appears in the container (Docker's path). */
@@ -69,6 +70,7 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
       namespaces: [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }, { type: "cgroup" }],
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,
+      ...(opts.seccompUnconfined ? {} : { seccomp: { defaultAction: "SCMP_ACT_ALLOW", profile: DEFAULT_PROFILE } }),
     },
     annotations: {
       [ANNOTATION.lowerdirs]: JSON.stringify([...paths.layers].reverse()),

@@ -23,6 +23,13 @@ export interface Process {
   noNewPrivileges?: boolean;
 }
 
+/**
+ * OCI's place for a seccomp profile, naming minibox's built-in one instead of listing syscalls: the filter
+ * is built by our init (src/seccomp/profile.ts), which is the only reader of this config.json. Another
+ * runtime would read it as "allow everything" — defaultAction says so, honestly.
+ */
+export interface Seccomp { defaultAction: "SCMP_ACT_ALLOW"; profile: "minibox-default" }
+
 export interface Spec {
   ociVersion: string;
   process: Process;
@@ -33,6 +40,8 @@ export interface Spec {
     namespaces: { type: NamespaceType; path?: string }[];
     maskedPaths?: string[];
     readonlyPaths?: string[];
+    /** Absent: unconfined (--security-opt seccomp=unconfined). */
+    seccomp?: Seccomp;
   };
   annotations?: Record<string, string>;
 }

@@ -3,7 +3,7 @@
 // error pipe (one JSON InitFailure, or EOF once the command runs), 4 the start pipe. Unlike the init's
 // one go byte, the start pipe carries the whole request, written only after the host has moved the
 // exec-init into the container's cgroup: EOF ends the request and means go.
-import type { Process } from "../oci/spec.ts";
+import type { Process, Seccomp } from "../oci/spec.ts";
 
 /** fd 5: the container's mount namespace, which the exec-init joins itself (runtime/join.ts says why). */
 export const EXEC_MOUNT_NS_FD = 5;
@@ -15,4 +15,6 @@ export interface ExecRequest {
   process: Omit<Process, "user">;
   /** As for -u: name or uid, optionally :group or :gid; resolved in the container's /etc/passwd and /etc/group. */
   user: string;
+  /** The container's seccomp profile, loaded by the exec-init as by the init; absent when unconfined. */
+  seccomp?: Seccomp;
 }

@@ -35,13 +35,16 @@ describe("exec request from the container's config", () => {
       capabilities: { bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"], inheritable: [], ambient: [] },
       rlimits: [{ type: "RLIMIT_NOFILE", soft: 10, hard: 20 }], noNewPrivileges: true,
     },
+    linux: { namespaces: [], seccomp: { defaultAction: "SCMP_ACT_ALLOW", profile: "minibox-default" } },
     annotations: { [ANNOTATION.user]: "app" },
   } as unknown as Spec;
   const base = { container: "c", command: ["id"], interactive: false, tty: false, detach: false, env: [] as string[] };
 
-  test("defaults are the container's: env, cwd, user, capabilities, rlimits, no_new_privs", () => {
+  test("defaults are the container's: env, cwd, user, capabilities, rlimits, no_new_privs, seccomp", () => {
     const r = buildExecRequest(spec, base);
     expect(r.user).toBe("app");
+    expect(r.seccomp).toEqual({ defaultAction: "SCMP_ACT_ALLOW", profile: "minibox-default" });
+    expect(buildExecRequest({ ...spec, linux: { namespaces: [] } }, base).seccomp).toBeUndefined();
     expect(r.process).toEqual({
       args: ["id"], env: ["PATH=/bin", "A=container"], cwd: "/srv", terminal: false,
       capabilities: spec.process.capabilities, rlimits: spec.process.rlimits, noNewPrivileges: true,

@@ -104,6 +104,10 @@ describe("buildSpec", () => {
     expect(spec.process.args).toEqual(["sh"]);
     expect(spec.process.user).toEqual({ uid: 0, gid: 0 });
   });
+  test("the default seccomp profile, none with seccomp=unconfined", () => {
+    expect(buildSpec({ Cmd: ["sh"] }, opts(), "h", paths).linux.seccomp).toEqual({ defaultAction: "SCMP_ACT_ALLOW", profile: "minibox-default" });
+    expect(buildSpec({ Cmd: ["sh"] }, opts({ seccompUnconfined: true }), "h", paths).linux.seccomp).toBeUndefined();
+  });
   test("cwd: user's workdir, else image's, else /; relative is refused", () => {
     expect(buildSpec({ Cmd: ["sh"] }, opts(), "h", paths).process.cwd).toBe("/");
     expect(buildSpec({ Cmd: ["sh"], WorkingDir: "/app" }, opts(), "h", paths).process.cwd).toBe("/app");
