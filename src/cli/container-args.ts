@@ -2,7 +2,7 @@
 import type { ArgsDef } from "citty";
 import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
-import { findInitBinary, parseEnvFile, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
+import { findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
 import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
 
 /** The cgroup limits, shared by run/create and update. */
@@ -70,15 +70,13 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
   const list = (k: string) => (v[k] as string[] | undefined) ?? [];
   const str = (k: string) => v[k] as string | undefined;
   const env = [...list("env-file").flatMap((f) => parseEnvFile(f)), ...list("env").flatMap((e) => resolveEnvArg(e) ?? [])];
-  const stopTimeout = str("stop-timeout");
-  if (stopTimeout !== undefined && !/^-?[0-9]+$/.test(stopTimeout)) throw new UserError(`invalid --stop-timeout: ${stopTimeout}`);
   const opts: CreateOptions = {
     image, command, env,
     entrypoint: str("entrypoint"), workdir: str("workdir"), user: str("user"), name: str("name"), hostname: str("hostname"),
     interactive: v.interactive === true, tty: v.tty === true, readOnly: v["read-only"] === true, autoRemove: v.rm === true,
     volumes: list("volume").map(parseVolume), tmpfs: list("tmpfs").map(parseTmpfs),
     restartPolicy: str("restart") === undefined ? undefined : parseRestartPolicy(str("restart")!),
-    stopSignal: str("stop-signal"), stopTimeout: stopTimeout === undefined ? undefined : Number(stopTimeout),
+    stopSignal: str("stop-signal"), stopTimeout: parseSeconds(str("stop-timeout"), "--stop-timeout"),
     limits: limitsFromFlags(resourceFlags(v)),
     rlimits: parseUlimits(list("ulimit")),
     cgroupParent: str("cgroup-parent"),

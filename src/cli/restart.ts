@@ -4,7 +4,7 @@ import { eachContainer } from "./each-container.ts";
 import { stopContainer } from "../container/lifecycle.ts";
 import { startDetached } from "../container/detached.ts";
 import { out } from "./output.ts";
-import { UserError } from "../errors.ts";
+import { parseSeconds } from "../container/options.ts";
 
 const args = {
   time: { type: "string", alias: "t", description: "Seconds to wait for stop before killing the container" },
@@ -15,10 +15,9 @@ export default defineCommand({
   args,
   run({ rawArgs }) {
     const { values, positionals } = splitArgv(rawArgs, args, Infinity);
-    const t = values.time as string | undefined;
-    if (t !== undefined && !/^-?[0-9]+$/.test(t)) throw new UserError(`invalid --time: ${t}`);
+    const timeout = parseSeconds(values.time as string | undefined, "--time");
     return eachContainer(positionals, "restart", async (store, r) => {
-      await stopContainer(store, r, t === undefined ? undefined : Number(t));
+      await stopContainer(store, r, timeout);
       await startDetached(r.id, (w) => out.warn(w));
     });
   },

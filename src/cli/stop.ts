@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { splitArgv } from "./argv.ts";
 import { eachContainer } from "./each-container.ts";
 import { stopContainer } from "../container/lifecycle.ts";
-import { UserError } from "../errors.ts";
+import { parseSeconds } from "../container/options.ts";
 
 const args = {
   time: { type: "string", alias: "t", description: "Seconds to wait before killing the container" },
@@ -13,8 +13,7 @@ export default defineCommand({
   args,
   run({ rawArgs }) {
     const { values, positionals } = splitArgv(rawArgs, args, Infinity);
-    const t = values.time as string | undefined;
-    if (t !== undefined && !/^-?[0-9]+$/.test(t)) throw new UserError(`invalid --time: ${t}`);
-    return eachContainer(positionals, "stop", (store, r) => stopContainer(store, r, t === undefined ? undefined : Number(t)));
+    const timeout = parseSeconds(values.time as string | undefined, "--time");
+    return eachContainer(positionals, "stop", (store, r) => stopContainer(store, r, timeout));
   },
 });

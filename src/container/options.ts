@@ -124,3 +124,10 @@ export function findInitBinary(env: Record<string, string | undefined> = process
   }
   return found;
 }
+
+/** `-t`/`--time`/`--stop-timeout`: whole seconds, negative meaning wait forever (as Docker). */
+export function parseSeconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?[0-9]+$/.test(value)) throw new UserError(`invalid ${flag}: ${value}`);
+  return Number(value);
+}
