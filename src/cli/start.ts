@@ -28,10 +28,6 @@ export default defineCommand({
     const store = containerStore();
     const record = findContainer(store, positionals[0]!);
     assertStartable(record);
-    try {
-      return await runAttached(store, record, values.interactive === true, (w) => out.warn(w));
-    } finally {
-      if (record.autoRemove) store.remove(record);
-    }
+    return runAttached(store, record, values.interactive === true, (w) => out.warn(w));
   },
 });

@@ -17,15 +17,13 @@ export type Warn = (message: string) => void;
 
 export async function runContainer(opts: CreateOptions, warn: Warn): Promise<number> {
   const { record, store } = await createContainer(opts);
-  try {
-    return await runAttached(store, record, opts.interactive, warn);
-  } finally {
-    if (record.autoRemove) store.remove(record);
-    trace("run: cleaned up");
-  }
+  return runAttached(store, record, opts.interactive, warn);
 }
 
-/** Starts a created container with this process as its parent and waits for it (`run`, `start -a`). */
+/**
+ * Starts a created container with this process as its parent and waits for it (`run`, `start -a`);
+ * a --rm container is removed afterwards, whether it ran or failed to start.
+ */
 export async function runAttached(store: ContainerStore, record: ContainerRecord, interactive: boolean, warn: Warn): Promise<number> {
   let pid: number | undefined;
   // Installed before the command can run: a signal sent as soon as it started must reach it, not us.
@@ -52,5 +50,7 @@ export async function runAttached(store: ContainerStore, record: ContainerRecord
     terminal?.detach();
     if (master !== undefined) closeFd(master);
     for (const s of FORWARDED_SIGNALS) process.off(s, forward);
+    if (record.autoRemove) store.remove(record);
+    trace("run: cleaned up");
   }
 }
