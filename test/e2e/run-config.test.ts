@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_PATH } from "../fixtures/images.ts";
 import { BINARY, type Result } from "./harness.ts";
-import { lines, T, useRunSandbox } from "./run-helpers.ts";
+import { lines, readUntil, T, useRunSandbox } from "./run-helpers.ts";
 
 const ctx = useRunSandbox("minibox-e2e-run-cfg-", (c) =>
   // An image whose config decides everything: env, entrypoint + cmd, working dir (missing in the rootfs), user.
@@ -137,18 +137,9 @@ describe("stdin, volumes and terminals", () => {
       env: ctx.sb.env, stdin: "pipe", stdout: "pipe", stderr: "pipe",
     });
     try {
-      const reader = proc.stdout.getReader();
       proc.stdin.write("ping\n");
       proc.stdin.flush();
-      let text = "";
-      const deadline = Date.now() + 30_000;
-      while (!text.includes("got ping\n") && Date.now() < deadline) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        text += new TextDecoder().decode(value);
-      }
-      expect(text).toBe("got ping\n");
-      reader.releaseLock();
+      expect(await readUntil(proc.stdout, "got ping\n")).toBe("got ping\n");
       proc.stdin.end();
       expect(await proc.exited).toBe(0);
     } finally {
