@@ -11,7 +11,7 @@ import { trace } from "../trace.ts";
 import { INIT_ERROR_FD, INIT_START_FD, START_BYTES, type StartSignal } from "../runtime/protocol.ts";
 import { makePrivate, mountOverlay, mountAll, ensureWorkdir, enterRoot } from "./rootfs.ts";
 import { containerUser } from "./container-user.ts";
-import { applyCredentials, applyRlimits, applySeccomp } from "./security.ts";
+import { applyPrivileges, applyRlimits } from "./security.ts";
 import { execCommand } from "./exec.ts";
 import { reportFailure } from "./failure.ts";
 import { attachConsoleBeforePivot, takeConsoleAfterPivot } from "./console.ts";
@@ -51,8 +51,7 @@ function run(spec: Spec): never {
 
   applyRlimits(spec.process);
   chdir(spec.process.cwd);
-  applySeccomp(spec.linux.seccomp);
-  applyCredentials(spec.process, user);
+  applyPrivileges(spec.process, user, spec.linux.seccomp);
   cloexecFrom(3);
   trace("init: exec");
   return execCommand(spec.process.args, env);
