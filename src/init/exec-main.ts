@@ -76,7 +76,8 @@ function run(request: ExecRequest): never {
     const why = e instanceof SyscallError ? e.code.toLowerCase() : String(e);
     throw new ExecError(`chdir to cwd ("${proc.cwd}") set in config.json failed: ${describeErrno(why)}`, EXIT.CANNOT_EXECUTE);
   }
-  applyPrivileges(proc, user, request.seccomp);
+  const seccompProgramFile = request.seccompProgramFile ? new Uint8Array(Buffer.from(request.seccompProgramFile, "base64")) : undefined;
+  applyPrivileges(proc, user, request.seccomp, seccompProgramFile);
   cloexecFrom(3);
   return execCommand(proc.args, env);
 }

@@ -7,6 +7,7 @@ import { loadSeccompFilter } from "../sys/seccomp.ts";
 import { compileSeccomp } from "../seccomp/compile.ts";
 import { encode } from "../seccomp/cbpf.ts";
 import { trace } from "../trace.ts";
+import { programFor } from "../seccomp/program-file.ts";
 import { goArch, resolveProfile } from "../seccomp/resolve.ts";
 import { DOCKER_DEFAULT_PROFILE } from "../seccomp/default-profile.ts";
 import { capabilityMask, capabilitiesToDrop } from "./capabilities.ts";
@@ -47,24 +48,28 @@ export function applyCredentials(proc: Process, user: ExecUser): void {
  *  - with no_new_privs, the filter comes last, right before execve, so that it meets as little of our own
  *    work as possible (runc does the same).
  */
-export function applyPrivileges(proc: Process, user: ExecUser, seccomp: Seccomp | undefined): void {
+export function applyPrivileges(proc: Process, user: ExecUser, seccomp: Seccomp | undefined, programFile?: Uint8Array): void {
   if (proc.noNewPrivileges) {
     applyCredentials(proc, user);
-    applySeccomp(seccomp, proc.capabilities?.bounding);
+    applySeccomp(seccomp, proc.capabilities?.bounding, programFile);
   } else {
-    applySeccomp(seccomp, proc.capabilities?.bounding);
+    applySeccomp(seccomp, proc.capabilities?.bounding, programFile);
     applyCredentials(proc, user);
   }
 }
 
 /**
- * Compiles the spec's `linux.seccomp` to classic BPF and installs it on this thread (the one that will
- * execve the command). Late, so that nothing our own init still does (mounts, pivot_root, unshare) meets it.
+ * Installs the spec's `linux.seccomp` as classic BPF on this thread (the one that will execve the command).
+ * The host compiled it already (seccomp/cache.ts) into the bundle's program file; that program is used
+ * only if its header says it was compiled from exactly this `linux.seccomp`, else the init compiles.
+ * Late, so that nothing our own init still does (mounts, pivot_root, unshare) meets the filter.
  */
-export function applySeccomp(seccomp: Seccomp | undefined, bounding: readonly string[] = []): void {
+export function applySeccomp(seccomp: Seccomp | undefined, bounding: readonly string[] = [], programFile?: Uint8Array): void {
   if (!seccomp) return;
-  const program = encode(compileSeccomp(isLegacy(seccomp) ? legacyDefault(bounding) : seccomp));
-  trace("init: seccomp compiled");
+  trace("init: seccomp start");
+  const effective = isLegacy(seccomp) ? legacyDefault(bounding) : seccomp;
+  const program = programFor(effective, programFile) ?? encode(compileSeccomp(effective));
+  trace("init: seccomp ready");
   loadSeccompFilter(program);
 }
 

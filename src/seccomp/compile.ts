@@ -14,16 +14,16 @@
 // 32-bit ABIs, whose arguments are 32 bits wide).
 import { Assembler, MAX_INSNS, OP, type Insn } from "./cbpf.ts";
 import { actionValue, AUDIT_ARCH, DATA, ENOSYS, isPermissive, RET, X32_SYSCALL_BIT } from "./names.ts";
-import { AARCH64, I386, X32, X86_64, type SyscallTable } from "./tables.ts";
+import { syscallTable, type Abi as TableName } from "./tables.ts";
 import type { Seccomp, SeccompArg } from "../oci/spec.ts";
 
-interface Abi { scmp: string; table: SyscallTable; audit: number; wide: boolean; base: number; end: number }
+interface Abi { scmp: string; table: TableName; audit: number; wide: boolean; base: number; end: number }
 
 const ABIS: Record<string, Abi> = {
-  SCMP_ARCH_X86_64: { scmp: "SCMP_ARCH_X86_64", table: X86_64, audit: AUDIT_ARCH.X86_64, wide: true, base: 0, end: X32_SYSCALL_BIT },
-  SCMP_ARCH_X32: { scmp: "SCMP_ARCH_X32", table: X32, audit: AUDIT_ARCH.X86_64, wide: false, base: X32_SYSCALL_BIT, end: 2 ** 32 },
-  SCMP_ARCH_X86: { scmp: "SCMP_ARCH_X86", table: I386, audit: AUDIT_ARCH.I386, wide: false, base: 0, end: 2 ** 32 },
-  SCMP_ARCH_AARCH64: { scmp: "SCMP_ARCH_AARCH64", table: AARCH64, audit: AUDIT_ARCH.AARCH64, wide: true, base: 0, end: 2 ** 32 },
+  SCMP_ARCH_X86_64: { scmp: "SCMP_ARCH_X86_64", table: "x86_64", audit: AUDIT_ARCH.X86_64, wide: true, base: 0, end: X32_SYSCALL_BIT },
+  SCMP_ARCH_X32: { scmp: "SCMP_ARCH_X32", table: "x32", audit: AUDIT_ARCH.X86_64, wide: false, base: X32_SYSCALL_BIT, end: 2 ** 32 },
+  SCMP_ARCH_X86: { scmp: "SCMP_ARCH_X86", table: "i386", audit: AUDIT_ARCH.I386, wide: false, base: 0, end: 2 ** 32 },
+  SCMP_ARCH_AARCH64: { scmp: "SCMP_ARCH_AARCH64", table: "aarch64", audit: AUDIT_ARCH.AARCH64, wide: true, base: 0, end: 2 ** 32 },
 };
 
 /** The ABIs a kernel of this (Node-named) architecture can run, native first. */
@@ -82,6 +82,7 @@ function value(action: string, errnoRet: number | undefined): number {
 
 /** Sorted, gap-free ranges of syscall numbers from abi.base up, each with one outcome. */
 function segments(abi: Abi, seccomp: Seccomp, defaultRet: number, enosysAbove: boolean): Segment[] {
+  const table = syscallTable(abi.table);
   const rules = new Map<number, { unconditional?: number; conditional: Rule[] }>();
   for (const call of seccomp.syscalls ?? []) {
     const ret = value(call.action, call.errnoRet);
@@ -92,7 +93,7 @@ function segments(abi: Abi, seccomp: Seccomp, defaultRet: number, enosysAbove: b
     const split = new Set(indexes).size !== indexes.length;
     const ruleSet: Rule[] = split ? args.map((c) => ({ value: ret, conds: [c] })) : [{ value: ret, conds: args }];
     for (const name of call.names) {
-      const nr = abi.table[name];
+      const nr = table.get(name);
       if (nr === undefined) continue;
       const entry = rules.get(nr) ?? { conditional: [] };
       rules.set(nr, entry);
