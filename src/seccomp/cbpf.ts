@@ -66,10 +66,6 @@ export class Assembler {
     return this;
   }
 
-  hasLabel(name: string): boolean {
-    return this.labels.has(name);
-  }
-
   assemble(): Insn[] {
     for (const target of this.targets()) if (!this.labels.has(target)) throw new Error(`seccomp: undefined label ${target}`);
     for (;;) {

@@ -64,8 +64,12 @@ export function compileSeccomp(seccomp: Seccomp, nodeArch: string = process.arch
     // x86_64 and x32 share an audit arch; x32 sets a bit of the syscall number, and is killed unless listed.
     if (audit === AUDIT_ARCH.X86_64) a.jump(OP.JGE_K, X32_SYSCALL_BIT, x32 ? "abi.x32" : "x32.bad");
     for (const abi of shared.filter((abi) => abi !== x32)) search(a, labels, segments(abi, seccomp, defaultRet, enosysAbove), abi.wide);
-    if (x32) a.label("abi.x32") && search(a, labels, segments(x32, seccomp, defaultRet, enosysAbove), x32.wide);
-    else if (audit === AUDIT_ARCH.X86_64) a.label("x32.bad").ret(RET.KILL_PROCESS);
+    if (x32) {
+      a.label("abi.x32");
+      search(a, labels, segments(x32, seccomp, defaultRet, enosysAbove), x32.wide);
+    } else if (audit === AUDIT_ARCH.X86_64) {
+      a.label("x32.bad").ret(RET.KILL_PROCESS);
+    }
   }
   const program = a.assemble();
   if (program.length > MAX_INSNS) throw new SeccompCompileError(`the profile compiles to ${program.length} instructions, more than the kernel's ${MAX_INSNS}`);

@@ -214,6 +214,16 @@ describe("custom profiles", () => {
     expect(runFilter(compile({ defaultAction: "SCMP_ACT_ERRNO" }), { nr: 0, arch: AUDIT_ARCH.X86_64 })).toBe(EPERM);
   });
 
+  test("only the native architecture unless others are listed: x32 and i386 are killed", () => {
+    const p = compile({ defaultAction: "SCMP_ACT_ALLOW" });
+    expect(runFilter(p, { nr: 0, arch: AUDIT_ARCH.X86_64 })).toBe(ALLOW);
+    expect(runFilter(p, { nr: X32_SYSCALL_BIT, arch: AUDIT_ARCH.X86_64 })).toBe(RET.KILL_PROCESS);
+    expect(runFilter(p, { nr: 3, arch: AUDIT_ARCH.I386 })).toBe(RET.KILL_PROCESS);
+    const listed = compile({ defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86", "SCMP_ARCH_S390X"] });
+    expect(runFilter(listed, { nr: 3, arch: AUDIT_ARCH.I386 })).toBe(ALLOW);
+    expect(runFilter(listed, { nr: X32_SYSCALL_BIT, arch: AUDIT_ARCH.X86_64 })).toBe(RET.KILL_PROCESS);
+  });
+
   test("every action's return value", () => {
     const actions: [string, number | undefined, number][] = [
       ["SCMP_ACT_KILL", undefined, 0], ["SCMP_ACT_KILL_THREAD", undefined, 0], ["SCMP_ACT_KILL_PROCESS", undefined, 0x80000000],
