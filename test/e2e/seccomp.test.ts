@@ -3,7 +3,7 @@
 // Where a syscall has no busybox applet, a tiny static C program (built here with gcc, bind-mounted
 // read-only) makes it directly and prints the result; without gcc those tests are skipped, saying so.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { T, useRunSandbox } from "./run-helpers.ts";
@@ -150,6 +150,38 @@ describe("Docker-format profiles", () => {
     expect(r.stdout).toMatch(/NoNewPrivs:\t1\n/);
     expect(r.stdout).toMatch(/Seccomp:\t2\n/);
     expect(r.stderr).toMatch(/Permission denied/);
+  }, T);
+
+  // The host hands the init a compiled program (seccomp.bpf next to config.json); the init must still
+  // enforce what config.json says when that file is stale, damaged or missing.
+  test("the init follows config.json, whatever the bundle's compiled program says", async () => {
+    const id = (await ctx.sb.run(["create", "--name", "stale", "busybox", "sh", "-c", "mkdir /tmp/x 2>&1; unshare -U true 2>&1; echo end"])).stdout.trim();
+    try {
+      const dir = join(ctx.sb.root, "containers", id);
+      expect(readFileSync(join(dir, "seccomp.bpf")).subarray(0, 16).toString()).toBe("minibox-seccomp ");
+      // config.json now says: allow everything but mkdir (EACCES); the compiled file still holds the default.
+      const spec = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+      spec.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 13 }] };
+      writeFileSync(join(dir, "config.json"), JSON.stringify(spec));
+      const stale = await ctx.sb.run(["start", "-a", "stale"]);
+      // (The default profile allows mkdir: only config.json's profile refuses it.)
+      expect(stale.stdout).toMatch(/can't create directory '\/tmp\/x': Permission denied\n.*end\n$/s);
+    } finally {
+      await ctx.sb.run(["rm", "-f", "stale"]);
+    }
+    // Damaged, then missing: config.json's default profile all the same.
+    for (const damage of ["garbage", ""] as const) {
+      const id2 = (await ctx.sb.run(["create", "busybox", "sh", "-c", "unshare -U true 2>&1; grep '^Seccomp:' /proc/self/status"])).stdout.trim();
+      try {
+        const file = join(ctx.sb.root, "containers", id2, "seccomp.bpf");
+        if (damage) writeFileSync(file, damage);
+        else rmSync(file);
+        const r = await ctx.sb.run(["start", "-a", id2]);
+        expect([damage, r.stdout]).toEqual([damage, "unshare: unshare(0x10000000): Operation not permitted\nSeccomp:\t2\n"]);
+      } finally {
+        await ctx.sb.run(["rm", "-f", id2]);
+      }
+    }
   }, T);
 
   test("a bad profile is one line on stderr, exit 125, and nothing is created", async () => {
