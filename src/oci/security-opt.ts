@@ -9,10 +9,10 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import type { Seccomp } from "./spec.ts";
-import { parseDockerProfile, SeccompProfileError, type DockerProfile } from "../seccomp/docker-profile.ts";
+import { parseDockerProfile, type DockerProfile } from "../seccomp/docker-profile.ts";
 import { DOCKER_DEFAULT_PROFILE } from "../seccomp/default-profile.ts";
 import { goArch, resolveProfile } from "../seccomp/resolve.ts";
-import { compileSeccomp, SeccompCompileError } from "../seccomp/compile.ts";
+import { compileSeccomp } from "../seccomp/compile.ts";
 
 export interface SecurityOptions {
   /** undefined: Docker's default profile. */
@@ -77,15 +77,10 @@ function readUserFile(path: string): string {
 }
 
 function loadProfile(path: string, read: (path: string) => string): DockerProfile {
-  try {
-    const profile = parseDockerProfile(read(path), path);
-    // Compiled once here so that what the init would refuse (too long, …) is refused before anything exists.
-    compileSeccomp(resolveProfile(profile, { capabilities: [], arch: goArch(), kernelRelease: kernelRelease() }));
-    return profile;
-  } catch (e) {
-    if (e instanceof SeccompProfileError || e instanceof SeccompCompileError) throw new UserError(e.message);
-    throw e;
-  }
+  const profile = parseDockerProfile(read(path), path);
+  // Compiled once here so that what the init would refuse (too long, …) is refused before anything exists.
+  compileSeccomp(resolveProfile(profile, { capabilities: [], arch: goArch(), kernelRelease: kernelRelease() }));
+  return profile;
 }
 
 /**

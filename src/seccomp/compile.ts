@@ -16,6 +16,7 @@ import { Assembler, MAX_INSNS, OP, type Insn } from "./cbpf.ts";
 import { actionValue, AUDIT_ARCH, DATA, ENOSYS, isPermissive, RET, X32_SYSCALL_BIT } from "./names.ts";
 import { syscallTable, type Abi as TableName } from "./tables.ts";
 import type { Seccomp, SeccompArg } from "../oci/spec.ts";
+import { UserError } from "../errors.ts";
 
 interface Abi { scmp: string; table: TableName; audit: number; wide: boolean; base: number; end: number }
 
@@ -32,7 +33,8 @@ const REACHABLE: Record<string, string[]> = {
   arm64: ["SCMP_ARCH_AARCH64"],
 };
 
-export class SeccompCompileError extends Error {
+/** A profile that cannot become a filter: the user's to fix (exit 125, one line). */
+export class SeccompCompileError extends UserError {
   constructor(message: string) {
     super(`seccomp: ${message}`);
     this.name = "SeccompCompileError";

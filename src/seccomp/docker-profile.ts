@@ -3,6 +3,7 @@
 // resolved when a container's spec is built (resolve.ts). parseDockerProfile() validates a user's JSON
 // completely, so that a bad profile is one clear error before anything is created.
 import { ACTIONS, ARCHITECTURES, FLAGS, OPERATORS } from "./names.ts";
+import { UserError } from "../errors.ts";
 
 export interface ProfileArg { index: number; value: number; valueTwo?: number; op: string }
 
@@ -29,7 +30,8 @@ export interface DockerProfile {
   syscalls?: ProfileSyscall[] | null;
 }
 
-export class SeccompProfileError extends Error {
+/** A profile that is not valid JSON or not a valid profile: the user's to fix (exit 125, one line). */
+export class SeccompProfileError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = "SeccompProfileError";
@@ -140,6 +142,7 @@ function string(v: unknown, where: string): string {
 }
 
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], where: string): T {
+  if (v === "SCMP_ACT_NOTIFY") throw new SeccompProfileError(`${where}: SCMP_ACT_NOTIFY is not supported (minibox has no seccomp agent)`);
   if (typeof v !== "string" || !allowed.includes(v as T)) throw new SeccompProfileError(`${where}: unknown value ${JSON.stringify(v)}`);
   return v as T;
 }
