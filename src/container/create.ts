@@ -11,6 +11,8 @@ import { validateName, validateHostname } from "./options.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
 import { newContainerId, randomName } from "./names.ts";
 import { writeEtcFiles } from "./etc-files.ts";
+import { compiledProgramFile } from "../seccomp/cache.ts";
+import { SECCOMP_PROGRAM_FILE } from "../seccomp/program-file.ts";
 
 export interface Created { record: ContainerRecord; store: ContainerStore }
 
@@ -44,6 +46,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     record.command = opts.init ? spec.process.args.slice(2) : spec.process.args; // without "/dev/init --"
     store.save(record);
     writeFileSync(join(dir, "config.json"), JSON.stringify(spec, null, 2));
+    if (spec.linux.seccomp) writeFileSync(join(dir, SECCOMP_PROGRAM_FILE), compiledProgramFile(spec.linux.seccomp, join(root, "cache", "seccomp")));
   } catch (e) {
     store.remove(record);
     throw e;

@@ -62,7 +62,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       BlkioWeight: limits.blkioWeight ?? 0,
       OomKillDisable: limits.oomKillDisable ?? false,
       CgroupParent: record.cgroupParent ?? "",
-      SecurityOpt: spec && !spec.linux.seccomp ? ["seccomp=unconfined"] : null,
+      SecurityOpt: securityOpt(spec),
       Ulimits: (spec?.process.rlimits ?? []).map((r) => ({ Name: r.type.replace(/^RLIMIT_/, "").toLowerCase(), Soft: r.soft, Hard: r.hard })),
     },
     Mounts: binds.map((m) => ({ Type: "bind", Source: m.source, Destination: m.destination, Mode: "", RW: !m.options?.includes("ro"), Propagation: "rprivate" })),
@@ -79,4 +79,11 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       StopTimeout: record.stopTimeout ?? 10,
     },
   };
+}
+
+/** --security-opt as given (seccomp area); containers made before it was recorded: unconfined or nothing. */
+function securityOpt(spec: Spec | undefined): string[] | null {
+  const given = spec?.annotations?.[ANNOTATION.securityOpt];
+  if (given) return JSON.parse(given) as string[];
+  return spec && !spec.linux.seccomp ? ["seccomp=unconfined"] : null;
 }

@@ -5,11 +5,12 @@ import { UserError } from "../errors.ts";
 import type { RestartPolicy } from "./store.ts";
 import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
+import type { SecurityOptions } from "../oci/security-opt.ts";
 
 export interface VolumeSpec { source: string; destination: string; readonly: boolean }
 export interface TmpfsSpec { destination: string; options: string[] }
 
-export interface CreateOptions {
+export interface CreateOptions extends SecurityOptions {
   image: string;
   command: string[];
   entrypoint?: string;
@@ -35,8 +36,6 @@ export interface CreateOptions {
   /** Host path of a static init (tini) to run as PID 1 in front of the command (`--init`). */
   init?: string;
   platform?: string;
-  /** --security-opt seccomp=unconfined: no seccomp filter (the default profile otherwise). */
-  seccompUnconfined?: boolean;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

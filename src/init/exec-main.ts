@@ -21,7 +21,7 @@ import { EXEC_CONSOLE_FD, EXEC_MOUNT_NS_FD, type ExecRequest } from "../runtime/
 import { CLONE, setns, unshare } from "../sys/sched.ts";
 import type { Process } from "../oci/spec.ts";
 import { containerUser } from "./container-user.ts";
-import { applyCredentials, applyRlimits, applySeccomp } from "./security.ts";
+import { applyPrivileges, applyRlimits } from "./security.ts";
 import { execCommand, ExecError } from "./exec.ts";
 import { reportFailure } from "./failure.ts";
 
@@ -76,8 +76,8 @@ function run(request: ExecRequest): never {
     const why = e instanceof SyscallError ? e.code.toLowerCase() : String(e);
     throw new ExecError(`chdir to cwd ("${proc.cwd}") set in config.json failed: ${describeErrno(why)}`, EXIT.CANNOT_EXECUTE);
   }
-  applySeccomp(request.seccomp);
-  applyCredentials(proc, user);
+  const seccompProgramFile = request.seccompProgramFile ? new Uint8Array(Buffer.from(request.seccompProgramFile, "base64")) : undefined;
+  applyPrivileges(proc, user, request.seccomp, seccompProgramFile);
   cloexecFrom(3);
   return execCommand(proc.args, env);
 }

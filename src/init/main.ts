@@ -11,7 +11,8 @@ import { trace } from "../trace.ts";
 import { INIT_ERROR_FD, INIT_START_FD, START_BYTES, type StartSignal } from "../runtime/protocol.ts";
 import { makePrivate, mountOverlay, mountAll, ensureWorkdir, enterRoot } from "./rootfs.ts";
 import { containerUser } from "./container-user.ts";
-import { applyCredentials, applyRlimits, applySeccomp } from "./security.ts";
+import { applyPrivileges, applyRlimits } from "./security.ts";
+import { readSeccompProgramFile } from "../seccomp/program-file.ts";
 import { execCommand } from "./exec.ts";
 import { reportFailure } from "./failure.ts";
 import { attachConsoleBeforePivot, takeConsoleAfterPivot } from "./console.ts";
@@ -22,13 +23,13 @@ export function initMain(argv: string[]): void {
     const bundle = argv[0];
     if (!bundle) throw new Error("init: no bundle given");
     const spec = JSON.parse(readFileSync(`${bundle}/config.json`, "utf8")) as Spec;
-    run(spec);
+    run(spec, readSeccompProgramFile(bundle));
   } catch (error) {
     reportFailure(error);
   }
 }
 
-function run(spec: Spec): never {
+function run(spec: Spec, seccompProgramFile: Uint8Array | undefined): never {
   if (waitForGo() === "go-without-device-cgroup") dropCapability(spec, "CAP_MKNOD");
   if (spec.linux.namespaces.some((n) => n.type === "cgroup" && !n.path)) unshare(CLONE.NEWCGROUP);
   trace("init: spec read");
@@ -51,8 +52,7 @@ function run(spec: Spec): never {
 
   applyRlimits(spec.process);
   chdir(spec.process.cwd);
-  applySeccomp(spec.linux.seccomp);
-  applyCredentials(spec.process, user);
+  applyPrivileges(spec.process, user, spec.linux.seccomp, seccompProgramFile);
   cloexecFrom(3);
   trace("init: exec");
   return execCommand(spec.process.args, env);

@@ -23,12 +23,24 @@ export interface Process {
   noNewPrivileges?: boolean;
 }
 
-/**
- * OCI's place for a seccomp profile, naming minibox's built-in one instead of listing syscalls: the filter
- * is built by our init (src/seccomp/profile.ts), which is the only reader of this config.json. Another
- * runtime would read it as "allow everything" — defaultAction says so, honestly.
- */
-export interface Seccomp { defaultAction: "SCMP_ACT_ALLOW"; profile: "minibox-default" }
+/** OCI runtime-spec `linux.seccomp` (config-linux.md#seccomp): what the init compiles to BPF. */
+export interface Seccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  /** SCMP_ARCH_* names; the native architecture is always included. */
+  architectures?: string[];
+  flags?: string[];
+  syscalls?: SeccompSyscall[];
+}
+
+export interface SeccompSyscall {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: SeccompArg[];
+}
+
+export interface SeccompArg { index: number; value: number; valueTwo?: number; op: string }
 
 export interface Spec {
   ociVersion: string;
@@ -56,4 +68,5 @@ export const ANNOTATION = {
   upperdir: "org.minibox.rootfs.upperdir",
   workdir: "org.minibox.rootfs.workdir",
   user: "org.minibox.user", // as given to -u / image User: name, uid, uid:gid, name:group
+  securityOpt: "org.minibox.security-opt", // JSON array of --security-opt values as given (inspect's SecurityOpt)
 } as const;
