@@ -5,6 +5,7 @@ import { UserError } from "../errors.ts";
 import type { RestartPolicy } from "./store.ts";
 import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
+import type { HardeningOptions } from "./hardening-options.ts";
 
 export interface VolumeSpec { source: string; destination: string; readonly: boolean }
 export interface TmpfsSpec { destination: string; options: string[] }
@@ -37,6 +38,8 @@ export interface CreateOptions {
   platform?: string;
   /** --security-opt seccomp=unconfined: no seccomp filter (the default profile otherwise). */
   seccompUnconfined?: boolean;
+  // hardening-flags: --cap-add/--cap-drop, --privileged, --device*, --sysctl, --group-add, --shm-size, --pid/--ipc/--uts.
+  hardening?: HardeningOptions;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

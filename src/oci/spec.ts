@@ -30,6 +30,12 @@ export interface Process {
  */
 export interface Seccomp { defaultAction: "SCMP_ACT_ALLOW"; profile: "minibox-default" }
 
+/** A node the init creates in the container's /dev (OCI linux.devices). */
+export interface LinuxDevice { path: string; type: "c" | "b"; major: number; minor: number; fileMode?: number; uid?: number; gid?: number }
+
+/** One allow rule of the device cgroup (OCI linux.resources.devices); absent fields are wildcards. */
+export interface LinuxDeviceCgroup { allow: boolean; type?: "a" | "c" | "b"; major?: number; minor?: number; access?: string }
+
 export interface Spec {
   ociVersion: string;
   process: Process;
@@ -42,6 +48,10 @@ export interface Spec {
     readonlyPaths?: string[];
     /** Absent: unconfined (--security-opt seccomp=unconfined). */
     seccomp?: Seccomp;
+    // hardening-flags: device nodes, the device cgroup's allow rules, namespaced sysctls.
+    devices?: LinuxDevice[];
+    resources?: { devices?: LinuxDeviceCgroup[] };
+    sysctl?: Record<string, string>;
   };
   annotations?: Record<string, string>;
 }
