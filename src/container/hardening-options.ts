@@ -17,8 +17,8 @@ export interface HardeningOptions {
   privileged: boolean;
   /** --device as given (for inspect). */
   devices: DeviceMapping[];
-  /** The nodes to create: --device resolved on the host, plus every host device with --privileged. */
-  hostDevices: LinuxDevice[];
+  /** The nodes to create, with their cgroup access: --device resolved on the host, plus every host device with --privileged. */
+  hostDevices: HostDevice[];
   /** --device-cgroup-rule as given, validated. */
   deviceCgroupRules: string[];
   sysctls: Record<string, string>;
@@ -29,9 +29,13 @@ export interface HardeningOptions {
   pidMode: string;
   ipcMode: string;
   utsMode: string;
-  /** Filled in by create: ids of the containers whose namespaces this one joins. */
-  joins?: { pid?: string; ipc?: string };
+  /** Filled in by create: the containers whose namespaces this one joins. */
+  joins?: { pid?: NamespaceDonor; ipc?: NamespaceDonor };
 }
+
+export interface HostDevice { device: LinuxDevice; access: string }
+/** A running container whose namespace is joined: its id, and its init's pid when it was resolved. */
+export interface NamespaceDonor { id: string; pid: number }
 
 export const hardeningArgs = {
   "cap-add": { type: "string", description: "Add Linux capabilities (repeatable; ALL for all)" },
@@ -82,7 +86,10 @@ export function parseHardeningFlags(values: Record<string, unknown>, hostname?: 
     capDrop: normalizeCapabilities(list("cap-drop"), "CapDrop"),
     privileged,
     devices,
-    hostDevices: [...(privileged ? allHostDevices() : []), ...devices.flatMap(resolveHostDevices)],
+    hostDevices: [
+      ...(privileged ? allHostDevices().map((device) => ({ device, access: "rwm" })) : []),
+      ...devices.flatMap((m) => resolveHostDevices(m).map((device) => ({ device, access: m.CgroupPermissions }))),
+    ],
     deviceCgroupRules,
     sysctls,
     groupAdd,

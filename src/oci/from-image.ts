@@ -4,6 +4,7 @@ import type { CreateOptions } from "../container/options.ts";
 import { ANNOTATION, type Mount, type Spec } from "./spec.ts";
 import { DEFAULT_PROFILE } from "../seccomp/profile.ts";
 import { DEFAULT_CAPABILITIES, DEFAULT_MOUNTS, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from "./defaults.ts";
+import { applyHardening } from "./hardening.ts";
 
 /** Where --init's binary appears in the container (Docker's path). */
 export const INIT_PATH = "/dev/init";
@@ -51,7 +52,7 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
   ];
 
   const caps = [...DEFAULT_CAPABILITIES];
-  return {
+  const spec: Spec = {
     ociVersion: "1.0.2",
     process: {
       terminal: opts.tty,
@@ -70,7 +71,7 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
       namespaces: [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }, { type: "cgroup" }],
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,
-      ...(opts.seccompUnconfined ? {} : { seccomp: { defaultAction: "SCMP_ACT_ALLOW", profile: DEFAULT_PROFILE } }),
+      ...(opts.seccompUnconfined || opts.hardening?.privileged ? {} : { seccomp: { defaultAction: "SCMP_ACT_ALLOW", profile: DEFAULT_PROFILE } }),
     },
     annotations: {
       [ANNOTATION.lowerdirs]: JSON.stringify([...paths.layers].reverse()),
@@ -79,6 +80,7 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
       [ANNOTATION.user]: opts.user ?? image.User ?? "",
     },
   };
+  return opts.hardening ? applyHardening(spec, opts.hardening) : spec; // hardening-flags
 }
 
 function bindFile(source: string, destination: string, readonly: boolean): Mount {
