@@ -22,11 +22,19 @@ export function allCapabilities(lastCap: number): string[] {
   return CAPABILITY_NAMES.slice(0, lastCap + 1);
 }
 
-/** `adds` and `drops` already normalized. */
-export function tweakCapabilities(basics: readonly string[], adds: readonly string[], drops: readonly string[], privileged: boolean, lastCap: number): string[] {
-  if (privileged) return allCapabilities(lastCap);
+/** The capabilities of a bounding-set mask (CapBnd of /proc/self/status): what "all" can mean for us. */
+export function capabilitiesInMask(mask: bigint): string[] {
+  return CAPABILITY_NAMES.filter((_, i) => (mask >> BigInt(i)) & 1n);
+}
+
+/**
+ * `adds` and `drops` already normalized; `all`: what "every capability" is here — the kernel's, limited to
+ * the engine's own bounding set (a capability we do not hold could not be given, and capset would fail).
+ */
+export function tweakCapabilities(basics: readonly string[], adds: readonly string[], drops: readonly string[], privileged: boolean, all: readonly string[]): string[] {
+  if (privileged) return [...all];
   let caps: string[];
-  if (adds.includes("ALL")) caps = allCapabilities(lastCap).filter((c) => !drops.includes(c));
+  if (adds.includes("ALL")) caps = all.filter((c) => !drops.includes(c));
   else if (drops.includes("ALL")) caps = [...adds];
   else caps = [...basics.filter((c) => !drops.includes(c)), ...adds];
   return [...new Set(caps)];

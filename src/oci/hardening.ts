@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import type { HardeningOptions } from "../container/hardening-options.ts";
 import type { DeviceMapping } from "../container/device-flags.ts";
 import { parseDeviceCgroupRule } from "../container/device-flags.ts";
-import { tweakCapabilities } from "./capabilities.ts";
+import { allCapabilities, capabilitiesInMask, tweakCapabilities } from "./capabilities.ts";
 import { DEFAULT_CAPABILITIES } from "./defaults.ts";
 import type { LinuxDevice, LinuxDeviceCgroup, Mount, Spec } from "./spec.ts";
 import type { NamespaceType } from "../sys/sched.ts";
@@ -33,18 +33,19 @@ export interface HardeningHostConfig {
   UTSMode: string;
 }
 
-/** The running kernel's highest capability number (privileged and ALL mean "all it knows"). */
-export function hostLastCap(): number {
-  try {
-    return Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8").trim());
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return 40;
-    throw e;
-  }
+/**
+ * What privileged and ALL give: the kernel's capabilities (0..cap_last_cap) that this engine process
+ * holds in its bounding set (Docker assumes it holds them all; on a restricted host capset would fail).
+ */
+export function hostCapabilities(): string[] {
+  const lastCap = Number(readFileSync("/proc/sys/kernel/cap_last_cap", "utf8").trim());
+  const bnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"));
+  const mask = bnd ? BigInt(`0x${bnd[1]}`) : (1n << BigInt(lastCap + 1)) - 1n;
+  return capabilitiesInMask(mask).filter((c) => allCapabilities(lastCap).includes(c));
 }
 
-export function applyHardening(spec: Spec, h: HardeningOptions, lastCap = hostLastCap()): Spec {
-  const caps = tweakCapabilities(DEFAULT_CAPABILITIES, h.capAdd, h.capDrop, h.privileged, lastCap);
+export function applyHardening(spec: Spec, h: HardeningOptions, all: readonly string[] = hostCapabilities()): Spec {
+  const caps = tweakCapabilities(DEFAULT_CAPABILITIES, h.capAdd, h.capDrop, h.privileged, all);
   spec.process.capabilities = { bounding: caps, effective: [...caps], permitted: [...caps], inheritable: [], ambient: [] };
 
   const rules: LinuxDeviceCgroup[] = [];

@@ -3,12 +3,12 @@
 // otherwise the defaults minus the drops plus the adds. Names: any case, with or without CAP_.
 import { describe, expect, test } from "bun:test";
 import { UserError } from "../../src/errors.ts";
-import { allCapabilities, normalizeCapabilities, tweakCapabilities } from "../../src/oci/capabilities.ts";
+import { allCapabilities, capabilitiesInMask, normalizeCapabilities, tweakCapabilities } from "../../src/oci/capabilities.ts";
 import { DEFAULT_CAPABILITIES } from "../../src/oci/defaults.ts";
 
 const LAST = 40;
 const tweak = (adds: string[], drops: string[], privileged = false) =>
-  tweakCapabilities(DEFAULT_CAPABILITIES, normalizeCapabilities(adds, "CapAdd"), normalizeCapabilities(drops, "CapDrop"), privileged, LAST);
+  tweakCapabilities(DEFAULT_CAPABILITIES, normalizeCapabilities(adds, "CapAdd"), normalizeCapabilities(drops, "CapDrop"), privileged, allCapabilities(LAST));
 
 describe("normalizeCapabilities", () => {
   test("upper-cases, adds CAP_, keeps ALL", () => {
@@ -54,6 +54,13 @@ describe("tweakCapabilities", () => {
     expect(tweak([], ["ALL"], true)).toEqual(allCapabilities(LAST));
     expect(allCapabilities(LAST)[40]).toBe("CAP_CHECKPOINT_RESTORE");
     expect(allCapabilities(37).length).toBe(38);
+  });
+  test("ALL is what the engine holds: a bounding set without CAP_SYS_RESOURCE gives everything else", () => {
+    const held = capabilitiesInMask(0x1fffeffffffn);
+    expect(held).not.toContain("CAP_SYS_RESOURCE");
+    expect(held.length).toBe(40);
+    expect(tweakCapabilities(DEFAULT_CAPABILITIES, [], [], true, held)).toEqual(held);
+    expect(capabilitiesInMask(0xa80425fbn)).toEqual([...DEFAULT_CAPABILITIES].sort((a, b) => allCapabilities(40).indexOf(a) - allCapabilities(40).indexOf(b)));
   });
   test("the same capability both added and dropped: added (the adds come last)", () => {
     expect(tweak(["NET_ADMIN"], ["NET_ADMIN"])).toContain("CAP_NET_ADMIN");
