@@ -58,7 +58,9 @@ export function applyHardening(spec: Spec, h: HardeningOptions, all: readonly st
   const devices = new Map<string, LinuxDevice>();
   for (const { device, access } of h.hostDevices) {
     devices.set(device.path, device); // an explicit --device wins over the privileged copy at the same path
-    if (!h.privileged) rules.push({ allow: true, type: device.type, major: device.major, minor: device.minor, access });
+    // "m" too: the init itself makes the node after the cgroup is in force (runc would bind-mount the
+    // host's node instead). It grants no access: opening still needs the r/w the user gave.
+    if (!h.privileged) rules.push({ allow: true, type: device.type, major: device.major, minor: device.minor, access: access.includes("m") ? access : `${access}m` });
   }
   rules.push(...h.deviceCgroupRules.map(parseDeviceCgroupRule));
   if (devices.size > 0) spec.linux.devices = [...devices.values()];

@@ -17,4 +17,6 @@ export interface ExecRequest {
   user: string;
   /** The container's seccomp profile, loaded by the exec-init as by the init; absent when unconfined. */
   seccomp?: Seccomp;
+  /** hardening-flags: the container's --group-add (names resolved in its /etc/group by the exec-init). */
+  groupAdd?: string[];
 }

@@ -54,7 +54,8 @@ describe("hardening flags in the spec", () => {
   test("--device: a node and its cgroup rule with the host's numbers", () => {
     const s = spec({ device: ["/dev/null:/dev/mynull:rw"] });
     expect(s.linux.devices).toEqual([{ path: "/dev/mynull", type: "c", major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 }]);
-    expect(s.linux.resources!.devices).toEqual([{ allow: true, type: "c", major: 1, minor: 3, access: "rw" }]);
+    // "m" is added so that the init can create the node under the device cgroup already in force.
+    expect(s.linux.resources!.devices).toEqual([{ allow: true, type: "c", major: 1, minor: 3, access: "rwm" }]);
   });
   test("--device-cgroup-rule, --sysctl, --shm-size", () => {
     const s = spec({ "device-cgroup-rule": ["c 42:* rmw"], sysctl: ["net.ipv4.ip_forward=1"], "shm-size": "1m" });
