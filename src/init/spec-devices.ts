@@ -49,7 +49,7 @@ export function createSpecDevices(root: string, devices: readonly LinuxDevice[] 
 /** "/dev/snd/controlC0" → ["snd", "controlC0"]; anything not plainly below /dev is refused. */
 export function devPathParts(path: string): string[] {
   const parts = path.split("/").filter((p) => p !== "");
-  if (parts[0] !== "dev" || parts.length < 2 || parts.some((p) => p === "." || p === "..")) {
+  if (!path.startsWith("/") || parts[0] !== "dev" || parts.length < 2 || parts.some((p) => p === "." || p === "..")) {
     throw new DevicePathError(`device path ${JSON.stringify(path)} is not below /dev`);
   }
   return parts.slice(1);
