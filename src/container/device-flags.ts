@@ -1,12 +1,11 @@
-// --device and --device-cgroup-rule as Docker parses them, and the host's device nodes behind them
+// --device as Docker parses it, and the host's device nodes behind it
 // (stat on host paths the user named: the container has no say in them).
 import { lstatSync, readdirSync, statSync, type Stats } from "node:fs";
 import { join, posix } from "node:path";
 import { UserError } from "../errors.ts";
-import type { LinuxDevice, LinuxDeviceCgroup } from "../oci/spec.ts";
+import type { LinuxDevice } from "../oci/spec.ts";
+import type { DeviceMapping } from "../oci/hardening.ts";
 
-/** Docker's HostConfig.Devices entry. */
-export interface DeviceMapping { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }
 
 const MODE = /^[rwm]{1,3}$/;
 
@@ -96,19 +95,4 @@ const PRIVILEGED_SKIP = new Set(["pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mou
 /** --privileged: every device node of the host's /dev, at the same path. */
 export function allHostDevices(): LinuxDevice[] {
   return walkDevices("/dev", "/dev", PRIVILEGED_SKIP);
-}
-
-const RULE = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/;
-
-/** `c 1:3 rwm` (the v1 devices.allow syntax Docker validates against) → an allow rule. */
-export function parseDeviceCgroupRule(rule: string): LinuxDeviceCgroup {
-  const m = RULE.exec(rule);
-  if (!m) throw new UserError(`invalid argument "${rule}" for "--device-cgroup-rule" flag: invalid device cgroup format '${rule}'`);
-  const num = (v: string) => (v === "*" ? undefined : Number(v));
-  const out: LinuxDeviceCgroup = { allow: true, type: m[1] as "a" | "c" | "b" };
-  const maj = num(m[2]!), min = num(m[3]!);
-  if (maj !== undefined) out.major = maj;
-  if (min !== undefined) out.minor = min;
-  out.access = m[4]!;
-  return out;
 }

@@ -4,7 +4,9 @@ import { UserError } from "../errors.ts";
 import { parseBytes } from "../cgroups/units.ts";
 import { normalizeCapabilities } from "../oci/capabilities.ts";
 import type { LinuxDevice } from "../oci/spec.ts";
-import { allHostDevices, parseDeviceCgroupRule, parseDeviceFlag, resolveHostDevices, type DeviceMapping } from "./device-flags.ts";
+import { allHostDevices, parseDeviceFlag, resolveHostDevices } from "./device-flags.ts";
+import { parseDeviceCgroupRule } from "../oci/device-cgroup-rule.ts";
+import type { DeviceMapping } from "../oci/hardening.ts";
 import { checkSysctlNamespaces, parseSysctl } from "./sysctl-flags.ts";
 import { joinedContainer, parseIpcMode, parsePidMode, parseUtsMode } from "./namespace-flags.ts";
 

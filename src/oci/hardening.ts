@@ -3,8 +3,7 @@
 // shows and what the init and launch need later travels in two annotations.
 import { readFileSync } from "node:fs";
 import type { HardeningOptions } from "../container/hardening-options.ts";
-import type { DeviceMapping } from "../container/device-flags.ts";
-import { parseDeviceCgroupRule } from "../container/device-flags.ts";
+import { parseDeviceCgroupRule } from "./device-cgroup-rule.ts";
 import { allCapabilities, capabilitiesInMask, tweakCapabilities } from "./capabilities.ts";
 import { DEFAULT_CAPABILITIES } from "./defaults.ts";
 import type { LinuxDevice, LinuxDeviceCgroup, Mount, Spec } from "./spec.ts";
@@ -17,6 +16,9 @@ export const HARDENING_ANNOTATION = {
   /** JSON: { pid?: id, ipc?: id } — containers whose namespaces launch joins. */
   donors: "org.minibox.namespace-donors",
 } as const;
+
+/** Docker's HostConfig.Devices entry (--device as given). */
+export interface DeviceMapping { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }
 
 export interface HardeningHostConfig {
   CapAdd: string[] | null;
