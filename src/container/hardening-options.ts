@@ -3,41 +3,15 @@
 import { UserError } from "../errors.ts";
 import { parseBytes } from "../cgroups/units.ts";
 import { normalizeCapabilities } from "../oci/capabilities.ts";
-import type { LinuxDevice } from "../oci/spec.ts";
 import { allHostDevices, parseDeviceFlag, resolveHostDevices } from "./device-flags.ts";
 import { parseDeviceCgroupRule } from "../oci/device-cgroup-rule.ts";
-import type { DeviceMapping } from "../oci/hardening.ts";
+import type { HardeningOptions } from "../oci/hardening.ts";
+
+export type { HardeningOptions, HostDevice, NamespaceDonor } from "../oci/hardening.ts";
 import { checkSysctlNamespaces, parseSysctl } from "./sysctl-flags.ts";
 import { joinedContainer, parseIpcMode, parsePidMode, parseUtsMode } from "./namespace-flags.ts";
 
 export const DEFAULT_SHM_SIZE = 64 * 2 ** 20;
-
-export interface HardeningOptions {
-  /** Normalized: CAP_X or ALL. */
-  capAdd: string[];
-  capDrop: string[];
-  privileged: boolean;
-  /** --device as given (for inspect). */
-  devices: DeviceMapping[];
-  /** The nodes to create, with their cgroup access: --device resolved on the host, plus every host device with --privileged. */
-  hostDevices: HostDevice[];
-  /** --device-cgroup-rule as given, validated. */
-  deviceCgroupRules: string[];
-  sysctls: Record<string, string>;
-  /** Group names (looked up in the container's /etc/group at start) or numeric gids. */
-  groupAdd: string[];
-  /** Bytes of /dev/shm. */
-  shmSize: number;
-  pidMode: string;
-  ipcMode: string;
-  utsMode: string;
-  /** Filled in by create: the containers whose namespaces this one joins. */
-  joins?: { pid?: NamespaceDonor; ipc?: NamespaceDonor };
-}
-
-export interface HostDevice { device: LinuxDevice; access: string }
-/** A running container whose namespace is joined: its id, and its init's pid when it was resolved. */
-export interface NamespaceDonor { id: string; pid: number }
 
 export const hardeningArgs = {
   "cap-add": { type: "string", description: "Add Linux capabilities (repeatable; ALL for all)" },

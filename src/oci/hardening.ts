@@ -2,7 +2,6 @@
 // devices and their cgroup rules, sysctls, /dev/shm, and the pid/ipc/uts namespaces. What `inspect`
 // shows and what the init and launch need later travels in two annotations.
 import { readFileSync } from "node:fs";
-import type { HardeningOptions } from "../container/hardening-options.ts";
 import { parseDeviceCgroupRule } from "./device-cgroup-rule.ts";
 import { allCapabilities, capabilitiesInMask, tweakCapabilities } from "./capabilities.ts";
 import { DEFAULT_CAPABILITIES } from "./defaults.ts";
@@ -16,6 +15,34 @@ export const HARDENING_ANNOTATION = {
   /** JSON: { pid?: id, ipc?: id } — containers whose namespaces launch joins. */
   donors: "org.minibox.namespace-donors",
 } as const;
+
+/** The hardening flags of run/create, parsed and validated (src/container/hardening-options.ts). */
+export interface HardeningOptions {
+  /** Normalized: CAP_X or ALL. */
+  capAdd: string[];
+  capDrop: string[];
+  privileged: boolean;
+  /** --device as given (for inspect). */
+  devices: DeviceMapping[];
+  /** The nodes to create, with their cgroup access: --device resolved on the host, plus every host device with --privileged. */
+  hostDevices: HostDevice[];
+  /** --device-cgroup-rule as given, validated. */
+  deviceCgroupRules: string[];
+  sysctls: Record<string, string>;
+  /** Group names (looked up in the container's /etc/group at start) or numeric gids. */
+  groupAdd: string[];
+  /** Bytes of /dev/shm. */
+  shmSize: number;
+  pidMode: string;
+  ipcMode: string;
+  utsMode: string;
+  /** Filled in by create: the containers whose namespaces this one joins. */
+  joins?: { pid?: NamespaceDonor; ipc?: NamespaceDonor };
+}
+
+export interface HostDevice { device: LinuxDevice; access: string }
+/** A running container whose namespace is joined: its id, and its init's pid when it was resolved. */
+export interface NamespaceDonor { id: string; pid: number }
 
 /** Docker's HostConfig.Devices entry (--device as given). */
 export interface DeviceMapping { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }
