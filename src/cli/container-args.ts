@@ -6,6 +6,7 @@ import { findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTm
 import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
 import { parseSecurityOpts, type SecurityOptions } from "../oci/security-opt.ts";
 import { out } from "./output.ts";
+import { HARDENING_REPEATABLE, hardeningArgs, parseHardeningFlags } from "../container/hardening-options.ts";
 
 /** The cgroup limits, shared by run/create and update. */
 export const resourceArgs = {
@@ -58,9 +59,11 @@ export const containerArgs = {
   pull: { type: "string", description: "Pull image before running: missing (default), always, never" },
   platform: { type: "string", description: "Platform if the image is pulled (os/arch[/variant])" },
   "security-opt": { type: "string", description: "Security options: seccomp=unconfined|builtin|PROFILE.json, no-new-privileges[=true|false] (repeatable)" },
+  // hardening-flags
+  ...hardeningArgs,
 } satisfies ArgsDef;
 
-const REPEATABLE = ["env", "env-file", "volume", "tmpfs", "ulimit", "security-opt"];
+const REPEATABLE = ["env", "env-file", "volume", "tmpfs", "ulimit", "security-opt", ...HARDENING_REPEATABLE];
 
 export interface ParsedContainerArgs { opts: CreateOptions; values: Record<string, unknown> }
 
@@ -86,6 +89,7 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     init: v.init === true ? findInitBinary() : undefined,
     platform: str("platform"),
     ...securityOptions(list("security-opt")),
+    hardening: parseHardeningFlags(v, str("hostname")), // hardening-flags
   };
   if (opts.autoRemove && opts.restartPolicy && opts.restartPolicy.name !== "no") {
     throw new UserError("conflicting options: cannot specify both --restart and --rm");

@@ -5,6 +5,7 @@ import type { Spec } from "../oci/spec.ts";
 import { ANNOTATION } from "../oci/spec.ts";
 import { currentState } from "./status.ts";
 import { logPath } from "../logs/json-file.ts";
+import { readHostConfig } from "../oci/hardening.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
@@ -64,6 +65,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       CgroupParent: record.cgroupParent ?? "",
       SecurityOpt: securityOpt(spec),
       Ulimits: (spec?.process.rlimits ?? []).map((r) => ({ Name: r.type.replace(/^RLIMIT_/, "").toLowerCase(), Soft: r.soft, Hard: r.hard })),
+      ...readHostConfig(spec), // hardening-flags: CapAdd, CapDrop, Privileged, Devices, …, UTSMode
     },
     Mounts: binds.map((m) => ({ Type: "bind", Source: m.source, Destination: m.destination, Mode: "", RW: !m.options?.includes("ro"), Propagation: "rprivate" })),
     Config: {

@@ -6,6 +6,7 @@ import type { RestartPolicy } from "./store.ts";
 import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
 import type { SecurityOptions } from "../oci/security-opt.ts";
+import type { HardeningOptions } from "./hardening-options.ts";
 
 export interface VolumeSpec { source: string; destination: string; readonly: boolean }
 export interface TmpfsSpec { destination: string; options: string[] }
@@ -36,6 +37,8 @@ export interface CreateOptions extends SecurityOptions {
   /** Host path of a static init (tini) to run as PID 1 in front of the command (`--init`). */
   init?: string;
   platform?: string;
+  // hardening-flags: --cap-add/--cap-drop, --privileged, --device*, --sysctl, --group-add, --shm-size, --pid/--ipc/--uts.
+  hardening?: HardeningOptions;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

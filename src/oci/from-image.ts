@@ -4,6 +4,7 @@ import type { CreateOptions } from "../container/options.ts";
 import { ANNOTATION, type Mount, type Spec } from "./spec.ts";
 import { seccompForSpec } from "./security-opt.ts";
 import { DEFAULT_CAPABILITIES, DEFAULT_MOUNTS, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from "./defaults.ts";
+import { applyHardening } from "./hardening.ts";
 
 /** Where --init's binary appears in the container (Docker's path). */
 export const INIT_PATH = "/dev/init";
@@ -79,8 +80,10 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
       ...(opts.securityOpt?.length ? { [ANNOTATION.securityOpt]: JSON.stringify(opts.securityOpt) } : {}),
     },
   };
-  // seccomp: last, from the spec's final bounding set (the profile's capability conditionals depend on it).
-  const seccomp = seccompForSpec(opts, spec.process.capabilities?.bounding ?? []);
+  // hardening-flags first: the seccomp profile's capability conditionals depend on the final capability set.
+  if (opts.hardening) applyHardening(spec, opts.hardening);
+  // seccomp: last, from the spec's final bounding set; --privileged runs without a filter.
+  const seccomp = opts.hardening?.privileged ? undefined : seccompForSpec(opts, spec.process.capabilities?.bounding ?? []);
   if (seccomp) spec.linux.seccomp = seccomp;
   return spec;
 }

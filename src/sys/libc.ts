@@ -61,4 +61,11 @@ export const libc = dlopen("libc.so.6", {
   tcgetattr: { args: [i32, ptr], returns: i32 },
   tcsetattr: { args: [i32, i32, ptr], returns: i32 },
   cfmakeraw: { args: [ptr], returns: FFIType.void },
+
+  // hardening-flags: nodes and files relative to a directory fd (sys/at.ts)
+  mknodat: { args: [i32, ptr, u32, u64], returns: i32 },
+  mkdirat: { args: [i32, ptr, u32], returns: i32 },
+  unlinkat: { args: [i32, ptr, i32], returns: i32 },
+  fchmodat: { args: [i32, ptr, u32, i32], returns: i32 },
+  fchownat: { args: [i32, ptr, u32, u32, i32], returns: i32 },
 }).symbols;
