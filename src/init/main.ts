@@ -9,12 +9,12 @@ import { linkUp } from "../sys/net.ts";
 import { chdir, cloexecFrom, setCloexec } from "../sys/fs.ts";
 import { trace } from "../trace.ts";
 import { INIT_ERROR_FD, INIT_START_FD, START_BYTES, type StartSignal } from "../runtime/protocol.ts";
-import { makePrivate, mountOverlay, mountAll, ensureWorkdir, enterRoot } from "./rootfs.ts";
+import { buildRoot, enterRoot } from "./rootfs.ts";
 import { containerUser } from "./container-user.ts";
 import { applyCredentials, applyRlimits, applySeccomp } from "./security.ts";
 import { execCommand } from "./exec.ts";
 import { reportFailure } from "./failure.ts";
-import { attachConsoleBeforePivot, takeConsoleAfterPivot } from "./console.ts";
+import { takeConsoleAfterPivot } from "./console.ts";
 
 export function initMain(argv: string[]): void {
   try {
@@ -33,12 +33,8 @@ function run(spec: Spec): never {
   if (spec.linux.namespaces.some((n) => n.type === "cgroup" && !n.path)) unshare(CLONE.NEWCGROUP);
   trace("init: spec read");
   const root = spec.root.path;
-  makePrivate();
-  mountOverlay(spec);
-  mountAll(spec);
-  ensureWorkdir(spec);
+  const console = buildRoot(spec);
   trace("init: mounts done");
-  const console = spec.process.terminal ? attachConsoleBeforePivot(root, spec.process.consoleSize) : undefined;
   enterRoot(root, spec.root.readonly ?? false);
   if (console !== undefined) takeConsoleAfterPivot(console);
 
