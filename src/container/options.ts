@@ -5,6 +5,7 @@ import { UserError } from "../errors.ts";
 import type { RestartPolicy } from "./store.ts";
 import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
+import { refuseMountIntoProc } from "../oci/mount-policy.ts"; // init-paths
 
 export interface VolumeSpec { source: string; destination: string; readonly: boolean }
 export interface TmpfsSpec { destination: string; options: string[] }
@@ -90,6 +91,7 @@ export function parseVolume(spec: string): VolumeSpec {
   if (!isAbsolute(destination)) throw new UserError(`invalid volume specification: '${spec}': mount path must be absolute`);
   if (/^\/+$/.test(destination)) throw new UserError(`invalid volume specification: '${spec}': destination can't be '/'`);
   if (mode !== "ro" && mode !== "rw") throw new UserError(`invalid volume specification: '${spec}': invalid mode: ${mode}`);
+  refuseMountIntoProc(destination); // init-paths
   if (!existsSync(source)) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
   return { source: realpathSync(source), destination, readonly: mode === "ro" };
 }
@@ -97,6 +99,7 @@ export function parseVolume(spec: string): VolumeSpec {
 export function parseTmpfs(spec: string): TmpfsSpec {
   const [destination, opts] = spec.split(/:(.*)/s) as [string, string?];
   if (!isAbsolute(destination)) throw new UserError(`invalid tmpfs specification: '${spec}': mount path must be absolute`);
+  refuseMountIntoProc(destination); // init-paths
   return { destination, options: ["nosuid", "nodev", "noexec", ...(opts ? opts.split(",") : [])] };
 }
 

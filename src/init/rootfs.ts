@@ -139,11 +139,11 @@ function mountTarget(ctx: RootContext, destination: string, kind: "dir" | "file"
     throw e;
   }
   try {
+    if (sys.fstatfsType(fd) === FS_MAGIC.PROC) throw new RootfsError(`mount destination ${destination} resolves into /proc; refusing to mount over it`);
     const st = sys.fstatx(fd);
     if (kind === "dir" && !isDir(st)) throw new RootfsError(`mount destination ${destination} is not a directory`);
     if (kind === "file" && isDir(st)) throw new RootfsError(`mount destination ${destination} is a directory, but the source is a file`);
     if (st.ino === ctx.rootStat.ino && st.dev === ctx.rootStat.dev) throw new RootfsError(`mount destination ${destination} resolves to the container's root`);
-    if (sys.fstatfsType(fd) === FS_MAGIC.PROC) throw new RootfsError(`mount destination ${destination} resolves into /proc; refusing to mount over it`);
     return fd;
   } catch (e) {
     sys.close(fd);
