@@ -145,6 +145,18 @@ describe("volumes over /dev", () => {
   }, T);
 });
 
+describe("-v /dev:/dev stays allowed", () => {
+  test("the host's /dev is there, masks still hide /proc/keys, -t gets a console", async () => {
+    const r = await run(["--rm", "-v", "/dev:/dev", "busybox", "sh", "-c", "cat /proc/keys; test -c /dev/null && echo ok"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("ok\n");
+    expect(r.code).toBe(0);
+    const t = await run(["--rm", "-t", "-v", "/dev:/dev", "busybox", "sh", "-c", "tty; test -c /dev/console && echo console"]);
+    expect(t.code).toBe(0);
+    expect(t.stdout.replace(/\r/g, "")).toMatch(/^\/dev\/pts\/\d+\nconsole\n$/);
+  }, T);
+});
+
 describe("directories the volume controls", () => {
   test("a missing mount target under a symlink in a volume is created inside the root", async () => {
     const canary = makeCanary();
