@@ -73,7 +73,7 @@ export class FakeInitSyscalls implements InitSyscalls {
     return name === "." ? parent : parent === "/" ? `/${name}` : `${parent}/${name}`;
   }
 
-  openat2(dirfd: number, path: string, flags: number, resolve: number): number {
+  openat2(dirfd: number, path: string, _flags: number, resolve: number): number {
     this.log.push(`openat2 ${this.name(dirfd)} ${path} resolve=${resolve}`);
     if (this.opts.openat2Enosys) throw new SyscallError("openat2", Errno.ENOSYS, path);
     // The fake resolves without links; tests that need links use the walk (openat2Enosys).
