@@ -16,6 +16,8 @@ export interface FakeOptions {
   /** Host paths that are directories (bind sources); any other host path is a regular file. */
   hostDirs?: string[];
   openat2Enosys?: boolean;
+  /** A racer: runs after every mkdirat with the created path and may rewrite the tree (see `replace`). */
+  afterMkdirat?: (path: string, fake: FakeInitSyscalls) => void;
 }
 
 export class FakeInitSyscalls implements InitSyscalls {
@@ -107,6 +109,12 @@ export class FakeInitSyscalls implements InitSyscalls {
     this.log.push(`mkdirat ${this.name(dirfd)} ${name}`);
     if (this.nodes.has(full)) throw new SyscallError("mkdirat", Errno.EEXIST, name);
     this.nodes.set(full, { kind: "dir" });
+    this.opts.afterMkdirat?.(full, this);
+  }
+
+  /** Replaces a node of the tree, as a container renaming things on a shared volume would. */
+  replace(path: string, spec: string): void {
+    this.nodes.set(path, spec.startsWith("link:") ? { kind: "link", target: spec.slice(5) } : { kind: spec as "dir" | "file" });
   }
 
   mknodat(dirfd: number, name: string, _mode: number, major: number, minor: number): void {

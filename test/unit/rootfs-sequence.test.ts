@@ -116,4 +116,21 @@ describe("buildRoot's sequence", () => {
     const toRoot: Mount = { destination: "/x/..", type: "tmpfs", source: "tmpfs", options: [] };
     expect(() => buildRoot(spec([toRoot]), fake({ "/x": "dir" }, { openat2Enosys: true }))).toThrow("resolves to the container's root");
   });
+
+  test("a racer swapping a just-made directory for a link to the host: the walk follows it inside the root", () => {
+    // The created /data is replaced by a link to a host-looking path before the walk opens it.
+    let swapped = false;
+    const sys = fake({ "/host": "dir" }, {
+      openat2Enosys: true,
+      afterMkdirat: (path, f) => {
+        if (path === "/data" && !swapped) { swapped = true; f.replace("/data", "link:/host"); }
+      },
+    });
+    buildRoot(spec([VOLUME]), sys);
+    expect(swapped).toBe(true);
+    // Opened without following, seen to be a link, resolved from the root fd: /host/sub inside the root.
+    expect(sys.log).toContain("mkdirat /host sub");
+    expect(sys.log).toContain("moveMount tree:host:/srv/data -> /host/sub");
+    expect(sys.openFds()).toEqual([]);
+  });
 });
