@@ -7,6 +7,7 @@ import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
 import type { SecurityOptions } from "../oci/security-opt.ts";
 import type { HardeningOptions } from "./hardening-options.ts";
+import { refuseMountIntoProc } from "../oci/mount-policy.ts"; // init-paths
 
 export interface VolumeSpec { source: string; destination: string; readonly: boolean }
 export interface TmpfsSpec { destination: string; options: string[] }
@@ -92,6 +93,7 @@ export function parseVolume(spec: string): VolumeSpec {
   if (!isAbsolute(destination)) throw new UserError(`invalid volume specification: '${spec}': mount path must be absolute`);
   if (/^\/+$/.test(destination)) throw new UserError(`invalid volume specification: '${spec}': destination can't be '/'`);
   if (mode !== "ro" && mode !== "rw") throw new UserError(`invalid volume specification: '${spec}': invalid mode: ${mode}`);
+  refuseMountIntoProc(destination); // init-paths
   if (!existsSync(source)) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
   return { source: realpathSync(source), destination, readonly: mode === "ro" };
 }
@@ -99,6 +101,7 @@ export function parseVolume(spec: string): VolumeSpec {
 export function parseTmpfs(spec: string): TmpfsSpec {
   const [destination, opts] = spec.split(/:(.*)/s) as [string, string?];
   if (!isAbsolute(destination)) throw new UserError(`invalid tmpfs specification: '${spec}': mount path must be absolute`);
+  refuseMountIntoProc(destination); // init-paths
   return { destination, options: ["nosuid", "nodev", "noexec", ...(opts ? opts.split(",") : [])] };
 }
 

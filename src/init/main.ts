@@ -9,13 +9,13 @@ import { linkUp } from "../sys/net.ts";
 import { chdir, cloexecFrom, setCloexec } from "../sys/fs.ts";
 import { trace } from "../trace.ts";
 import { INIT_ERROR_FD, INIT_START_FD, START_BYTES, type StartSignal } from "../runtime/protocol.ts";
-import { makePrivate, mountOverlay, mountAll, ensureWorkdir, enterRoot } from "./rootfs.ts";
+import { buildRoot, enterRoot } from "./rootfs.ts";
 import { containerUser } from "./container-user.ts";
 import { applyPrivileges, applyRlimits } from "./security.ts";
 import { readSeccompProgramFile } from "../seccomp/program-file.ts";
 import { execCommand } from "./exec.ts";
 import { reportFailure } from "./failure.ts";
-import { attachConsoleBeforePivot, takeConsoleAfterPivot } from "./console.ts";
+import { takeConsoleAfterPivot } from "./console.ts";
 import { applySysctls } from "./sysctl.ts";
 import { createSpecDevices } from "./spec-devices.ts";
 import { groupAddOf, withGroupAdd } from "./group-add.ts";
@@ -38,13 +38,9 @@ function run(spec: Spec, seccompProgramFile: Uint8Array | undefined): never {
   trace("init: spec read");
   applySysctls(spec.linux.sysctl); // hardening-flags: in our namespaces already, before any container mount
   const root = spec.root.path;
-  makePrivate();
-  mountOverlay(spec);
-  mountAll(spec);
+  const console = buildRoot(spec);
   createSpecDevices(root, spec.linux.devices); // hardening-flags
-  ensureWorkdir(spec);
   trace("init: mounts done");
-  const console = spec.process.terminal ? attachConsoleBeforePivot(root, spec.process.consoleSize) : undefined;
   enterRoot(root, spec.root.readonly ?? false);
   if (console !== undefined) takeConsoleAfterPivot(console);
 
