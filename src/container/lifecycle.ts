@@ -74,7 +74,9 @@ export async function settleExit(store: ContainerStore, id: string): Promise<Con
     let record: ContainerRecord;
     try { record = store.load(id); } catch { return undefined; }
     if (record.state.status !== "running") return record;
-    if (Date.now() > deadline) {
+    // A parent known to be dead will never record the exit: no point waiting for it (monitor area).
+    const recorderDead = record.state.parent !== undefined && !isAlive(record.state.parent) && !isAlive(record.state.process);
+    if (recorderDead || Date.now() > deadline) {
       record.state = { ...record.state, status: "exited", exitCode: record.state.exitCode ?? LOST_EXIT_CODE, finishedAt: new Date().toISOString(), process: undefined };
       await removeCgroup(record, openContainerCgroup(record));
       store.save(record);

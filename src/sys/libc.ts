@@ -61,4 +61,8 @@ export const libc = dlopen("libc.so.6", {
   tcgetattr: { args: [i32, ptr], returns: i32 },
   tcsetattr: { args: [i32, i32, ptr], returns: i32 },
   cfmakeraw: { args: [ptr], returns: FFIType.void },
+
+  // monitor: peer credentials of its socket, FIFOs for container output
+  getsockopt: { args: [i32, i32, i32, ptr, ptr], returns: i32 },
+  mkfifo: { args: [ptr, u32], returns: i32 },
 }).symbols;
