@@ -14,6 +14,7 @@ import { EXIT } from "../errors.ts";
 import { isContainerId, monitorLockPath, monitorSocketPath, type Reply, type Request } from "./protocol.ts";
 import { listenForRequests, removeSocketFile } from "./listener.ts";
 import { adopt, supervise, type Supervised } from "./supervise.ts";
+import { ExitWitness } from "../container/exit-witness.ts";
 import { storeOwner } from "./peer.ts";
 import { describe, monitorLog } from "./log.ts";
 
@@ -118,11 +119,18 @@ function adoptOrphans(store: ContainerStore): Supervised[] {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw e;
   }
+  // Subscribed before any liveness check: an exit after the check is then seen with its status.
+  let witness: ExitWitness | undefined;
+  try {
+    witness = ExitWitness.open();
+  } catch (e) {
+    monitorLog(`no proc connector, adopted containers' exit codes will be unknown: ${describe(e)}`);
+  }
   const adopted: Supervised[] = [];
   for (const id of ids) {
     if (!isContainerId(id)) continue;
     try {
-      const supervised = adopt(store, store.load(id));
+      const supervised = adopt(store, store.load(id), witness);
       if (supervised) {
         adopted.push(supervised);
         monitorLog(`adopted container ${id}`);
@@ -131,5 +139,6 @@ function adoptOrphans(store: ContainerStore): Supervised[] {
       monitorLog(`cannot adopt container ${id}: ${describe(e)}`);
     }
   }
+  if (witness) void Promise.allSettled(adopted.map((a) => a.done)).then(() => witness.close());
   return adopted;
 }

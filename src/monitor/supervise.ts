@@ -1,7 +1,8 @@
 // Watching one detached container: its output into the json-file log, its exit into its record, and
 // its restart policy applied. A container is watched either as our child (started here: its exit status
 // is ours to wait for) or adopted (started by a monitor that died: only its end can be seen, through a
-// pidfd, and its exit code is unknowable — see docs/architecture.md, "What a dead monitor can and cannot lose").
+// pidfd, and its exit code only through the kernel's proc connector — see docs/architecture.md, "What a
+// dead monitor can and cannot lose").
 import { closeSync } from "node:fs";
 import { launchContainer, type Launched } from "../container/launch.ts";
 import { finishContainer, recordExit } from "../container/finish.ts";
@@ -13,6 +14,7 @@ import { JsonFileLog, logPath, type DropReporter } from "../logs/json-file.ts";
 import { readMaster } from "../runtime/terminal.ts";
 import { closeFd } from "../sys/fs.ts";
 import { pidfdOpen, pidfdWait } from "../sys/pidfd.ts";
+import type { ExitWitness } from "../container/exit-witness.ts";
 import { describe, monitorLog } from "./log.ts";
 import { drainOutput, openOutputPipes, reopenOutput, type OutputReaders } from "./output.ts";
 
@@ -48,12 +50,14 @@ export async function supervise(store: ContainerStore, id: string): Promise<{ la
 
 /**
  * Takes over a running container whose recorded parent is dead: drains its FIFOs again, waits for its end,
- * records it (exit code unknown) and applies its restart policy. Undefined when there is nothing to adopt.
+ * records it and applies its restart policy. Undefined when there is nothing to adopt. The exit code comes
+ * from `witness` (the kernel's proc connector) when it saw the exit, else it is recorded as unknown (-1).
  */
-export function adopt(store: ContainerStore, record: ContainerRecord): Supervised | undefined {
-  const process_ = record.state.process;
-  if (record.state.status !== "running" || !isAlive(process_) || isAlive(record.state.parent)) return undefined;
-  const pidfd = pidfdOpen(process_.pid);
+export function adopt(store: ContainerStore, record: ContainerRecord, witness: ExitWitness | undefined): Supervised | undefined {
+  const init = record.state.process;
+  if (record.state.status !== "running" || !isAlive(init) || isAlive(record.state.parent)) return undefined;
+  witness?.watch(init.pid);
+  const pidfd = pidfdOpen(init.pid);
   if (pidfd === undefined) return undefined;
   record.state.parent = identify(process.pid);
   store.save(record);
@@ -62,22 +66,25 @@ export function adopt(store: ContainerStore, record: ContainerRecord): Supervise
   const output = readers ? drainOutput(readers, log, record.id) : Promise.resolve();
   const done = (async () => {
     try {
-      await Promise.all([output, endOf(pidfd, process_)]);
+      await Promise.all([output, endOf(pidfd, init, witness)]);
     } finally {
       closeFd(pidfd);
     }
     log.flush();
-    const cgroup = openContainerCgroup(record);
-    const exitCode = await recordExit(store, record, LOST_EXIT_CODE, cgroup);
-    monitorLog(`container ${record.id}: adopted container ended, exit code unknown`);
+    const seen = await witness?.exitCodeOf(init.pid);
+    const exitCode = await recordExit(store, record, seen ?? LOST_EXIT_CODE, openContainerCgroup(record));
+    monitorLog(`container ${record.id}: adopted container ended, exit code ${seen ?? "unknown"}`);
     if (shouldRestart(store, record, exitCode)) await restartLoop(store, record, log, exitCode);
     else finishWatching(store, record, log);
   })().catch((e) => monitorLog(`container ${record.id}: ${describe(e)}`));
   return { id: record.id, done };
 }
 
-async function endOf(pidfd: number, p: ProcessIdentity): Promise<void> {
-  while (isAlive(p) && !pidfdWait(pidfd, 0)) await Bun.sleep(ADOPTED_POLL_MS);
+async function endOf(pidfd: number, p: ProcessIdentity, witness: ExitWitness | undefined): Promise<void> {
+  while (isAlive(p) && !pidfdWait(pidfd, 0)) {
+    witness?.collect(); // every exit on the host is queued for us: keep the queue short
+    await Bun.sleep(ADOPTED_POLL_MS);
+  }
 }
 
 async function start(store: ContainerStore, record: ContainerRecord): Promise<Running> {

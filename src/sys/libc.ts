@@ -62,7 +62,11 @@ export const libc = dlopen("libc.so.6", {
   tcsetattr: { args: [i32, i32, ptr], returns: i32 },
   cfmakeraw: { args: [ptr], returns: FFIType.void },
 
-  // monitor: peer credentials of its socket, FIFOs for container output
+  // monitor: peer credentials of its socket, FIFOs for container output, the proc connector (exit codes)
   getsockopt: { args: [i32, i32, i32, ptr, ptr], returns: i32 },
   mkfifo: { args: [ptr, u32], returns: i32 },
+  bind: { args: [i32, ptr, u32], returns: i32 },
+  send: { args: [i32, ptr, usize, i32], returns: i64 },
+  recv: { args: [i32, ptr, usize, i32], returns: i64 },
+  setsockopt: { args: [i32, i32, i32, ptr, u32], returns: i32 },
 }).symbols;
