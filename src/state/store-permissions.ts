@@ -14,11 +14,11 @@ const PRIVATE_SUBDIRS = ["layers", "containers"];
 
 /** Creates the store's private dirs when missing and tightens their modes when too open. */
 export function secureStore(root: string): void {
-  secureDir(root);
-  for (const sub of PRIVATE_SUBDIRS) secureDir(join(root, sub));
+  secureDir(root, true); // the root may be an admin's symlink (to another disk); our own subdirs may not
+  for (const sub of PRIVATE_SUBDIRS) secureDir(join(root, sub), false);
 }
 
-function secureDir(path: string): void {
+function secureDir(path: string, followSymlink: boolean): void {
   try {
     mkdirSync(path, { recursive: true, mode: PRIVATE_DIR_MODE });
   } catch (e) {
@@ -26,7 +26,7 @@ function secureDir(path: string): void {
   }
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | (followSymlink ? 0 : constants.O_NOFOLLOW));
   } catch (e) {
     // Not ours to fix (another user's store, a read-only store): the command itself will say what fails.
     if (isErrno(e, "EACCES", "EPERM", "ENOENT", "ELOOP", "ENOTDIR")) return;
