@@ -28,7 +28,12 @@ export async function recordExit(store: ContainerStore, record: ContainerRecord,
   try { Object.assign(record, store.load(record.id)); } catch { /* removed meanwhile */ }
   record.state = { ...record.state, status: "exited", exitCode, oomKilled, finishedAt: new Date().toISOString(), process: undefined, parent: undefined };
   if (!record.autoRemove) {
-    try { store.save(record); } catch { /* removed meanwhile (rm -f) */ }
+    try {
+      store.save(record);
+    } catch (e) {
+      // Removed meanwhile (rm -f) is fine; a full disk is not to be swallowed: the caller logs it.
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
   }
   return exitCode;
 }

@@ -54,8 +54,9 @@ export async function supervise(store: ContainerStore, id: string): Promise<{ la
  * from `witness` (the kernel's proc connector) when it saw the exit, else it is recorded as unknown (-1).
  */
 export function adopt(store: ContainerStore, record: ContainerRecord, witness: ExitWitness | undefined): Supervised | undefined {
-  const init = record.state.process;
-  if (record.state.status !== "running" || !isAlive(init) || isAlive(record.state.parent)) return undefined;
+  const { process: init, parent } = record.state;
+  // No recorded parent: started by a minibox that did not record one, whose monitor may well be alive.
+  if (record.state.status !== "running" || !isAlive(init) || parent === undefined || isAlive(parent)) return undefined;
   witness?.watch(init.pid);
   const pidfd = pidfdOpen(init.pid);
   if (pidfd === undefined) return undefined;
