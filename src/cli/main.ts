@@ -2,8 +2,6 @@ import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
 import { out as consola } from "./output.ts";
 import { commands } from "./commands.ts";
 import { describeError, exitCodeOf } from "./report.ts";
-import { storeRoot } from "../image/store.ts";
-import { secureStore } from "../state/store-permissions.ts";
 
 const root = defineCommand({
   meta: { name: "minibox", version: "0.1.0", description: "A daemonless, Docker-compatible container engine" },
@@ -32,7 +30,9 @@ export async function cliMain(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    secureStore(storeRoot()); // monitor area: the store is private to its owner (docs/security.md)
+    // monitor area: the store is private to its owner (docs/security.md); loaded lazily, as every command is
+    const [{ storeRoot }, { secureStore }] = await Promise.all([import("../image/store.ts"), import("../state/store-permissions.ts")]);
+    secureStore(storeRoot());
     const { result } = await runCommand(sub, { rawArgs: rest });
     return typeof result === "number" ? result : 0;
   } catch (error) {

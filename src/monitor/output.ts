@@ -4,7 +4,7 @@
 // SIGPIPE); they queue in the pipe buffer (grown to 1 MiB, allocated only as it fills) and, once that is
 // full, block until the next monitor reopens the FIFOs and drains them into the log. Nothing is dropped by
 // the kernel; a chatty container may stall while no monitor runs.
-import { closeSync, constants, openSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { makeFifo, setPipeSize } from "../sys/fifo.ts";
 import type { JsonFileLog, Stream } from "../logs/json-file.ts";
@@ -21,7 +21,12 @@ function fifoPath(containerDir: string, stream: Stream): string {
 }
 
 function openReader(path: string): number {
-  return openFd(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const fd = openFd(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  if (!fstatSync(fd).isFIFO()) {
+    closeSync(fd);
+    throw new Error(`${path} is not a FIFO`);
+  }
+  return fd;
 }
 
 function openFd(path: string, flags: number): number {
