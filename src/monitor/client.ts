@@ -10,14 +10,20 @@ import { monitorLogFd } from "./log.ts";
 import { socketFd, storeOwner, trustedPeer, UntrustedPeerError } from "./peer.ts";
 
 const CONNECT_DEADLINE_MS = 5_000;
+/** sizeof(sockaddr_un.sun_path), with its terminating NUL. */
+const MAX_SOCKET_PATH = 108;
 
 export async function askMonitor(req: Request): Promise<Reply> {
   const root = storeRoot();
+  const path = monitorSocketPath(root);
+  if (Buffer.byteLength(path) >= MAX_SOCKET_PATH) {
+    throw new UserError(`the store path ${root} is too long for the monitor's socket (${path} must be under ${MAX_SOCKET_PATH} bytes)`);
+  }
   const deadline = Date.now() + CONNECT_DEADLINE_MS;
   let spawned = false;
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
     try {
-      return await exchange(monitorSocketPath(root), storeOwner(root), req);
+      return await exchange(path, storeOwner(root), req);
     } catch (e) {
       if (e instanceof UntrustedPeerError) throw new UserError(`refusing to talk to the container monitor: ${e.message}`);
       if (Date.now() > deadline) throw new UserError(`cannot reach the container monitor: ${(e as Error).message}`);

@@ -119,6 +119,23 @@ describe("the monitor killed with SIGKILL", () => {
     await poll("the trap's last words to reach the log", () => logLines(id).some((l) => l.log === "got TERM\n"));
   }, T);
 
+  test("an adopted container's exit is recorded by the new monitor, which applies its restart policy", async () => {
+    const id = await lc.runD("--restart", "on-failure", "busybox", "sh", "-c", TICKER);
+    const first = await lc.initOf(id);
+    await killMonitor();
+    await lc.runD("busybox", "sleep", "1000");
+    await poll("the new monitor to adopt the container", () => monitorLog().includes(`adopted container ${id}`));
+    process.kill(first.pid, "SIGKILL"); // from outside: no minibox command is waiting for it
+    await poll("the adopting monitor to restart it", async () => {
+      const s = await lc.inspect(id);
+      return s.State.Running && s.State.Pid !== first.pid && s.RestartCount === 1;
+    });
+    expect(monitorLog()).toContain(`container ${id}: adopted container ended, exit code ${ORPHAN_EXIT === 3 ? 137 : "unknown"}`);
+    await lc.initOf(id);
+    await lc.ok(["stop", "-t", "10", id]);
+    expect((await lc.recordedExit(id)).State.ExitCode).toBe(3); // its own child again: the trap's code
+  }, T);
+
   test("no monitor left at all: stop sees the exit itself (the trap's 3) and records it at once", async () => {
     const id = await lc.runD("busybox", "sh", "-c", TICKER);
     const init = await lc.initOf(id);
