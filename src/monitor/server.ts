@@ -19,6 +19,8 @@ import { storeOwner } from "./peer.ts";
 import { describe, monitorLog } from "./log.ts";
 
 const IDLE_EXIT_MS = 2_000;
+/** Time for the error reply of the request that failed its setns to be written before a hand-over exit. */
+const HAND_OVER_REPLY_MS = 50;
 
 /** What the request handler needs from the process around it; a seam for unit tests. */
 export interface MonitorDeps {
@@ -76,15 +78,17 @@ export async function monitorMain(): Promise<void> {
     if (leaving) return;
     leaving = true;
     monitorLog(`${error.message}: this process may be in a container's namespace; handing over to a new monitor`);
-    // Stop serving and free the name and the lock: the next CLI starts a fresh monitor, which adopts our
-    // containers (their output is in FIFOs it reopens). Exit at once: the namespace we are in is not ours.
-    listener?.stop(true);
+    // Stop accepting and free the name and the lock: the next CLI starts a fresh monitor, which adopts our
+    // containers (their output is in FIFOs it reopens). Exit as soon as the failed request's error reply
+    // is out (the namespace we are in is not ours: nothing else runs here).
+    listener?.stop(false);
     removeSocketFile(socketPath);
     closeSync(lock);
-    process.exit(EXIT.ENGINE);
+    setTimeout(() => process.exit(EXIT.ENGINE), HAND_OVER_REPLY_MS);
   };
   const handle = requestHandler(watching, {
     async supervise(id) {
+      if (leaving) throw new Error("the monitor is handing over to a new one: try again");
       const { launched, supervised } = await supervise(store, id);
       return { pid: launched.proc.pid, warnings: launched.warnings, supervised };
     },

@@ -60,10 +60,19 @@ export function adopt(store: ContainerStore, record: ContainerRecord, witness: E
   witness?.watch(init.pid);
   const pidfd = pidfdOpen(init.pid);
   if (pidfd === undefined) return undefined;
-  record.state.parent = identify(process.pid);
-  store.save(record);
-  const log = openLog(store, record.id);
-  const readers = reopenOutput(store.dir(record.id));
+  let opened: JsonFileLog | undefined;
+  let readers: OutputReaders | undefined;
+  try {
+    record.state.parent = identify(process.pid);
+    store.save(record);
+    opened = openLog(store, record.id);
+    readers = reopenOutput(store.dir(record.id));
+  } catch (e) {
+    opened?.close();
+    closeFd(pidfd);
+    throw e;
+  }
+  const log = opened;
   const output = readers ? drainOutput(readers, log, record.id) : Promise.resolve();
   const done = (async () => {
     try {
