@@ -144,6 +144,7 @@ export function fileDigest(path: string): string {
 
 export class ImageStore {
   readonly root: string;
+  readonly refsDir: string;
   private readonly blobs: string;
   private readonly layers: string;
   private readonly images: string;
@@ -156,7 +157,8 @@ export class ImageStore {
     this.blobs = join(root, "blobs", "sha256");
     this.layers = join(root, "layers");
     this.images = join(root, "images");
-    this.refs = new RefStore(join(root, "refs"), () => this.tmpDir());
+    this.refsDir = join(root, "refs");
+    this.refs = new RefStore(this.refsDir, () => this.tmpDir());
     this.containers = join(root, "containers");
     this.tmp = join(root, "tmp");
   }
@@ -370,12 +372,20 @@ export class ImageStore {
   /** Layers some image record (or, when the record is damaged, its config) names. */
   usedLayers(): Set<string> {
     const used = new Set<string>();
-    for (const id of this.imageIds()) {
-      const s = this.readStored(id);
-      if (s.state === "ok") for (const d of s.stored.diffIds) used.add(d);
-      else for (const d of this.configDiffIds(id) ?? []) used.add(d);
-    }
+    for (const id of this.imageIds()) for (const d of this.imageLayers(id) ?? []) used.add(d);
     return used;
+  }
+
+  /** The layers image `id` names: by its record, or by its config when the record is damaged; undefined when neither says. */
+  imageLayers(id: string): string[] | undefined {
+    const s = this.readStored(id);
+    return s.state === "ok" ? s.stored.diffIds : this.configDiffIds(id);
+  }
+
+  /** Every damaged image (record, config blob or a layer), for `system check`. */
+  brokenImages(): BrokenImage[] {
+    const refs = this.refs.all();
+    return this.imageIds().flatMap((id) => { const st = this.imageState(id, refs); return st.ok ? [] : [st.broken]; });
   }
 
   /** Deletes a manifest (and, for an index, the manifests it lists) unless another image refers to it. */
@@ -601,6 +611,10 @@ export class ImageStore {
    * start using the image between the check and the delete.
    */
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<string[]> {
+    return this.removeSync(ref, opts);
+  }
+
+  removeSync(ref: string, opts: { force?: boolean } = {}): string[] {
     return withStoreLock(this.root, "exclusive", () => this.removeLocked(ref, opts));
   }
 

@@ -59,7 +59,7 @@ export function createWorkDir(tmp: string, prefix: WorkPrefix, mode = 0o700): Wo
 }
 
 /** Removes work dirs (and lock files) under tmp/ whose owner is gone; returns the paths removed. */
-export function removeStaleWorkDirs(tmp: string, beforeRemove?: (path: string) => void): string[] {
+export function removeStaleWorkDirs(tmp: string, beforeRemove?: (path: string) => void, opts: { dryRun?: boolean } = {}): string[] {
   let names: string[];
   try {
     names = readdirSync(tmp);
@@ -80,8 +80,15 @@ export function removeStaleWorkDirs(tmp: string, beforeRemove?: (path: string) =
     }
     if (fd !== undefined && !tryLockExclusive(fd, lockPath)) { closeSync(fd); continue; } // its owner is alive
     try {
-      if (names.includes(base)) { beforeRemove?.(path); rmSync(path, { recursive: true, force: true }); removed.push(path); }
-      if (fd !== undefined) { rmSync(lockPath, { force: true }); removed.push(lockPath); }
+      if (names.includes(base)) {
+        beforeRemove?.(path);
+        if (!opts.dryRun) rmSync(path, { recursive: true, force: true });
+        removed.push(path);
+      } else if (fd !== undefined) {
+        if (!opts.dryRun) rmSync(lockPath, { force: true });
+        removed.push(lockPath);
+      }
+      if (fd !== undefined && !opts.dryRun) rmSync(lockPath, { force: true });
     } finally {
       if (fd !== undefined) { unlock(fd); closeSync(fd); }
     }

@@ -3,11 +3,11 @@
 // `images` marks it, `run` of another image works, `rmi -f` removes it, `image prune` and `load` work,
 // and `save` of the broken image fails with one line and leaves no output file.
 import { afterEach, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tarBytes, type TarWriteEntry } from "../../src/image/tar/writer.ts";
 import { busyboxRootfsEntries, dockerArchive, imageFromLayers, type BuiltImage } from "../fixtures/images.ts";
-import { makeSandbox, type Result, type Sandbox } from "./harness.ts";
+import { BINARY, makeSandbox, type Result, type Sandbox } from "./harness.ts";
 
 setDefaultTimeout(60_000);
 
@@ -128,5 +128,130 @@ describe("a layer blob that does not match its digest", () => {
     flipByte();
     const r = await sb.run(["save", "broken:1"]);
     expectOneLineError(r);
+  });
+});
+
+/** Polls `cond` until it holds or `ms` pass. */
+async function waitFor(cond: () => boolean, ms = 20_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (cond()) return true;
+    await Bun.sleep(5);
+  }
+  return cond();
+}
+
+function tmpEntries(prefix: string): string[] {
+  const tmp = join(sb.root, "tmp");
+  return existsSync(tmp) ? readdirSync(tmp).filter((n) => n.startsWith(prefix)) : [];
+}
+
+/** Starts `load` and SIGKILLs it once tmp/<prefix>* exists; false if the load finished first. */
+async function killLoadMidway(args: string[], prefix: string, feed?: (w: { write(b: Uint8Array): unknown; flush(): unknown }) => void): Promise<boolean> {
+  const proc = Bun.spawn([BINARY, "load", ...args], { env: sb.env, stdin: feed ? "pipe" : "ignore", stdout: "ignore", stderr: "ignore" });
+  try {
+    if (feed) { feed(proc.stdin as never); }
+    const seen = await waitFor(() => tmpEntries(prefix).length > 0 || proc.exitCode !== null);
+    if (!seen || proc.exitCode !== null) return false;
+    proc.kill("SIGKILL");
+    await proc.exited;
+    return true;
+  } finally {
+    if (proc.exitCode === null) { proc.kill("SIGKILL"); await proc.exited; }
+  }
+}
+
+describe("work left in tmp/ by a load killed midway", () => {
+  test("a stdin load killed while spooling: the next load removes tmp/input-*", async () => {
+    const killed = await killLoadMidway([], "input-", (w) => { w.write(new Uint8Array(1 << 16)); w.flush(); });
+    expect(killed).toBe(true);
+    expect(tmpEntries("input-").length).toBeGreaterThan(0);
+    await ok(["load", "-i", archive(third)]);
+    expect(tmpEntries("input-")).toEqual([]);
+  });
+
+  test("a load killed while unpacking a big layer: image prune removes tmp/layer-*", async () => {
+    const big = new Uint8Array(96 << 20);
+    for (let at = 0; at < big.length; at += 65536) crypto.getRandomValues(big.subarray(at, at + 65536));
+    const image = imageFromLayers([tarBytes([{ name: "big.bin", body: big, mode: 0o644, mtime: 1_700_000_000 }])], { name: "big:1" });
+    const path = archive(image);
+    const killed = await killLoadMidway(["-i", path], "layer-");
+    expect(killed).toBe(true);
+    expect(tmpEntries("layer-").length).toBeGreaterThan(0);
+    const prune = await sb.run(["image", "prune", "-f"]);
+    expect(prune.code).toBe(0);
+    expect(tmpEntries("layer-")).toEqual([]);
+  });
+
+  test("a load in progress keeps its work dir while another load runs", async () => {
+    const proc = Bun.spawn([BINARY, "load"], { env: sb.env, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    try {
+      proc.stdin.write(readFileSync(archive(third)).subarray(0, 4096));
+      proc.stdin.flush();
+      expect(await waitFor(() => tmpEntries("input-").length > 0)).toBe(true);
+      const before = tmpEntries("input-");
+      await ok(["load", "-i", archive(healthy)]);
+      expect(tmpEntries("input-")).toEqual(before);
+      proc.stdin.write(readFileSync(archive(third)).subarray(4096));
+      proc.stdin.end();
+      expect(await proc.exited).toBe(0);
+      expect(tmpEntries("input-")).toEqual([]);
+    } finally {
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+    }
+  });
+});
+
+describe("save -o never replaces what is not a regular file", () => {
+  test("a character device stays a character device; Docker's message, exit 125", async () => {
+    const dev = join(files, "null");
+    const made = Bun.spawnSync(["mknod", dev, "c", "1", "3"]);
+    if (made.exitCode !== 0) throw new Error(`precondition: mknod failed: ${made.stderr.toString()}`);
+    const r = await sb.run(["save", "-o", dev, "healthy:1"]);
+    expectOneLineError(r);
+    expect(r.stderr).toContain("got a device");
+    expect(lstatSync(dev).isCharacterDevice()).toBe(true);
+    expect(readdirSync(files).filter((n) => n.includes("minibox-save"))).toEqual([]);
+    expect(lstatSync("/dev/null").isCharacterDevice()).toBe(true); // read only: the real one is never touched
+  });
+
+  test("a directory is refused", async () => {
+    const r = await sb.run(["save", "-o", files, "healthy:1"]);
+    expectOneLineError(r);
+    expect(lstatSync(files).isDirectory()).toBe(true);
+  });
+
+  test("a FIFO is written to, and stays a FIFO", async () => {
+    const fifo = join(files, "pipe");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const reader = Bun.spawn(["cat", fifo], { stdout: "pipe" });
+    const [r, data] = await Promise.all([sb.run(["save", "-o", fifo, "healthy:1"]), new Response(reader.stdout).arrayBuffer()]);
+    expect(r.code).toBe(0);
+    expect(data.byteLength).toBeGreaterThan(1 << 20);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+});
+
+describe("rmi racing create", () => {
+  test("a created container's image layers are never deleted under it (bounded loop)", async () => {
+    for (let i = 0; i < 15; i++) {
+      await ok(["load", "-i", archive(third)]);
+      const [created, removed] = await Promise.all([
+        sb.run(["create", "--pull", "never", "third:1", "cat", "/marker"]),
+        sb.run(["rmi", "third:1"]),
+      ]);
+      if (created.code === 0) {
+        // The container exists, so its image must still be whole, whatever rmi did (untag, or refuse).
+        const id = created.stdout.trim();
+        const inspect = await sb.run(["image", "inspect", hex(third.configDigest)]);
+        expect({ code: inspect.code, stderr: inspect.stderr, rmi: removed.stderr + removed.stdout }).toMatchObject({ code: 0 });
+        expect(existsSync(join(sb.root, "layers", hex(third.diffIds[0]!), "fs", "marker"))).toBe(true);
+        await ok(["rm", "-f", id]);
+        await sb.run(["rmi", "-f", hex(third.configDigest)]);
+      } else {
+        expect(created.stderr).toMatch(/No such image|Unable to find image/);
+        expect(removed).toMatchObject({ code: 0 });
+      }
+    }
   });
 });
