@@ -32,8 +32,10 @@ export function checkImageStore(store: ImageStore, opts: { repair?: boolean } = 
   return withStoreLock(store.root, "exclusive", () => {
     const fixed = scan(store, true);
     const remaining = scan(store, false);
-    // What was repaired is reported once as repaired; whatever the second pass still finds remains.
-    return [...fixed.filter((p) => p.repaired), ...remaining];
+    // What was repaired is reported once as repaired; whatever the second pass still finds remains
+    // (the repair pass's wording for those, which says why they were kept).
+    const kept = (p: Problem) => fixed.find((f) => !f.repaired && f.kind === p.kind && f.id === p.id) ?? p;
+    return [...fixed.filter((p) => p.repaired), ...remaining.map(kept)];
   });
 }
 
