@@ -12,7 +12,7 @@ import { BlobLock } from "./blob-lock.ts";
 import { containersUsing } from "./containers-using.ts";
 import { shortId } from "./digest.ts";
 import { repairPullTmp } from "./layer-fetch.ts";
-import { parseReference } from "./reference.ts";
+import { InvalidReferenceError, parseReference, referenceString } from "./reference.ts";
 import { checkRefTarget } from "./store-records.ts";
 import { fileDigest, type ImageStore } from "./store.ts";
 import { removeStaleWorkDirs } from "./tmp-work.ts";
@@ -135,7 +135,8 @@ function checkRefs(store: ImageStore, repair: boolean, found: Findings): void {
     let name = file;
     try {
       name = decodeURIComponent(file);
-      parseReference(name);
+      const ref = parseReference(name);
+      if (ref.digest !== undefined || referenceString(ref) !== name) throw new InvalidReferenceError(name, "not a tag in normal form");
       const target = checkRefTarget(readFileSync(path, "utf8"));
       if (!target.ok) problem = `ref ${target.why}`;
       else if (!store.imageIds().includes(target.value)) problem = `ref names image ${shortId(target.value)}, which is not in the store`;

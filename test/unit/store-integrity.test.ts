@@ -187,3 +187,18 @@ describe("checkImageStore", () => {
     expect(existsSync(store.layerDir(layer))).toBe(false);
   });
 });
+
+describe("refs", () => {
+  test("a ref file with a bad name or content is left out of listings and reported by check", async () => {
+    await loadFixture();
+    writeFileSync(join(root, "refs", "NOT%20A%20REF"), `${image.configDigest}\n`);
+    writeFileSync(join(root, "refs", "%E0%A4%A"), `${image.configDigest}\n`); // not decodable
+    writeFileSync(join(root, "refs", encodeURIComponent("docker.io/library/junk:1")), "not an id\n");
+    const [listed] = await store.list();
+    expect(listed!.repoTags).toEqual(["busybox:latest"]);
+    expect(checkImageStore(store).map((p) => p.kind)).toEqual(["ref", "ref", "ref"]);
+    expect(checkImageStore(store, { repair: true }).every((p) => p.repaired)).toBe(true);
+    expect(checkImageStore(store)).toEqual([]);
+    expect((await store.resolve("busybox")).id).toBe(image.configDigest);
+  });
+});
