@@ -8,6 +8,16 @@ import { join } from "node:path";
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR";
 
+/** Whether the container's record can be read and names an image (so it is not counted as using every image). */
+export function containerRecordReadable(containersDir: string, id: string): boolean {
+  try {
+    const record = JSON.parse(readFileSync(join(containersDir, id, "container.json"), "utf8")) as { image?: unknown } | null;
+    return typeof record?.image === "string";
+  } catch {
+    return false; // any failure to read or parse: that is the question asked
+  }
+}
+
 export function containersUsing(containersDir: string, imageId: string): string[] {
   let names: string[];
   try {

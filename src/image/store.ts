@@ -12,7 +12,7 @@ import { UserError } from "../errors.ts";
 import type { OciImageConfig } from "../oci/image-config.ts";
 import { removeTree, writeFileAtomic } from "../state/atomic.ts";
 import { withStoreLock } from "../state/store-lock.ts";
-import { containersUsing } from "./containers-using.ts";
+import { containerRecordReadable, containersUsing } from "./containers-using.ts";
 import { DigestMismatchError, digestHex, sha256Digest, shortId } from "./digest.ts";
 import { familiarString, isFullImageId, parseReference, type Reference } from "./reference.ts";
 import { RefStore, tagReference } from "./refs.ts";
@@ -636,6 +636,7 @@ export class ImageStore {
       }
     }
     const users = containersUsing(this.containers, image.id);
+    const userName = (c: string) => `${shortId(c)}${containerRecordReadable(this.containers, c) ? "" : " (its record cannot be read, so it counts as using every image; see 'minibox system check')"}`;
     const untag = (r: Reference) => {
       this.refs.delete(r);
       lines.push(`Untagged: ${familiarString(r)}`);
@@ -647,7 +648,7 @@ export class ImageStore {
         return lines;
       }
       if (users.length && !force) {
-        throw new ImageConflictError(`unable to remove repository reference "${name}" (must force) - container ${shortId(users[0]!)} is using its referenced image ${shortId(image.id)}`);
+        throw new ImageConflictError(`unable to remove repository reference "${name}" (must force) - container ${userName(users[0]!)} is using its referenced image ${shortId(image.id)}`);
       }
       untag(byName);
     } else {
@@ -655,7 +656,7 @@ export class ImageStore {
         throw new ImageConflictError(`unable to delete ${shortId(image.id)} (must be forced) - image is referenced in multiple repositories`);
       }
       if (users.length && !force) {
-        throw new ImageConflictError(`unable to delete ${shortId(image.id)} (must be forced) - image is being used by container ${shortId(users[0]!)}`);
+        throw new ImageConflictError(`unable to delete ${shortId(image.id)} (must be forced) - image is being used by container ${userName(users[0]!)}`);
       }
       for (const tag of image.repoTags) untag(parseReference(tag));
     }

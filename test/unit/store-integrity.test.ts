@@ -202,3 +202,15 @@ describe("refs", () => {
     expect((await store.resolve("busybox")).id).toBe(image.configDigest);
   });
 });
+
+describe("rmi and an unreadable container record", () => {
+  test("the image counts as in use: refused, and forced only untags; layers stay", async () => {
+    await loadFixture();
+    mkdirSync(join(root, "containers", "c0ffee"), { recursive: true });
+    writeFileSync(join(root, "containers", "c0ffee", "container.json"), "{garbled");
+    const error = await store.remove("busybox").catch((e) => e);
+    expect(String(error?.message)).toMatch(/c0ffee \(its record cannot be read/);
+    expect(await store.remove("busybox", { force: true })).toEqual(["Untagged: busybox:latest"]);
+    for (const d of image.diffIds) expect(store.hasLayer(d)).toBe(true);
+  });
+});
