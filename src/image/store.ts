@@ -338,7 +338,10 @@ export class ImageStore {
           if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
           if (this.hasLayer(got.diffId)) return { diffId: got.diffId, size: got.size, added: false };
           if (attempt > 0) throw error;
-          // A damaged layer of that name (e.g. its meta.json deleted): ours replaces it.
+          // A damaged layer of that name (e.g. its meta.json deleted): ours replaces it, unless a container
+          // may have it mounted (deleting files under a running container's overlay is not a repair).
+          const user = this.containerUsingLayer(got.diffId);
+          if (user !== undefined) throw new UserError(`${what}: the stored layer ${got.diffId} is damaged (${this.layerProblem(got.diffId)}) and container ${shortId(user)} uses it; remove that container first`);
           removeTree(target, this.tmp);
         }
       }
@@ -367,6 +370,17 @@ export class ImageStore {
       deleted.push(diffId);
     }
     return deleted;
+  }
+
+  /** A container whose image lists the layer (or whose record cannot be read), if any. */
+  private containerUsingLayer(diffId: string): string | undefined {
+    for (const id of this.imageIds()) {
+      const layers = this.imageLayers(id);
+      if (layers !== undefined && !layers.includes(diffId)) continue;
+      const users = containersUsing(this.containers, id);
+      if (users.length) return users[0];
+    }
+    return undefined;
   }
 
   /** Layers some image record (or, when the record is damaged, its config) names. */

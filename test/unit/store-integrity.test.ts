@@ -214,3 +214,19 @@ describe("rmi and an unreadable container record", () => {
     for (const d of image.diffIds) expect(store.hasLayer(d)).toBe(true);
   });
 });
+
+describe("a damaged layer a container uses", () => {
+  test("is not replaced by a new load (its files may be mounted); the error says which container", async () => {
+    await loadFixture();
+    mkdirSync(join(root, "containers", "beef"), { recursive: true });
+    writeFileSync(join(root, "containers", "beef", "container.json"), JSON.stringify({ image: image.configDigest }));
+    const layer = image.diffIds[0]!;
+    rmSync(join(store.layerDir(layer), "meta.json"));
+    const error = await loadFixture().catch((e) => e);
+    expect(String(error?.message)).toMatch(/container beef uses it/);
+    expect(existsSync(join(store.layerPath(layer), "bin", "busybox"))).toBe(true);
+    rmSync(join(root, "containers", "beef"), { recursive: true });
+    await loadFixture();
+    expect(store.hasLayer(layer)).toBe(true);
+  });
+});
