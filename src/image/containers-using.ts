@@ -27,6 +27,9 @@ export function containersUsing(containersDir: string, imageId: string): string[
     throw error;
   }
   return names.filter((name) => {
+    // Dot-names are work in progress of container commands (e.g. a create's staging dir); a create that
+    // is still running holds the store lock, so under image removal's exclusive lock they are leftovers.
+    if (name.startsWith(".")) return false;
     let text: string;
     try {
       text = readFileSync(join(containersDir, name, "container.json"), "utf8");

@@ -5,7 +5,10 @@
 //   layers/<diffid-hex>/meta.json  {diffId, size, digest (of the blob it came from), tarSize}
 //   images/<config-hex>.json  one record per image
 //   refs/<escaped ref>        one file per name:tag, holding the image id (atomic rename, no global lock)
-//   tmp/                      work in progress; renamed into place when complete
+//   tmp/                      work in progress; renamed into place when complete. Work dirs (layer-*,
+//                             input-*) each have a <dir>.lock held with flock while their owner lives
+//   store.lock                flock: shared while `create` goes from image to container record,
+//                             exclusive while rmi/prune/system check --repair delete (src/state/store-lock.ts)
 import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
