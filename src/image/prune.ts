@@ -12,6 +12,8 @@ import type { BrokenImage, ImageRecord, ImageStore } from "./store.ts";
 import { removeStaleWorkDirs } from "./tmp-work.ts";
 
 export interface PruneResult {
+  /** Damaged images, left alone (rmi -f or system check --repair removes them). */
+  skipped: BrokenImage[];
   deletedImages: string[];
   deletedLayers: string[];
   reclaimed: number;
@@ -105,5 +107,5 @@ async function pruneLocked(store: ImageStore): Promise<PruneResult> {
       if (!isMissing(error)) throw error;
     }
   }
-  return { deletedImages, deletedLayers, reclaimed };
+  return { skipped: broken, deletedImages, deletedLayers, reclaimed };
 }
