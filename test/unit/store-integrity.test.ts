@@ -230,3 +230,35 @@ describe("a damaged layer a container uses", () => {
     expect(store.hasLayer(layer)).toBe(true);
   });
 });
+
+describe("validators never throw on mangled input (seeded fuzz)", () => {
+  test("record, meta.json, ref and registry documents", async () => {
+    const { documentMediaType } = await import("../../src/image/registry/manifest.ts");
+    let seed = 12345;
+    const rand = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+    const id = image.configDigest;
+    const samples = [
+      JSON.stringify({ id, diffIds: image.diffIds, size: 10, loaded: "x" }),
+      JSON.stringify({ diffId: image.diffIds[0], size: 1, digest: image.diffIds[0], tarSize: 3 }),
+      JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [{ digest: id, size: 1 }] }),
+    ];
+    const alphabet = '{}[]",:0123456789abcdefnulltrue -sha256';
+    for (let i = 0; i < 3000; i++) {
+      const chars = [...samples[i % samples.length]!];
+      for (let k = 1 + rand(4); k > 0; k--) {
+        const at = rand(chars.length);
+        const op = rand(3);
+        if (op === 0) chars.splice(at, 1);
+        else if (op === 1) chars.splice(at, 0, alphabet[rand(alphabet.length)]!);
+        else chars[at] = alphabet[rand(alphabet.length)]!;
+      }
+      const text = chars.join("");
+      expect(typeof checkStoredImage(text, id).ok).toBe("boolean");
+      expect(typeof checkLayerMeta(text, image.diffIds[0]!).ok).toBe("boolean");
+      expect(typeof checkRefTarget(text).ok).toBe("boolean");
+      let doc: unknown;
+      try { doc = JSON.parse(text); } catch { continue; }
+      expect(typeof documentMediaType(doc, "").ok).toBe("boolean");
+    }
+  });
+});
