@@ -1,7 +1,7 @@
 // The image store against damage (issue #9): record validators, damaged images listed apart and
 // removable, what a damaged record still names kept, container records that cannot be read counted as
 // users, locked tmp work dirs told apart from stale ones, the store-wide lock, and system check.
-import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import { acquireStoreLock, storeLockPath, withStoreLock } from "../../src/state/
 import { tryLockExclusive, unlock } from "../../src/sys/flock.ts";
 import { buildImage, dockerArchive } from "../fixtures/images.ts";
 
+setDefaultTimeout(30_000); // loads unpack real layers on a shared machine
 const base = mkdtempSync(join(tmpdir(), "minibox-integrity-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 let root: string;
