@@ -2,9 +2,9 @@
 // later command can tell apart from ones whose owner died: each has a lock file beside it, `<dir>.lock`,
 // held with flock(2) for the directory's whole life. The kernel drops the lock when its holder dies
 // (kill -9 too), so "the lock is free" means "the owner is gone", with no ages or pids to guess from.
-// Order: the lock file is made and locked before the directory, and removed after it, so a directory
+// Order: the lock file appears (already locked) before the directory, and goes after it, so a directory
 // whose lock file is missing or free is always stale.
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync, unlinkSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { tryLockExclusive, unlock } from "../sys/flock.ts";
 
@@ -26,18 +26,22 @@ export function createWorkDir(tmp: string, prefix: WorkPrefix, mode = 0o700): Wo
   for (;;) {
     const path = join(tmp, randomName(prefix));
     const lockPath = `${path}.lock`;
-    let fd: number;
+    if (existsSync(lockPath) || existsSync(path)) continue;
+    // The lock file is made and locked under a name no cleanup looks at, then renamed into place: a
+    // cleanup can never find it unlocked while its owner lives (it would take and delete it).
+    const staging = join(tmp, `.${randomName("work-")}`);
+    const fd = openSync(staging, "wx", 0o600);
     try {
-      fd = openSync(lockPath, "wx", 0o600);
+      if (!tryLockExclusive(fd, staging)) throw new Error(`${staging}: locked by another process`);
+      renameSync(staging, lockPath);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
+      try { rmSync(staging, { force: true }); } finally { closeSync(fd); }
       throw error;
     }
     try {
-      if (!tryLockExclusive(fd, lockPath)) throw new Error(`${lockPath}: locked by another process just after being created`);
       mkdirSync(path, mode);
     } catch (error) {
-      try { unlinkSync(lockPath); } finally { closeSync(fd); }
+      try { unlinkSync(lockPath); } finally { unlock(fd); closeSync(fd); }
       throw error;
     }
     let disposed = false;
