@@ -31,4 +31,6 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   stats: () => import("./stats.ts").then((m) => m.default as CommandDef),
   update: () => import("./update.ts").then((m) => m.default as CommandDef),
   container: () => import("./container.ts").then((m) => m.default as CommandDef),
+  // image-store (#9): minibox system check [--repair]
+  system: () => import("./system.ts").then((m) => m.default as CommandDef),
 };

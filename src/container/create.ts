@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ImageNotFoundError, ImageStore, storeRoot, type ImageRecord } from "../image/store.ts";
 import { buildSpec } from "../oci/from-image.ts";
 import { trace } from "../trace.ts";
+import { acquireStoreLock } from "../state/store-lock.ts"; // image-store (#9)
 import { UserError } from "../errors.ts";
 import { getWinsize, isatty } from "../sys/tty.ts";
 import type { CreateOptions } from "./options.ts";
@@ -21,6 +22,9 @@ export interface Created { record: ContainerRecord; store: ContainerStore }
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   const root = storeRoot();
   trace("create: options parsed");
+  // image-store (#9): hold the store lock (shared) from resolving the image until the record below
+  // names it, so rmi and image prune (exclusive) cannot delete its layers in between.
+  using _storeLock = acquireStoreLock(root, "shared");
   const image = await findOrPullImage(new ImageStore(root), opts);
   trace("create: image resolved");
   const store = new ContainerStore(root);

@@ -19,3 +19,24 @@ export function tryLockExclusive(fd: number, path?: string): boolean {
 export function unlock(fd: number): void {
   libc.flock(fd, LOCK_UN);
 }
+
+// --- blocking locks (image-store: the store-wide lock, src/state/store-lock.ts) ---------------------
+const LOCK_SH = 1;
+
+function lockBlocking(fd: number, operation: number, path?: string): void {
+  for (;;) {
+    if (libc.flock(fd, operation) === 0) return;
+    const errno = lastErrno();
+    if (errno !== Errno.EINTR) throw new SyscallError("flock", errno, path);
+  }
+}
+
+/** Waits for a shared lock (many holders at once, none while an exclusive one is held). */
+export function lockShared(fd: number, path?: string): void {
+  lockBlocking(fd, LOCK_SH, path);
+}
+
+/** Waits for an exclusive lock (no other holder of any kind). */
+export function lockExclusive(fd: number, path?: string): void {
+  lockBlocking(fd, LOCK_EX, path);
+}
