@@ -26,6 +26,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const imageConfig = image.config.config ?? {};
 
   store.claimName(name, id);
+  trace("create: name claimed");
   const record: ContainerRecord = {
     id, name, image: image.id, imageName: opts.image, command: opts.command, created: new Date().toISOString(),
     autoRemove: opts.autoRemove, tty: opts.tty, interactive: opts.interactive,
@@ -35,6 +36,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   };
   try {
     const dir = store.create(record);
+    trace("create: record saved");
     const spec = buildSpec(imageConfig, opts, hostname, {
       rootfs: join(dir, "rootfs"), upperdir: join(dir, "upper"), workdir: join(dir, "work"),
       layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, hostname),
