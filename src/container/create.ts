@@ -11,6 +11,12 @@ import { validateName, validateHostname } from "./options.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
 import { newContainerId, randomName } from "./names.ts";
 import { writeEtcFiles } from "./etc-files.ts";
+// containers-crash: crash-safe creation
+import { mkdirSync, readdirSync, renameSync } from "node:fs";
+import { removeTree } from "../state/atomic.ts";
+import { ContainerLock, ContainerGoneError } from "./lock.ts";
+import { clearJournal, writeJournal } from "./journal.ts";
+import { claimName } from "./reconcile.ts";
 
 export interface Created { record: ContainerRecord; store: ContainerStore }
 
@@ -25,8 +31,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const hostname = opts.hostname !== undefined ? validateHostname(opts.hostname) : id.slice(0, 12);
   const imageConfig = image.config.config ?? {};
 
-  store.claimName(name, id);
-  trace("create: name claimed");
   const record: ContainerRecord = {
     id, name, image: image.id, imageName: opts.image, command: opts.command, created: new Date().toISOString(),
     autoRemove: opts.autoRemove, tty: opts.tty, interactive: opts.interactive,
@@ -34,9 +38,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     limits: opts.limits, cgroupParent: opts.cgroupParent,
     state: { status: "created" },
   };
+  // containers-crash: the directory appears already locked and journaled; the record, written last, commits.
+  const { dir, lock } = stageContainerDir(store, id, name);
   try {
-    const dir = store.create(record);
-    trace("create: record saved");
+    claimName(store, name, id);
+    trace("create: name claimed");
+    store.makeDirs(id);
     const spec = buildSpec(imageConfig, opts, hostname, {
       rootfs: join(dir, "rootfs"), upperdir: join(dir, "upper"), workdir: join(dir, "work"),
       layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, hostname),
@@ -44,11 +51,15 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const size = opts.tty ? hostTerminalSize() : undefined;
     if (size) spec.process.consoleSize = size;
     record.command = opts.init ? spec.process.args.slice(2) : spec.process.args; // without "/dev/init --"
-    store.save(record);
     writeFileSync(join(dir, "config.json"), JSON.stringify(spec, null, 2));
+    store.save(record);
+    trace("create: record saved");
+    clearJournal(dir);
   } catch (e) {
     store.remove(record);
     throw e;
+  } finally {
+    lock.release();
   }
   trace("create: bundle written");
   return { record, store };
@@ -82,4 +93,42 @@ function hostTerminalSize(): { height: number; width: number } | undefined {
     return { height: rows, width: cols };
   }
   return undefined;
+}
+
+// containers-crash: the container's directory is built under tmp/ with its lock taken and its journal
+// written, then renamed into containers/: nobody can see it unlocked and unjournaled. A staging dir left by
+// a kill -9 before that rename is unlocked garbage, removed by the next create.
+function stageContainerDir(store: ContainerStore, id: string, name: string): { dir: string; lock: ContainerLock } {
+  mkdirSync(store.tmpDir, { recursive: true });
+  mkdirSync(store.containersDir, { recursive: true });
+  removeStaleStaging(store);
+  const staging = join(store.tmpDir, `new-${id}`);
+  mkdirSync(staging, { mode: 0o700 });
+  const lock = ContainerLock.tryAcquireIn(staging, id)!; // fresh random id: nobody else knows this dir
+  try {
+    writeJournal(staging, { op: "create", name });
+    renameSync(staging, store.dir(id));
+  } catch (e) {
+    lock.release();
+    removeTree(staging, store.tmpDir);
+    throw e;
+  }
+  return { dir: store.dir(id), lock };
+}
+
+function removeStaleStaging(store: ContainerStore): void {
+  for (const entry of readdirSync(store.tmpDir)) {
+    if (!entry.startsWith("new-")) continue;
+    const dir = join(store.tmpDir, entry);
+    let lock: ContainerLock | null;
+    try {
+      lock = ContainerLock.tryAcquireIn(dir, entry);
+    } catch (e) {
+      if (e instanceof ContainerGoneError) continue;
+      throw e;
+    }
+    if (!lock) continue;
+    lock.release();
+    removeTree(dir, store.tmpDir);
+  }
 }

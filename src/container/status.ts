@@ -4,7 +4,7 @@
 import { isAlive } from "./liveness.ts";
 import type { ContainerRecord } from "./store.ts";
 
-export type Status = "created" | "running" | "paused" | "exited";
+export type Status = "created" | "running" | "paused" | "exited" | "dead";
 
 /** Exit code shown when the process is gone but nobody was left to record how it ended (Docker's 255). */
 export const LOST_EXIT_CODE = 255;

@@ -19,7 +19,7 @@ async function runWithFault(phase: string, args: string[]): Promise<string | nul
     env: { ...lc.sb.env, MINIBOX_FAULT: phase }, stdin: "ignore", stdout: "ignore", stderr: "ignore", timeout: 30_000,
   });
   await proc.exited;
-  return proc.signalCode ?? null;
+  return proc.signalCode === null ? null : String(proc.signalCode);
 }
 
 /** Every process in the container's cgroup(s), from the host. */
@@ -191,6 +191,7 @@ describe("corrupt records", () => {
       expect(existsSync(lc.containerDir(id))).toBe(false);
       expect(cgroupDirs(id)).toEqual([]);
       expect(await lc.statusOf(ok)).toMatch(/^Up /);
+      await lc.ok(["rm", "-f", ok]);
       await expectCoherentAndRemovable("broken");
     }, T);
   }
