@@ -14,7 +14,8 @@ import { writeEtcFiles } from "./etc-files.ts";
 // containers-crash: crash-safe creation
 import { mkdirSync, readdirSync, renameSync } from "node:fs";
 import { removeTree } from "../state/atomic.ts";
-import { ContainerLock, ContainerGoneError } from "./lock.ts";
+import { ContainerLock } from "./lock.ts";
+import { STAGING_PREFIX, stagingOwner } from "./staging.ts";
 import { clearJournal, writeJournal } from "./journal.ts";
 import { claimName } from "./reconcile.ts";
 
@@ -97,12 +98,12 @@ function hostTerminalSize(): { height: number; width: number } | undefined {
 
 // containers-crash: the container's directory is built under tmp/ with its lock taken and its journal
 // written, then renamed into containers/: nobody can see it unlocked and unjournaled. A staging dir left by
-// a kill -9 before that rename is unlocked garbage, removed by the next create.
+// a kill -9 before that rename is garbage (its pid, in its name, is dead), removed by the next create.
 function stageContainerDir(store: ContainerStore, id: string, name: string): { dir: string; lock: ContainerLock } {
   mkdirSync(store.tmpDir, { recursive: true });
   mkdirSync(store.containersDir, { recursive: true });
   removeStaleStaging(store);
-  const staging = join(store.tmpDir, `new-${id}`);
+  const staging = join(store.tmpDir, `${STAGING_PREFIX}${process.pid}-${id}`);
   mkdirSync(staging, { mode: 0o700 });
   const lock = ContainerLock.tryAcquireIn(staging, id)!; // fresh random id: nobody else knows this dir
   try {
@@ -118,17 +119,6 @@ function stageContainerDir(store: ContainerStore, id: string, name: string): { d
 
 function removeStaleStaging(store: ContainerStore): void {
   for (const entry of readdirSync(store.tmpDir)) {
-    if (!entry.startsWith("new-")) continue;
-    const dir = join(store.tmpDir, entry);
-    let lock: ContainerLock | null;
-    try {
-      lock = ContainerLock.tryAcquireIn(dir, entry);
-    } catch (e) {
-      if (e instanceof ContainerGoneError) continue;
-      throw e;
-    }
-    if (!lock) continue;
-    lock.release();
-    removeTree(dir, store.tmpDir);
+    if (stagingOwner(entry) === "dead") removeTree(join(store.tmpDir, entry), store.tmpDir);
   }
 }

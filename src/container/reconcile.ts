@@ -35,19 +35,27 @@ function whileLocked<T>(store: ContainerStore, id: string, fn: () => T): T | und
  * does not exist (any more), or is being created by a live command.
  */
 export function reconcile(store: ContainerStore, id: string): Entry | undefined {
-  const dir = store.dir(id);
-  if (existsSync(join(dir, "journal.json"))) {
-    const settled = whileLocked(store, id, () => applyJournal(store, id));
+  if (hasJournal(store, id)) {
+    const settled = settleJournal(store, id);
     if (settled === undefined) return undefined; // held: a live create/rename is in progress
     if (settled === "gone") return undefined;
   }
   const entry = store.entry(id);
   if (entry?.record && exitIsLost(entry.record)) {
-    const settled = recordLostExit(store, id);
+    const settled = settleLostExit(store, id);
     if (settled === "removed") return undefined;
     return settled ?? entry; // undefined: someone holds the lock, they will see to it
   }
   return entry;
+}
+
+export function hasJournal(store: ContainerStore, id: string): boolean {
+  return existsSync(join(store.dir(id), "journal.json"));
+}
+
+/** Finishes or rolls back the change a dead command journaled; undefined while its lock is held. */
+export function settleJournal(store: ContainerStore, id: string): "gone" | "done" | undefined {
+  return whileLocked(store, id, () => applyJournal(store, id));
 }
 
 function applyJournal(store: ContainerStore, id: string): "gone" | "done" {
@@ -74,12 +82,13 @@ function mkTmp(store: ContainerStore): string {
 }
 
 /** Recorded running, but both the process and its parent (who would record the exit) are gone. */
-function exitIsLost(r: ContainerRecord): boolean {
+export function exitIsLost(r: ContainerRecord): boolean {
   const s = r.state;
   return s.status === "running" && s.parent !== undefined && !isAlive(s.process) && !isAlive(s.parent);
 }
 
-function recordLostExit(store: ContainerStore, id: string): Entry | "removed" | undefined {
+/** Records the exit nobody was left to record; undefined while someone holds the lock. */
+export function settleLostExit(store: ContainerStore, id: string): Entry | "removed" | undefined {
   return whileLocked(store, id, (): Entry | "removed" => {
     const record = store.load(id);
     if (!exitIsLost(record)) return { id, record };
@@ -137,7 +146,7 @@ export function freeOrphanName(store: ContainerStore, name: string): boolean {
 }
 
 /** Removes names/<name> if it still points at `target`, under the names lock (two repairers, one unlink). */
-function unlinkNameIf(store: ContainerStore, name: string, target: string): boolean {
+export function unlinkNameIf(store: ContainerStore, name: string, target: string): boolean {
   const path = join(store.namesDir, ".lock");
   const fd = openSync(path, "a+", 0o600);
   try {

@@ -152,6 +152,7 @@ export class ContainerStore {
       return { id, record: this.load(id) };
     } catch (e) {
       if (e instanceof CorruptRecordError) return { id, broken: e.reason };
+      if ((e as NodeJS.ErrnoException).code === "ENOTDIR") return undefined; // a stray file, not a container
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
     try {
@@ -163,10 +164,10 @@ export class ContainerStore {
     return { id, broken: "no record" };
   }
 
-  /** Container ids on disk (dot-entries are never containers). */
+  /** Container ids on disk (dot-entries and stray files are never containers). */
   ids(): string[] {
     try {
-      return readdirSync(this.containersDir).filter((id) => !id.startsWith("."));
+      return readdirSync(this.containersDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw e;
