@@ -84,6 +84,23 @@ describe("kill -9 of create at each phase", () => {
   }, T);
 });
 
+describe("kill -9 of rename", () => {
+  for (const [phase, kept] of [["rename: name claimed", "before"], ["rename: record saved", "after"]] as const) {
+    test(`killed at "${phase}": the container keeps exactly one name, the other is free`, async () => {
+      const id = await lc.create("--name", "before", "busybox", "true");
+      expect(await runWithFault(phase, ["rename", "before", "after"])).toBe("SIGKILL");
+      const ps = await lc.run(["ps", "-a", "--no-trunc"]);
+      expect(ps.code).toBe(0);
+      expect(ps.stdout.split("\n").find((l) => l.startsWith(id))?.trimEnd().endsWith(` ${kept}`)).toBe(true);
+      expect((await lc.inspect(kept)).Id).toBe(id);
+      const other = kept === "before" ? "after" : "before";
+      expect(idOfName(other)).toBeUndefined();
+      await lc.ok(["rm", kept]);
+      await expectCoherentAndRemovable(other);
+    }, T);
+  }
+});
+
 describe("kill -9 of a foreground run", () => {
   test("killed after the command's execve: ps says Up, start does not launch a second init", async () => {
     expect(await runWithFault("launch: command exec'd", ["run", "--name", "fg", "busybox", "sleep", "1000"])).toBe("SIGKILL");
@@ -184,6 +201,13 @@ describe("corrupt records", () => {
       const row = ps.stdout.split("\n").find((l) => l.startsWith(id));
       expect(row?.split(/\s{2,}/)).toContain("Dead");
       expect(ps.stdout).toContain(ok);
+
+      const inspect = await lc.run(["inspect", "broken"]);
+      expect(inspect.code).toBe(0);
+      expect(JSON.parse(inspect.stdout)[0].State.Status).toBe("dead");
+      const start = await lc.run(["start", "broken"]);
+      expect(start.code).not.toBe(0);
+      expect(start.stderr.trim().split("\n")).toHaveLength(1);
 
       const rm = await lc.run(["rm", "-f", "broken"]);
       expect({ code: rm.code, stderr: rm.stderr }).toEqual({ code: 0, stderr: "" });
