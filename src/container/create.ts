@@ -57,7 +57,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     trace("create: record saved");
     clearJournal(dir);
   } catch (e) {
-    store.remove(record);
+    try {
+      store.remove(record);
+    } catch {
+      // Not this error but the first one is the user's to see (disk full fails both); the journal is still
+      // there, so the next command that meets this directory rolls it back.
+    }
     throw e;
   } finally {
     lock.release();

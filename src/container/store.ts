@@ -115,6 +115,7 @@ export class ContainerStore {
 
   /** Frees the name, unless another container took it meanwhile (after a rename or removal). */
   releaseName(name: string, ownerId?: string): void {
+    if (name === "") return; // a broken entry's placeholder has no name
     const path = join(this.namesDir, name);
     try {
       if (ownerId !== undefined && readFileSync(path, "utf8") !== ownerId) return;

@@ -45,8 +45,12 @@ function storeEntries(): { containers: string[]; names: string[] } {
   return { containers: list(join(lc.root, "containers")), names: list(join(lc.root, "names")) };
 }
 
+/** The id a name points at (remembered for the end-of-file check that no cgroup is left). */
 function idOfName(name: string): string | undefined {
-  try { return readFileSync(join(lc.root, "names", name), "utf8").trim() || undefined; } catch { return undefined; }
+  let id: string | undefined;
+  try { id = readFileSync(join(lc.root, "names", name), "utf8").trim() || undefined; } catch { return undefined; }
+  if (id) lc.ids.add(id);
+  return id;
 }
 
 async function expectCoherentAndRemovable(name: string): Promise<void> {
@@ -147,6 +151,26 @@ describe("kill -9 of a foreground run", () => {
     expect(ps.stdout).not.toContain(id);
     expect(storeEntries()).toEqual({ containers: [], names: [] });
     expect(cgroupDirs(id)).toEqual([]);
+  }, T);
+});
+
+describe("kill -9 of the monitor while it starts a container", () => {
+  test("killed after recording the init, before releasing it: the start fails, ps -a is coherent, start works", async () => {
+    const id = await lc.create("--name", "mon", "busybox", "sleep", "1000");
+    // The monitor inherits the CLI's environment: it is the process that reaches the launch phases.
+    const r = await lc.run(["start", "mon"], { env: { MINIBOX_FAULT: "launch: recorded" } });
+    expect(r.code).not.toBe(0);
+    await poll("the abandoned init to exit", () => cgroupPids(id).length === 0);
+    await poll("no monitor left", () => lc.monitors().length === 0);
+    expect(await lc.statusOf(id)).toMatch(/^Exited \(255\) /);
+    expect(cgroupDirs(id)).toEqual([]);
+    await lc.ok(["start", "mon"]);
+    const pids = remember(cgroupPids(id));
+    expect(pids).toHaveLength(1);
+    expect(await lc.statusOf(id)).toMatch(/^Up /);
+    await lc.ok(["rm", "-f", "mon"]);
+    expect(pids.filter(isAlive)).toEqual([]);
+    await expectCoherentAndRemovable("mon");
   }, T);
 });
 
