@@ -37,8 +37,10 @@ function whileLocked<T>(store: ContainerStore, id: string, fn: () => T): T | und
 export function reconcile(store: ContainerStore, id: string): Entry | undefined {
   if (hasJournal(store, id)) {
     const settled = settleJournal(store, id);
-    if (settled === undefined) return undefined; // held: a live create/rename is in progress
     if (settled === "gone") return undefined;
+    // Held: a live command is in the middle of it. A container being created does not exist yet; one
+    // being renamed does (under one of its two names until the rename is done).
+    if (settled === undefined && readJournal(store.dir(id))?.op === "create") return undefined;
   }
   const entry = store.entry(id);
   if (entry?.record && exitIsLost(entry.record)) {

@@ -90,6 +90,21 @@ describe("checkContainers", () => {
     expect(store.nameTarget("kept")).toBe(r.id);
   });
 
+  test("a rename in progress (lock held) keeps the container visible; nothing is released", () => {
+    const r = record(18, "current");
+    make(r);
+    store.claimName("next", r.id);
+    writeJournal(store.dir(r.id), { op: "rename", from: "current", to: "next" });
+    const lock = ContainerLock.tryAcquireIn(store.dir(r.id), r.id)!;
+    try {
+      expect(reconcile(store, r.id)?.record?.name).toBe("current");
+      expect(store.nameTarget("next")).toBe(r.id);
+      expect(checkContainers({ repair: true, store })).toEqual([]);
+    } finally {
+      lock.release();
+    }
+  });
+
   test("a corrupt record is reported, never repaired away", () => {
     make(record(6, "bad"));
     writeFileSync(join(store.dir(id(6)), "container.json"), '{"state":null}');
