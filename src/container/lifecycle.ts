@@ -17,6 +17,7 @@ import { ContainerGoneError, withContainerLock } from "./lock.ts";
 import { clearJournal, writeJournal } from "./journal.ts";
 import { claimName, listEntries } from "./reconcile.ts";
 import { trace } from "../trace.ts";
+import { CorruptRecordError } from "./record.ts";
 
 const DEFAULT_STOP_TIMEOUT_S = 10;
 /** How long the parent may take to record an exit before we record it ourselves. */
@@ -74,9 +75,16 @@ export async function settleExit(store: ContainerStore, id: string): Promise<Con
   const deadline = Date.now() + RECORD_DEADLINE_MS;
   for (;;) {
     let record: ContainerRecord;
-    try { record = store.load(id); } catch { return undefined; }
+    try {
+      record = store.load(id);
+    } catch (e) {
+      if (e instanceof CorruptRecordError || (e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
     if (record.state.status !== "running") return record;
-    if (Date.now() > deadline) {
+    // No need to wait for a parent known to be dead (recorded since containers-crash).
+    const orphaned = record.state.parent !== undefined && !isAlive(record.state.parent);
+    if (orphaned || Date.now() > deadline) {
       try {
         return await withContainerLock(store.dir(id), id, async () => {
           const fresh = store.load(id);
