@@ -6,7 +6,7 @@ import { kill } from "../sys/proc.ts";
 import { pidfdOpen, pidfdWait } from "../sys/pidfd.ts";
 import { closeFd } from "../sys/fs.ts";
 import { openContainerCgroup, removeCgroup } from "./cgroup.ts";
-import type { Cgroup } from "../cgroups/index.ts";
+import { CgroupError, type Cgroup } from "../cgroups/index.ts";
 import { isAlive } from "./liveness.ts";
 import { currentState, LOST_EXIT_CODE } from "./status.ts";
 import { parseSignal } from "./signals.ts";
@@ -179,10 +179,25 @@ export async function removeContainer(store: ContainerStore, record: ContainerRe
     const fresh = store.entry(record.id);
     if (fresh?.record && currentState(fresh.record).running) throw new ContainerStateError(`container ${short(record)} was started meanwhile`);
     const current = fresh?.record ?? record;
-    await removeCgroup(current, openContainerCgroup(current));
+    if (dead) await removeVanishingCgroup(current);
+    else await removeCgroup(current, openContainerCgroup(current));
     store.remove(current);
     if (dead) for (const name of store.namesOf(record.id)) store.releaseName(name, record.id);
   });
+}
+
+/**
+ * A Dead entry's cgroup: its processes are killed with it, and its parent (a monitor or CLI that still
+ * runs) may remove the same cgroup at the same moment once its init died. Vanishing meanwhile (ENOENT,
+ * ENODEV from a file of a removed cgroup) is success; any other failure is reported.
+ */
+async function removeVanishingCgroup(record: ContainerRecord): Promise<void> {
+  try {
+    await removeCgroup(record, openContainerCgroup(record));
+  } catch (e) {
+    if (!(e instanceof CgroupError) || (e.errno !== "ENOENT" && e.errno !== "ENODEV")) throw e;
+    await removeCgroup(record, openContainerCgroup(record)); // what is left of it, if anything
+  }
 }
 
 export async function pauseContainer(store: ContainerStore, record: ContainerRecord, pause: boolean): Promise<void> {

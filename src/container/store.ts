@@ -7,6 +7,7 @@ import { removeTree, replaceFile } from "../state/atomic.ts";
 import type { ProcessIdentity } from "./liveness.ts";
 import type { Limits } from "../cgroups/types.ts";
 import { CorruptRecordError, parseRecord } from "./record.ts";
+import { trace } from "../trace.ts";
 
 /** The name belongs to another container (Docker's message and exit code). */
 export class NameConflictError extends UserError {
@@ -19,6 +20,7 @@ export class NameConflictError extends UserError {
 export type Entry = { id: string; record: ContainerRecord } | { id: string; record?: undefined; broken: string };
 
 const EXIT_TOMBSTONE_TTL_MS = 10 * 60_000;
+const EXITS_BEFORE_PRUNING = 32;
 
 export type RestartPolicyName = "no" | "on-failure" | "always" | "unless-stopped";
 export interface RestartPolicy { name: RestartPolicyName; maximumRetryCount: number }
@@ -191,6 +193,7 @@ export class ContainerStore {
     const tmp = this.tmpDir;
     mkdirSync(tmp, { recursive: true });
     removeTree(this.dir(record.id), tmp);
+    trace("remove: directory gone"); // a kill -9 here leaves an orphan name: freed by the next claim of it
     this.releaseName(record.name, record.id);
   }
 
@@ -202,8 +205,10 @@ export class ContainerStore {
   keepExit(id: string, exitCode: number): void {
     mkdirSync(this.exitsDir, { recursive: true });
     replaceFile(join(this.exitsDir, id), String(exitCode));
+    const kept = readdirSync(this.exitsDir);
+    if (kept.length <= EXITS_BEFORE_PRUNING) return; // a readdir, not a stat per file, on every --rm exit
     const now = Date.now();
-    for (const old of readdirSync(this.exitsDir)) {
+    for (const old of kept) {
       try {
         if (now - statSync(join(this.exitsDir, old)).mtimeMs > EXIT_TOMBSTONE_TTL_MS) unlinkSync(join(this.exitsDir, old));
       } catch (e) {

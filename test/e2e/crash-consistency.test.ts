@@ -105,6 +105,18 @@ describe("kill -9 of rename", () => {
   }
 });
 
+describe("kill -9 of rm", () => {
+  test('killed at "remove: directory gone": ps -a is coherent and the name is reusable', async () => {
+    const id = await lc.create("--name", "removing", "busybox", "true");
+    expect(await runWithFault("remove: directory gone", ["rm", "removing"])).toBe("SIGKILL");
+    expect(existsSync(lc.containerDir(id))).toBe(false);
+    expect(idOfName("removing")).toBe(id); // the orphan the kill left
+    const inspect = await lc.run(["inspect", "removing"]);
+    expect(inspect.code).toBe(1);
+    await expectCoherentAndRemovable("removing");
+  }, T);
+});
+
 describe("kill -9 of a foreground run", () => {
   test("killed after the command's execve: ps says Up, start does not launch a second init", async () => {
     expect(await runWithFault("launch: command exec'd", ["run", "--name", "fg", "busybox", "sleep", "1000"])).toBe("SIGKILL");
