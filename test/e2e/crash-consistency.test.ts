@@ -166,6 +166,33 @@ describe("kill -9 of a foreground run", () => {
   }, T);
 });
 
+describe("kill -9 of a foreground run at random moments", () => {
+  test("8 rounds: whatever moment the kill hits, the store stays coherent and every container removable", async () => {
+    for (let round = 0; round < 8; round++) {
+      const name = `soak-${round}`;
+      const proc = Bun.spawn([BINARY, "run", ...(round % 2 ? ["--rm"] : []), "--name", name, "busybox", "sleep", "1000"], {
+        env: lc.sb.env, stdin: "ignore", stdout: "ignore", stderr: "ignore",
+      });
+      // The moment of the kill is the variable under test, not a synchronisation.
+      await Bun.sleep(Math.floor(Math.random() * 400));
+      proc.kill("SIGKILL");
+      await proc.exited;
+      const id = idOfName(name);
+      const pids = id ? remember(cgroupPids(id)) : [];
+      expect(pids.length).toBeLessThanOrEqual(1); // never two inits
+      const ps = await lc.run(["ps", "-a", "--no-trunc"]);
+      expect(ps.code).toBe(0);
+      if (id && existsSync(lc.containerDir(id))) {
+        const rm = await lc.run(["rm", "-f", id]);
+        expect({ code: rm.code, stderr: rm.stderr }).toEqual({ code: 0, stderr: "" });
+      }
+      expect(pids.filter(isAlive)).toEqual([]);
+      if (id) expect(cgroupDirs(id)).toEqual([]);
+      await expectCoherentAndRemovable(name);
+    }
+  }, 4 * T);
+});
+
 describe("kill -9 of the monitor while it starts a container", () => {
   test("killed after recording the init, before releasing it: the start fails, ps -a is coherent, start works", async () => {
     const id = await lc.create("--name", "mon", "busybox", "sleep", "1000");
