@@ -189,7 +189,8 @@ describe("restart policies and --rm", () => {
   }, T);
 
   test("run -d --rm: the container directory and name disappear after the exit", async () => {
-    const id = await lc.runD("--rm", "--name", "ephemeral", "busybox", "sh", "-c", "sleep 0.2");
+    // Long enough for the inspect below to find it on a loaded machine (0.2 s was not, with main's binary too).
+    const id = await lc.runD("--rm", "--name", "ephemeral", "busybox", "sh", "-c", "sleep 2");
     expect((await lc.inspect(id)).HostConfig.AutoRemove).toBe(true);
     await poll("the container dir to go", () => !existsSync(lc.containerDir(id)));
     expect(await lc.psRows("-a")).toEqual([]);
