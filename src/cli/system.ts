@@ -13,9 +13,10 @@ const check = defineCommand({
     const repair = args.repair ?? false;
     const { ImageStore } = await import("../image/store.ts");
     const { checkImageStore } = await import("../image/check.ts");
-    const problems: Problem[] = checkImageStore(new ImageStore(), { repair });
-    // containers-crash: when src/container/check.ts exists (it exports checkContainers({repair}): Problem[]), uncomment:
-    // problems.push(...(await import("../container/check.ts")).checkContainers({ repair }));
+    // Containers first: a repaired record is then counted as a user of its image by the image check.
+    const { checkContainers } = await import("../container/check.ts");
+    const problems: Problem[] = checkContainers({ repair });
+    problems.push(...checkImageStore(new ImageStore(), { repair }));
     for (const p of problems) out.log(`${p.kind} ${p.id}: ${p.message}${p.repaired ? " (repaired)" : ""}`);
     const remaining = problems.filter((p) => !p.repaired).length;
     if (problems.length === 0) out.log("No problems found");

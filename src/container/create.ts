@@ -16,6 +16,13 @@ import { compiledProgramFile } from "../seccomp/cache.ts";
 import { SECCOMP_PROGRAM_FILE } from "../seccomp/program-file.ts";
 import { hostname as hostHostname } from "node:os";
 import { resolveDonors } from "./namespace-joins.ts";
+// containers-crash: crash-safe creation
+import { mkdirSync, readdirSync, renameSync } from "node:fs";
+import { removeTree } from "../state/atomic.ts";
+import { ContainerLock } from "./lock.ts";
+import { STAGING_PREFIX, stagingOwner } from "./staging.ts";
+import { clearJournal, writeJournal } from "./journal.ts";
+import { claimName } from "./reconcile.ts";
 
 export interface Created { record: ContainerRecord; store: ContainerStore }
 
@@ -36,7 +43,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   if (opts.hardening) opts.hardening.joins = resolveDonors(store, opts.hardening);
   const imageConfig = image.config.config ?? {};
 
-  store.claimName(name, id);
   const record: ContainerRecord = {
     id, name, image: image.id, imageName: opts.image, command: opts.command, created: new Date().toISOString(),
     autoRemove: opts.autoRemove, tty: opts.tty, interactive: opts.interactive,
@@ -44,8 +50,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     limits: opts.limits, cgroupParent: opts.cgroupParent,
     state: { status: "created" },
   };
+  // containers-crash: the directory appears already locked and journaled; the record, written last, commits.
+  const { dir, lock } = stageContainerDir(store, id, name);
   try {
-    const dir = store.create(record);
+    claimName(store, name, id);
+    trace("create: name claimed");
+    store.makeDirs(id);
     const spec = buildSpec(imageConfig, opts, shownHostname, {
       rootfs: join(dir, "rootfs"), upperdir: join(dir, "upper"), workdir: join(dir, "work"),
       layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, shownHostname),
@@ -53,12 +63,21 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const size = opts.tty ? hostTerminalSize() : undefined;
     if (size) spec.process.consoleSize = size;
     record.command = opts.init ? spec.process.args.slice(2) : spec.process.args; // without "/dev/init --"
-    store.save(record);
     writeFileSync(join(dir, "config.json"), JSON.stringify(spec, null, 2));
     if (spec.linux.seccomp) writeFileSync(join(dir, SECCOMP_PROGRAM_FILE), compiledProgramFile(spec.linux.seccomp, join(root, "cache", "seccomp")));
+    store.save(record);
+    trace("create: record saved");
+    clearJournal(dir);
   } catch (e) {
-    store.remove(record);
+    try {
+      store.remove(record);
+    } catch {
+      // Not this error but the first one is the user's to see (disk full fails both); the journal is still
+      // there, so the next command that meets this directory rolls it back.
+    }
     throw e;
+  } finally {
+    lock.release();
   }
   trace("create: bundle written");
   return { record, store };
@@ -92,4 +111,31 @@ function hostTerminalSize(): { height: number; width: number } | undefined {
     return { height: rows, width: cols };
   }
   return undefined;
+}
+
+// containers-crash: the container's directory is built under tmp/ with its lock taken and its journal
+// written, then renamed into containers/: nobody can see it unlocked and unjournaled. A staging dir left by
+// a kill -9 before that rename is garbage (its pid, in its name, is dead), removed by the next create.
+function stageContainerDir(store: ContainerStore, id: string, name: string): { dir: string; lock: ContainerLock } {
+  mkdirSync(store.tmpDir, { recursive: true });
+  mkdirSync(store.containersDir, { recursive: true });
+  removeStaleStaging(store);
+  const staging = join(store.tmpDir, `${STAGING_PREFIX}${process.pid}-${id}`);
+  mkdirSync(staging, { mode: 0o700 });
+  const lock = ContainerLock.tryAcquireIn(staging, id)!; // fresh random id: nobody else knows this dir
+  try {
+    writeJournal(staging, { op: "create", name });
+    renameSync(staging, store.dir(id));
+  } catch (e) {
+    lock.release();
+    removeTree(staging, store.tmpDir);
+    throw e;
+  }
+  return { dir: store.dir(id), lock };
+}
+
+function removeStaleStaging(store: ContainerStore): void {
+  for (const entry of readdirSync(store.tmpDir)) {
+    if (stagingOwner(entry) === "dead") removeTree(join(store.tmpDir, entry), store.tmpDir);
+  }
 }

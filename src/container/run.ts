@@ -10,6 +10,7 @@ import { createContainer } from "./create.ts";
 import { launchContainer } from "./launch.ts";
 import { finishContainer } from "./finish.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
+import { ContainerGoneError, withContainerLock } from "./lock.ts";
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
@@ -50,7 +51,16 @@ export async function runAttached(store: ContainerStore, record: ContainerRecord
     terminal?.detach();
     if (master !== undefined) closeFd(master);
     for (const s of FORWARDED_SIGNALS) process.off(s, forward);
-    if (record.autoRemove) store.remove(record);
+    if (record.autoRemove) await removeLocked(store, record);
     trace("run: cleaned up");
+  }
+}
+
+/** --rm: under the lock, so that no other verb is half-way through a change of it. */
+async function removeLocked(store: ContainerStore, record: ContainerRecord): Promise<void> {
+  try {
+    await withContainerLock(store.dir(record.id), record.id, () => store.remove(record));
+  } catch (e) {
+    if (!(e instanceof ContainerGoneError)) throw e; // rm -f was first
   }
 }

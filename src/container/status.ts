@@ -4,7 +4,7 @@
 import { isAlive } from "./liveness.ts";
 import type { ContainerRecord } from "./store.ts";
 
-export type Status = "created" | "running" | "paused" | "exited";
+export type Status = "created" | "running" | "paused" | "exited" | "dead";
 
 /**
  * Exit code recorded when the process is gone but nobody could wait for it (its parent, the monitor or a
