@@ -1,5 +1,5 @@
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
-import { out as consola } from "./output.ts";
+import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
+import { CLOSED_OUTPUT_EXIT, ClosedOutputError, out as consola, writeStdout } from "./output.ts";
 import { commands } from "./commands.ts";
 import { describeError, exitCodeOf } from "./report.ts";
 
@@ -10,13 +10,24 @@ const root = defineCommand({
 
 /** Runs the CLI and returns the process exit code; never calls process.exit itself. */
 export async function cliMain(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (error) {
+    // The reader of stdout went away (`minibox ps | head -1`): quiet, like a tool killed by SIGPIPE.
+    if (error instanceof ClosedOutputError) return CLOSED_OUTPUT_EXIT;
+    consola.error(describeError(error));
+    return exitCodeOf(error);
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    await showUsage(root);
+    writeStdout(`${await renderUsage(root)}\n`);
     return name ? 0 : 1;
   }
   if (name === "--version" || name === "-v" || name === "version") {
-    console.log("minibox version 0.1.0");
+    writeStdout("minibox version 0.1.0\n");
     return 0;
   }
   const load = commands[name];
@@ -26,14 +37,9 @@ export async function cliMain(argv: string[]): Promise<number> {
   }
   const sub: CommandDef = await load();
   if (rest[0] === "--help") {
-    await showUsage(sub, root);
+    writeStdout(`${await renderUsage(sub, root)}\n`);
     return 0;
   }
-  try {
-    const { result } = await runCommand(sub, { rawArgs: rest });
-    return typeof result === "number" ? result : 0;
-  } catch (error) {
-    consola.error(describeError(error));
-    return exitCodeOf(error);
-  }
+  const { result } = await runCommand(sub, { rawArgs: rest });
+  return typeof result === "number" ? result : 0;
 }
