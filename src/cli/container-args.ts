@@ -3,6 +3,7 @@ import type { ArgsDef } from "citty";
 import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
 import { findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
+import { hostEnv } from "./host-bytes.ts";
 import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
 
 /** The cgroup limits, shared by run/create and update. */
@@ -69,7 +70,8 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
   if (!image) throw new UserError(`requires at least 1 argument: ${usage}`);
   const list = (k: string) => (v[k] as string[] | undefined) ?? [];
   const str = (k: string) => v[k] as string | undefined;
-  const env = [...list("env-file").flatMap((f) => parseEnvFile(f)), ...list("env").flatMap((e) => resolveEnvArg(e) ?? [])];
+  // hostEnv(): the host's values as bytes (cli/host-bytes.ts), read only when a flag asks for one.
+  const env = [...list("env-file").flatMap((f) => parseEnvFile(f, hostEnv())), ...list("env").flatMap((e) => resolveEnvArg(e, hostEnv()) ?? [])];
   const opts: CreateOptions = {
     image, command, env,
     entrypoint: str("entrypoint"), workdir: str("workdir"), user: str("user"), name: str("name"), hostname: str("hostname"),

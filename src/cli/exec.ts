@@ -3,6 +3,7 @@ import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
 import { parseEnvFile, resolveEnvArg } from "../container/options.ts";
 import type { ExecOptions } from "../container/exec-request.ts";
+import { hostEnv as hostEnvironment } from "./host-bytes.ts";
 
 const USAGE = "exec [OPTIONS] CONTAINER COMMAND [ARG...]";
 
@@ -38,7 +39,7 @@ export default defineCommand({
   meta: { name: "exec", description: `Execute a command in a running container: ${USAGE}` },
   args: execArgs,
   async run({ rawArgs }) {
-    const opts = parseExecArgs(rawArgs);
+    const opts = parseExecArgs(rawArgs, hostEnvironment()); // the host's values as bytes (host-bytes.ts)
     const [{ execInContainer }, { ContainerStore }, { storeRoot }] = await Promise.all([
       import("../container/exec.ts"), import("../container/store.ts"), import("../image/store.ts"),
     ]);

@@ -9,6 +9,7 @@
 // ignores SIGPIPE, so the write fails with EPIPE instead; writeStdout turns that into ClosedOutputError,
 // which unwinds the command (its finally blocks still run) and cliMain maps to CLOSED_OUTPUT_EXIT.
 import { writeSync } from "node:fs";
+import { encodeBytes } from "../oci/bytes-string.ts";
 import { createConsola, type ConsolaReporter, type LogObject } from "consola/core";
 
 /** 128 + SIGPIPE: the status a shell shows for `tool | head` when the tool died of SIGPIPE. */
@@ -45,8 +46,8 @@ function writeFully(fd: number, data: Uint8Array): boolean {
   return true;
 }
 
-const encoder = new TextEncoder();
-const bytesOf = (data: string | Uint8Array): Uint8Array => (typeof data === "string" ? encoder.encode(data) : data);
+// encodeBytes: a string holding bytes that are not UTF-8 (an argument, a file name) prints as those bytes.
+const bytesOf = (data: string | Uint8Array): Uint8Array => (typeof data === "string" ? encodeBytes(data) : data);
 
 /** Data for the user (tables, ids, JSON, logs, archives); throws ClosedOutputError once nobody reads it. */
 export function writeStdout(data: string | Uint8Array): void {

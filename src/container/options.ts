@@ -5,6 +5,7 @@ import { UserError } from "../errors.ts";
 import type { RestartPolicy } from "./store.ts";
 import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
+import { decodeBytes, fsPath } from "../oci/bytes-string.ts";
 
 export interface VolumeSpec { source: string; destination: string; readonly: boolean }
 export interface TmpfsSpec { destination: string; options: string[] }
@@ -63,12 +64,8 @@ export function resolveEnvArg(arg: string, hostEnv: Record<string, string | unde
 }
 
 export function parseEnvFile(path: string, hostEnv: Record<string, string | undefined> = process.env): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new UserError(`open ${path}: no such file or directory`);
-  }
+  // [cli] Read as bytes: names and values that are not UTF-8 pass through (oci/bytes-string.ts).
+  const text = decodeBytes(readUserFile(path));
   const out: string[] = [];
   for (const raw of text.split("\n")) {
     const line = raw.replace(/^\s+/, "").replace(/\r$/, "");
@@ -90,8 +87,9 @@ export function parseVolume(spec: string): VolumeSpec {
   if (!isAbsolute(destination)) throw new UserError(`invalid volume specification: '${spec}': mount path must be absolute`);
   if (/^\/+$/.test(destination)) throw new UserError(`invalid volume specification: '${spec}': destination can't be '/'`);
   if (mode !== "ro" && mode !== "rw") throw new UserError(`invalid volume specification: '${spec}': invalid mode: ${mode}`);
-  if (!existsSync(source)) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
-  return { source: realpathSync(source), destination, readonly: mode === "ro" };
+  // [cli] Through fsPath: a host path that is not UTF-8 must name the same file (oci/bytes-string.ts).
+  if (!existsSync(fsPath(source))) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
+  return { source: decodeBytes(realpathSync(fsPath(source), { encoding: "buffer" })), destination, readonly: mode === "ro" };
 }
 
 export function parseTmpfs(spec: string): TmpfsSpec {
@@ -130,4 +128,20 @@ export function parseSeconds(value: string | undefined, flag: string): number | 
   if (value === undefined) return undefined;
   if (!/^-?[0-9]+$/.test(value)) throw new UserError(`invalid ${flag}: ${value}`);
   return Number(value);
+}
+
+// [cli] Messages in the user's words for files named by flags (--env-file): one line, never a raw errno.
+/** The bytes of a file the user named; a directory or a missing file is the user's error. */
+export function readUserFile(path: string): Buffer {
+  try {
+    return readFileSync(fsPath(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new UserError(`open ${path}: no such file or directory`);
+    if (code === "EISDIR") throw new UserError(`read ${path}: is a directory`);
+    if (code === "EACCES") throw new UserError(`open ${path}: permission denied`);
+    if (code === "ENOTDIR") throw new UserError(`open ${path}: not a directory`);
+    if (code === "ENAMETOOLONG") throw new UserError(`open ${path}: file name too long`);
+    throw e;
+  }
 }

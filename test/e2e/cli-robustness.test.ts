@@ -2,7 +2,7 @@
 // UTF-8 in arguments/environment/paths, log lines with split characters, every forwardable signal, signal
 // names, and one-line messages for malformed flags.
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, type Result } from "./harness.ts";
 import { lines, T, useRunSandbox } from "./run-helpers.ts";
@@ -36,5 +36,76 @@ describe("output to a closed pipe ends the command quietly (141, as SIGPIPE woul
       expect({ args, stderr: r.stderr }).toEqual({ args, stderr: "" });
       expect({ args, code: r.code }).toEqual({ args, code: 141 });
     }
+  }, T);
+});
+
+interface ByteResult { code: number; stdout: Uint8Array; stderr: string }
+
+/**
+ * Runs an argv given as raw bytes. Bun.spawn would encode JS strings as UTF-8, so the argv goes through a
+ * NUL-separated file that `xargs -0 … env` execs as is.
+ */
+async function spawnBytes(argv: (string | Uint8Array)[]): Promise<ByteResult> {
+  const argFile = join(ctx.base, `argv-${process.hrtime.bigint()}`);
+  writeFileSync(argFile, Buffer.concat(argv.map((a) => Buffer.concat([Buffer.from(a), Buffer.from([0])]))));
+  try {
+    const proc = Bun.spawn(["xargs", "-0", "-a", argFile, "env"], { env: ctx.sb.env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 30_000 });
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).bytes(), new Response(proc.stderr).text(), proc.exited]);
+    return { code, stdout, stderr };
+  } finally {
+    rmSync(argFile, { force: true });
+  }
+}
+
+const runBytes = (args: (string | Uint8Array)[]) => spawnBytes([BINARY, ...args]);
+/** With one more host environment entry, given as bytes (set through env(1)). */
+const runBytesWithEnv = (entry: Uint8Array, args: (string | Uint8Array)[]) => spawnBytes(["env", entry, BINARY, ...args]);
+
+/** UTF-8 text and raw bytes, concatenated. */
+const bytes = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => Buffer.from(p as string)));
+
+describe("bytes that are not UTF-8 pass through unchanged", () => {
+  test("command arguments", async () => {
+    const r = await runBytes(["run", "--rm", "busybox", "printf", "%s", bytes([0xff, 0xfe])]);
+    expect(r.stderr).toBe("");
+    expect([...r.stdout]).toEqual([0xff, 0xfe]);
+  }, T);
+
+  test("-e NAME=VALUE, and -e NAME taking the host's value", async () => {
+    const given = await runBytes(["run", "--rm", "-e", bytes("K=", [0xff]), "busybox", "sh", "-c", 'printf "%s" "$K"']);
+    expect(given.stderr).toBe("");
+    expect([...given.stdout]).toEqual([0xff]);
+    // The host's value reaches us only through our own environment: set it with `env`, byte-exact.
+    const fromHost = await runBytes(["run", "--rm", "-e", "HOSTK", "busybox", "sh", "-c", 'printf "%s" "$HOSTK"']);
+    expect(fromHost.stdout.length).toBe(0); // unset on the host: dropped, as Docker does
+    const viaEnv = await runBytesWithEnv(bytes("HOSTK=a", [0xfe], "b"), ["run", "--rm", "-e", "HOSTK", "busybox", "sh", "-c", 'printf "%s" "$HOSTK"']);
+    expect(viaEnv.stderr).toBe("");
+    expect([...viaEnv.stdout]).toEqual([0x61, 0xfe, 0x62]);
+  }, T);
+
+  test("--env-file with a value that is not UTF-8", async () => {
+    const file = join(ctx.base, "bytes.env");
+    writeFileSync(file, bytes("B=x", [0xff, 0xc3], "y\n"));
+    const r = await runBytes(["run", "--rm", "--env-file", file, "busybox", "sh", "-c", 'printf "%s" "$B"']);
+    expect(r.stderr).toBe("");
+    expect([...r.stdout]).toEqual([0x78, 0xff, 0xc3, 0x79]);
+  }, T);
+
+  // These two need the init to reach rootfs paths through sys/ (C strings, src/sys/cstr.ts): the
+  // current src/init/rootfs.ts and secure-join.ts still use node:fs string paths, which turn the byte into
+  // U+FFFD. The "init-paths" rewrite to fd-based resolution removes that; run with `bun test --todo`.
+  test.todo("-w with a byte in the path", async () => {
+    const r = await runBytes(["run", "--rm", "-w", bytes("/d", [0xff]), "busybox", "pwd"]);
+    expect(r.stderr).toBe("");
+    expect([...r.stdout]).toEqual([...bytes("/d", [0xff], "\n")]);
+  }, T);
+
+  test.todo("-v with a byte in the host path and in a file name inside", async () => {
+    const host = bytes(join(ctx.base, "vol"), [0xff]);
+    mkdirSync(host);
+    writeFileSync(Buffer.concat([host, bytes("/f", [0xfe])]), "content");
+    const r = await runBytes(["run", "--rm", "-v", Buffer.concat([host, Buffer.from(":/data")]), "busybox", "ls", "/data"]);
+    expect(r.stderr).toBe("");
+    expect([...r.stdout]).toEqual([...bytes("f", [0xfe], "\n")]);
   }, T);
 });
