@@ -4,9 +4,11 @@
 // passes maxSize it becomes NAME.1, NAME.1 becomes NAME.2, … and the oldest beyond maxFiles is dropped.
 import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 
+import { LineSplitter } from "./line-splitter.ts"; // [cli] decoding and splitting of container output
+
 export const DEFAULT_MAX_SIZE = 10 * 1024 * 1024;
 export const DEFAULT_MAX_FILES = 3;
-/** A line longer than this is written in pieces, as Docker does (16 KiB). */
+/** A line longer than this many bytes is written in pieces, as Docker does (16 KiB). */
 const MAX_LINE = 16 * 1024;
 
 export type Stream = "stdout" | "stderr";
@@ -26,21 +28,17 @@ export class JsonFileLog {
   }
 
   write(stream: Stream, chunk: Uint8Array | string): void {
-    let text = this.partial[stream] + (typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-    let nl: number;
-    while ((nl = text.indexOf("\n")) >= 0 || text.length >= MAX_LINE) {
-      const end = nl >= 0 && nl < MAX_LINE ? nl + 1 : MAX_LINE;
-      this.append(stream, text.slice(0, end));
-      text = text.slice(end);
-    }
-    this.partial[stream] = text;
+    for (const piece of this.lines[stream].push(chunk)) this.append(stream, piece);
   }
+
+  /** Bytes of each stream's unfinished line, decoded only once whole (logs/line-splitter.ts). */
+  private readonly lines: Record<Stream, LineSplitter> = { stdout: new LineSplitter(MAX_LINE), stderr: new LineSplitter(MAX_LINE) };
 
   /** Writes what is left of unterminated lines (at the container's exit). */
   flush(): void {
     for (const stream of ["stdout", "stderr"] as const) {
-      if (this.partial[stream]) this.append(stream, this.partial[stream]);
-      this.partial[stream] = "";
+      const rest = this.lines[stream].flush();
+      if (rest) this.append(stream, rest);
     }
   }
 

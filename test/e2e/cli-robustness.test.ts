@@ -109,3 +109,16 @@ describe("bytes that are not UTF-8 pass through unchanged", () => {
     expect([...r.stdout]).toEqual([...bytes("f", [0xfe], "\n")]);
   }, T);
 });
+
+describe("json-file logs", () => {
+  test("a character written in two halves is logged whole", async () => {
+    // Two writes a moment apart, so that the monitor reads them separately (should they arrive together
+    // the test still checks the result, it just proves less; test/unit/log-lines.test.ts covers every cut).
+    const run = await ctx.sb.run(["run", "-d", "--name", "split-char", "busybox", "sh", "-c", "printf '\\303'; sleep 0.3; printf '\\251\\n'"]);
+    expect(run.stderr).toBe("");
+    expect((await ctx.sb.run(["wait", "split-char"])).stdout.trim()).toBe("0");
+    const logs = await ctx.sb.run(["logs", "split-char"]);
+    expect(logs.stdout).toBe("é\n");
+    await ctx.sb.run(["rm", "-f", "split-char"]);
+  }, T);
+});
