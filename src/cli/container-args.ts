@@ -4,6 +4,7 @@ import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
 import { findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
 import { hostEnv } from "./host-bytes.ts";
+import { parseSignal } from "../container/signals.ts";
 import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
 
 /** The cgroup limits, shared by run/create and update. */
@@ -78,7 +79,7 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     interactive: v.interactive === true, tty: v.tty === true, readOnly: v["read-only"] === true, autoRemove: v.rm === true,
     volumes: list("volume").map(parseVolume), tmpfs: list("tmpfs").map(parseTmpfs),
     restartPolicy: str("restart") === undefined ? undefined : parseRestartPolicy(str("restart")!),
-    stopSignal: str("stop-signal"), stopTimeout: parseSeconds(str("stop-timeout"), "--stop-timeout"),
+    stopSignal: checkedSignal(str("stop-signal")), stopTimeout: parseSeconds(str("stop-timeout"), "--stop-timeout"),
     limits: limitsFromFlags(resourceFlags(v)),
     rlimits: parseUlimits(list("ulimit")),
     cgroupParent: str("cgroup-parent"),
@@ -102,4 +103,10 @@ export function parseSecurityOpts(values: readonly string[]): boolean | undefine
 function parsePullPolicy(value: string | undefined): CreateOptions["pull"] {
   if (value === undefined || value === "missing" || value === "always" || value === "never") return value;
   throw new UserError(`invalid pull policy: "${value}" (missing, always, never)`);
+}
+
+/** --stop-signal as given (Docker keeps the name), once parseSignal has accepted it. */
+function checkedSignal(value: string | undefined): string | undefined {
+  if (value !== undefined) parseSignal(value);
+  return value;
 }

@@ -7,8 +7,17 @@ import { join } from "node:path";
 import { BINARY, type Result } from "./harness.ts";
 import { lines, T, useRunSandbox } from "./run-helpers.ts";
 import { closeFd, pipe } from "../../src/sys/fs.ts";
+import { kill } from "../../src/sys/proc.ts";
 
-const ctx = useRunSandbox("minibox-e2e-cli-");
+const ctx = useRunSandbox("minibox-e2e-cli-", (c) => c.load("badstop.tar", { name: "badstop:latest", config: { StopSignal: "SIGBOGUS" } }));
+
+/** One line on stderr, no stack trace, the given exit code, nothing on stdout. */
+function expectOneLineError(r: Result, code: number, pattern: RegExp): void {
+  expect({ stderr: r.stderr, code: r.code }).toEqual({ stderr: expect.stringMatching(pattern) as unknown as string, code });
+  expect(lines(r.stderr)).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.stdout).toBe("");
+}
 
 /**
  * Runs minibox with its stdout on a pipe whose read end is already closed: the first write fails with
@@ -120,5 +129,109 @@ describe("json-file logs", () => {
     const logs = await ctx.sb.run(["logs", "split-char"]);
     expect(logs.stdout).toBe("é\n");
     await ctx.sb.run(["rm", "-f", "split-char"]);
+  }, T);
+});
+
+/**
+ * Reads a process's stdout on demand: waitFor(text) resolves once it appeared after the last match, and
+ * fails as soon as the process has exited (the container may still hold the pipe open).
+ */
+function outputReader(stream: ReadableStream<Uint8Array>, exited: Promise<number>) {
+  const died = exited.then((code) => { throw new Error(`minibox exited (${code}) while waiting for output`); });
+  died.catch(() => {});
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let from = 0;
+  return {
+    async waitFor(marker: string, ms = 20_000): Promise<void> {
+      const deadline = Date.now() + ms;
+      while (!text.includes(marker, from)) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no "${marker}" within ${ms} ms; got: ${JSON.stringify(text.slice(from))}`);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no "${marker}" within ${ms} ms; got: ${JSON.stringify(text.slice(from))}`)), left); });
+        try {
+          const { done, value } = await Promise.race([reader.read(), timeout, died]);
+          if (done) throw new Error(`output ended before "${marker}"; got: ${JSON.stringify(text.slice(from))}`);
+          text += decoder.decode(value, { stream: true });
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      from = text.indexOf(marker, from) + marker.length;
+    },
+    release: () => reader.releaseLock(),
+  };
+}
+
+// Every signal Docker's sig-proxy forwards, by number (x86_64): all but KILL/STOP, CHLD, PIPE (our own
+// EPIPE), WINCH (a terminal resize, with -t only), PWR (JSC's), the fault signals ILL/BUS/FPE/SEGV, and
+// STKFLT (16), which Bun cannot catch (see src/container/signals.ts).
+const FORWARDED = [1, 2, 3, 5, 6, 10, 12, 14, 18, 20, 21, 22, 23, 24, 25, 26, 27, 29, 31];
+
+describe("signals", () => {
+  test("every forwarded signal reaches a trapping container; minibox survives; --rm removes it", async () => {
+    const traps = FORWARDED.map((n) => `trap 'echo got ${n}' ${n}`).join("; ");
+    const before = ctx.containerIds();
+    const proc = Bun.spawn([BINARY, "run", "--rm", "busybox", "sh", "-c", `${traps}; trap 'exit 42' 15; echo ready; while true; do sleep 0.05; done`], {
+      env: ctx.sb.env, stdin: "ignore", stdout: "pipe", stderr: "pipe",
+    });
+    try {
+      const out = outputReader(proc.stdout, proc.exited);
+      await out.waitFor("ready\n");
+      for (const n of FORWARDED) {
+        kill(proc.pid, n);
+        // XFSZ: Bun ignores it and the container's process inherits that SIG_IGN until the init resets
+        // signal dispositions before execve (another change); a shell cannot trap a signal ignored at
+        // entry. minibox must still survive it: the next signal's echo shows it did.
+        if (n === 25) continue;
+        await out.waitFor(`got ${n}\n`);
+        expect({ signal: n, alive: proc.exitCode === null && proc.signalCode === null }).toEqual({ signal: n, alive: true });
+      }
+      kill(proc.pid, 15);
+      expect(await proc.exited).toBe(42);
+      expect(await new Response(proc.stderr).text()).toBe("");
+      expect(ctx.containerIds()).toEqual(before);
+    } finally {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      await proc.exited;
+    }
+  }, T);
+});
+
+describe("signal names and numbers", () => {
+  test("--stop-signal is checked before anything is created", async () => {
+    const before = ctx.containerIds();
+    for (const bad of ["SIGBOGUS", "0", "65", "-1", "SIG", ""]) {
+      expectOneLineError(await ctx.sb.run(["create", "--stop-signal", bad, "busybox", "true"]), 125, /^minibox: invalid signal: /);
+    }
+    expect(ctx.containerIds()).toEqual(before);
+    const ok = await ctx.sb.run(["create", "--name", "usr1-stop", "--stop-signal", "usr1", "busybox", "true"]);
+    expect(ok.code).toBe(0);
+    await ctx.sb.run(["rm", "usr1-stop"]);
+  }, T);
+
+  test("kill -s with a bad signal: one line, exit 1, the container keeps running", async () => {
+    expect((await ctx.sb.run(["run", "-d", "--name", "kill-target", "busybox", "sleep", "100"])).code).toBe(0);
+    try {
+      expectOneLineError(await ctx.sb.run(["kill", "-s", "SIGBOGUS", "kill-target"]), 1, /^minibox: invalid signal: SIGBOGUS\n$/);
+      const running = await ctx.sb.run(["ps", "-q", "--filter", "name=kill-target"]);
+      expect(lines(running.stdout)).toHaveLength(1);
+    } finally {
+      await ctx.sb.run(["rm", "-f", "kill-target"]);
+    }
+  }, T);
+
+  test("an image's bad STOPSIGNAL: stop sends SIGTERM (as Docker), not a silent SIGKILL after the timeout", async () => {
+    const started = await ctx.sb.run(["run", "-d", "--name", "badstop", "badstop", "sh", "-c", "trap 'exit 7' TERM; echo ready; while true; do sleep 0.05; done"]);
+    expect(started.stderr).toBe("");
+    try {
+      const stop = await ctx.sb.run(["stop", "-t", "60", "badstop"]);
+      expect(stop.code).toBe(0);
+      expect((await ctx.sb.run(["wait", "badstop"])).stdout.trim()).toBe("7");
+    } finally {
+      await ctx.sb.run(["rm", "-f", "badstop"]);
+    }
   }, T);
 });
