@@ -2,7 +2,7 @@
 import type { ArgsDef } from "citty";
 import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
-import { findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
+import { checkedWorkdir, findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
 import { hostEnv } from "./host-bytes.ts";
 import { parseSignal } from "../container/signals.ts";
 import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
@@ -75,7 +75,7 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
   const env = [...list("env-file").flatMap((f) => parseEnvFile(f, hostEnv())), ...list("env").flatMap((e) => resolveEnvArg(e, hostEnv()) ?? [])];
   const opts: CreateOptions = {
     image, command, env,
-    entrypoint: str("entrypoint"), workdir: str("workdir"), user: str("user"), name: str("name"), hostname: str("hostname"),
+    entrypoint: str("entrypoint"), workdir: checkedWorkdir(str("workdir")), user: str("user"), name: str("name"), hostname: str("hostname"),
     interactive: v.interactive === true, tty: v.tty === true, readOnly: v["read-only"] === true, autoRemove: v.rm === true,
     volumes: list("volume").map(parseVolume), tmpfs: list("tmpfs").map(parseTmpfs),
     restartPolicy: str("restart") === undefined ? undefined : parseRestartPolicy(str("restart")!),

@@ -1,7 +1,7 @@
 import { defineCommand, type ArgsDef } from "citty";
 import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
-import { parseEnvFile, resolveEnvArg } from "../container/options.ts";
+import { checkedWorkdir, parseEnvFile, resolveEnvArg } from "../container/options.ts";
 import type { ExecOptions } from "../container/exec-request.ts";
 import { hostEnv as hostEnvironment } from "./host-bytes.ts";
 
@@ -31,7 +31,7 @@ export function parseExecArgs(rawArgs: readonly string[], hostEnv: Record<string
     container, command,
     interactive: v.interactive === true, tty: v.tty === true, detach: v.detach === true,
     env,
-    workdir: v.workdir as string | undefined, user: v.user as string | undefined,
+    workdir: checkedWorkdir(v.workdir as string | undefined), user: v.user as string | undefined,
   };
 }
 

@@ -5,7 +5,7 @@ import { UserError } from "../errors.ts";
 import type { RestartPolicy } from "./store.ts";
 import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
-import { decodeBytes, fsPath } from "../oci/bytes-string.ts";
+import { decodeBytes, encodeBytes, fsPath } from "../oci/bytes-string.ts";
 
 export interface VolumeSpec { source: string; destination: string; readonly: boolean }
 export interface TmpfsSpec { destination: string; options: string[] }
@@ -45,6 +45,8 @@ const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-
 
 export function validateName(name: string): string {
   const bare = name.startsWith("/") ? name.slice(1) : name;
+  // [cli] The name is a file name in the store (names/NAME): longer than NAME_MAX it could never be claimed.
+  if (bare.length > MAX_NAME) throw new UserError(`Invalid container name (${shown(bare)}, ${bare.length} characters): at most ${MAX_NAME} are allowed`);
   if (!NAME.test(bare)) throw new UserError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   return bare;
 }
@@ -57,7 +59,7 @@ export function validateHostname(hostname: string): string {
 /** `-e KEY=VAL` as given; `-e KEY` takes the host's value, or is dropped when the host has none (Docker's rule). */
 export function resolveEnvArg(arg: string, hostEnv: Record<string, string | undefined> = process.env): string | undefined {
   const eq = arg.indexOf("=");
-  if (eq === 0) throw new UserError(`invalid environment variable: ${arg}`);
+  if (eq === 0 || arg === "") throw new UserError(`invalid environment variable: ${arg}`);
   if (eq > 0) return arg;
   const value = hostEnv[arg];
   return value === undefined ? undefined : `${arg}=${value}`;
@@ -86,6 +88,7 @@ export function parseVolume(spec: string): VolumeSpec {
   if (!isAbsolute(source)) throw new UserError(`invalid volume specification: '${spec}': named volumes are not supported, give an absolute host path`);
   if (!isAbsolute(destination)) throw new UserError(`invalid volume specification: '${spec}': mount path must be absolute`);
   if (/^\/+$/.test(destination)) throw new UserError(`invalid volume specification: '${spec}': destination can't be '/'`);
+  checkContainerPath(destination, (why) => `invalid volume specification: '${shown(spec)}': mount path ${why}`);
   if (mode !== "ro" && mode !== "rw") throw new UserError(`invalid volume specification: '${spec}': invalid mode: ${mode}`);
   // [cli] Through fsPath: a host path that is not UTF-8 must name the same file (oci/bytes-string.ts).
   if (!existsSync(fsPath(source))) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
@@ -95,6 +98,7 @@ export function parseVolume(spec: string): VolumeSpec {
 export function parseTmpfs(spec: string): TmpfsSpec {
   const [destination, opts] = spec.split(/:(.*)/s) as [string, string?];
   if (!isAbsolute(destination)) throw new UserError(`invalid tmpfs specification: '${spec}': mount path must be absolute`);
+  checkContainerPath(destination, (why) => `invalid tmpfs specification: '${shown(spec)}': mount path ${why}`);
   return { destination, options: ["nosuid", "nodev", "noexec", ...(opts ? opts.split(",") : [])] };
 }
 
@@ -127,12 +131,17 @@ export function findInitBinary(env: Record<string, string | undefined> = process
 export function parseSeconds(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^-?[0-9]+$/.test(value)) throw new UserError(`invalid ${flag}: ${value}`);
-  return Number(value);
+  const seconds = Number(value);
+  // [cli] Not rounded to a float (1e+20), and no longer than poll(2)'s int milliseconds can wait: 24.8 days
+  // and beyond are "forever" (-1), which they are in practice.
+  if (!Number.isSafeInteger(seconds)) throw new UserError(`invalid argument "${value}" for "${flag}" flag: value out of range`);
+  return seconds > MAX_WAIT_SECONDS ? -1 : seconds;
 }
 
 // [cli] Messages in the user's words for files named by flags (--env-file): one line, never a raw errno.
 /** The bytes of a file the user named; a directory or a missing file is the user's error. */
 export function readUserFile(path: string): Buffer {
+  if (path.includes("\0")) throw new UserError(`open ${JSON.stringify(path)}: invalid argument`);
   try {
     return readFileSync(fsPath(path));
   } catch (e) {
@@ -144,4 +153,29 @@ export function readUserFile(path: string): Buffer {
     if (code === "ENAMETOOLONG") throw new UserError(`open ${path}: file name too long`);
     throw e;
   }
+}
+
+/** NAME_MAX: the longest container name, which is a file name in the store. */
+const MAX_NAME = 255;
+/** poll(2) takes int milliseconds. */
+const MAX_WAIT_SECONDS = Math.floor(0x7fffffff / 1000);
+/** PATH_MAX and NAME_MAX: a container path beyond them could never be created or mounted. */
+const MAX_PATH_BYTES = 4095;
+const MAX_COMPONENT_BYTES = 255;
+
+/** The start of what the user gave, for messages that must stay one readable line. */
+export function shown(text: string, max = 40): string {
+  return text.length <= max ? text : `${text.slice(0, 20)}…`;
+}
+
+/** A path in the container (-w, -v and --tmpfs destinations) that the kernel can take at all. */
+export function checkContainerPath(path: string, message: (why: string) => string): void {
+  if (encodeBytes(path).length > MAX_PATH_BYTES) throw new UserError(message(`is longer than ${MAX_PATH_BYTES} bytes`));
+  if (path.split("/").some((c) => encodeBytes(c).length > MAX_COMPONENT_BYTES)) throw new UserError(message(`has a component longer than ${MAX_COMPONENT_BYTES} bytes`));
+}
+
+/** -w as given, once the kernel could take it (relative paths are refused by the spec builder, as before). */
+export function checkedWorkdir(value: string | undefined): string | undefined {
+  if (value !== undefined) checkContainerPath(value, (why) => `invalid working directory '${shown(value)}': ${why}`);
+  return value;
 }

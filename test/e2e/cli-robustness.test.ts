@@ -235,3 +235,46 @@ describe("signal names and numbers", () => {
     }
   }, T);
 });
+
+describe("malformed flags: one line in the user's words, 125, nothing created", () => {
+  const long = (n: number) => "a".repeat(n);
+  const cases: [string, string[], RegExp][] = [
+    ["--env-file naming a directory", ["--env-file", "/"], /^minibox: read \/: is a directory\n$/],
+    ["--env-file that does not exist", ["--env-file", "/no/such/env-file"], /^minibox: open \/no\/such\/env-file: no such file or directory\n$/],
+    ["-m beyond any size", ["-m", "99999999999999999999999"], /^minibox: invalid argument "99999999999999999999999" for "--memory" flag: value out of range\n$/],
+    ["--memory-swap beyond any size", ["-m", "10m", "--memory-swap", "99999999999999999999999"], /for "--memory-swap" flag: value out of range\n$/],
+    ["a 10,000-character --name", ["--name", long(10_000)], /^minibox: Invalid container name \(a{20}…, 10000 characters\): at most 255 are allowed\n$/],
+    ["--pids-limit beyond the kernel's", ["--pids-limit", "9007199254740991"], /^minibox: invalid argument "9007199254740991" for "--pids-limit" flag: /],
+    ["--cpu-quota beyond the kernel's", ["--cpu-quota", "9007199254740991"], /^minibox: invalid argument "9007199254740991" for "--cpu-quota" flag: /],
+    ["--cpuset-cpus with a huge CPU number", ["--cpuset-cpus", "99999999999999999999"], /^minibox: Requested CPUs are not available - requested 99999999999999999999, available: /],
+    ["--stop-timeout beyond safe integers", ["--stop-timeout", "99999999999999999999"], /^minibox: invalid argument "99999999999999999999" for "--stop-timeout" flag: value out of range\n$/],
+    ["-w with a component longer than a file name can be", ["-w", `/${long(300)}`], /^minibox: invalid working directory '\/a+…': has a component longer than 255 bytes\n$/],
+    ["-v destination too long", ["-v", `/tmp:/${long(5000)}`], /^minibox: invalid volume specification: '\/tmp:\/a+…': mount path is longer than 4095 bytes\n$/],
+    ["-e with an empty name", ["-e", "=x"], /^minibox: invalid environment variable: =x\n$/],
+    ["-e empty", ["-e", ""], /^minibox: invalid environment variable: \n$/],
+  ];
+  for (const [what, flags, message] of cases) {
+    test(what, async () => {
+      const before = ctx.containerIds();
+      const r = await ctx.run(["--rm", ...flags, "busybox", "true"]);
+      expectOneLineError(r, 125, message);
+      expect(r.stderr).not.toMatch(/\bE[A-Z]{3,}\b|writing "|1e\+/); // no raw errno, no float
+      expect(r.stderr.length).toBeLessThan(400); // the user's words, not 10,000 of them back
+      expect(ctx.containerIds()).toEqual(before);
+    }, T);
+  }
+
+  test("rename to a 10,000-character name", async () => {
+    expect((await ctx.sb.run(["create", "--name", "to-rename", "busybox", "true"])).code).toBe(0);
+    try {
+      const r = await ctx.sb.run(["rename", "to-rename", long(10_000)]);
+      expectOneLineError(r, 125, /^minibox: Invalid container name \(a{20}…, 10000 characters\): at most 255 are allowed\n$/);
+    } finally {
+      await ctx.sb.run(["rm", "-f", "to-rename"]);
+    }
+  }, T);
+
+  test("stop -t beyond safe integers", async () => {
+    expectOneLineError(await ctx.sb.run(["stop", "-t", "99999999999999999999", "nothing"]), 125, /for "--time" flag: value out of range\n$/);
+  }, T);
+});
