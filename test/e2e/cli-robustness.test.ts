@@ -38,6 +38,16 @@ async function withClosedStdout(args: string[], timeoutMs = 30_000): Promise<{ c
 }
 
 describe("output to a closed pipe ends the command quietly (141, as SIGPIPE would)", () => {
+  test("run -t: the container is hung up (SIGHUP, as when a terminal closes), --rm still removes it", async () => {
+    const before = ctx.containerIds();
+    // The shell is the container's PID 1, which the kernel shields from signals it has no handler for:
+    // it traps the hangup to show that it arrived (any other process of the container would die of it).
+    const r = await withClosedStdout(["run", "--rm", "-t", "busybox", "sh", "-c", "trap 'exit 3' HUP; while true; do echo y; done"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(3); // the container's status, as `run` always reports it
+    expect(ctx.containerIds()).toEqual(before);
+  }, T);
+
   test("ps -a, image inspect, images, logs, stats, stats --no-stream", async () => {
     await ctx.ok(["--name", "epipe-one", "busybox", "echo", "logged"]);
     for (const args of [["ps", "-a"], ["image", "inspect", "busybox"], ["images"], ["stats", "--no-stream", "-a"], ["stats", "-a"], ["wait", "epipe-one"], ["rm", "epipe-one"], ["--version"]]) {
