@@ -11,7 +11,7 @@ import { openContainerCgroup, removeCgroup } from "./cgroup.ts";
 import type { Cgroup } from "../cgroups/index.ts";
 import { isAlive } from "./liveness.ts";
 import { currentState, LOST_EXIT_CODE } from "./status.ts";
-import { parseSignal, stopSignalNumber } from "./signals.ts";
+import { parseSignal } from "./signals.ts";
 import { validateName } from "./options.ts";
 import { NoSuchContainerError } from "./lookup.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
@@ -97,7 +97,7 @@ export async function stopContainer(store: ContainerStore, record: ContainerReco
   if (state.status === "paused") cgroup?.thaw();
   const timeout = timeoutSeconds ?? record.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S;
   try {
-    kill(state.pid!, stopSignalNumber(record.stopSignal));
+    kill(state.pid!, parseSignal(record.stopSignal ?? "SIGTERM"));
   } catch { /* exited meanwhile */ }
   if (timeout < 0 ? !waitForProcessExit(record, -1) : !waitForProcessExit(record, timeout * 1000)) {
     await killEverything(record, cgroup);

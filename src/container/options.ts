@@ -2,10 +2,10 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { UserError } from "../errors.ts";
+import { decodeBytes, encodeBytes, fsPath } from "../oci/bytes-string.ts"; // cli
 import type { RestartPolicy } from "./store.ts";
 import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
-import { decodeBytes, encodeBytes, fsPath } from "../oci/bytes-string.ts";
 
 export interface VolumeSpec { source: string; destination: string; readonly: boolean }
 export interface TmpfsSpec { destination: string; options: string[] }

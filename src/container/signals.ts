@@ -9,7 +9,6 @@ const BY_NAME = new Map<string, number>(
 );
 const SIGRTMIN = 34;
 const SIGRTMAX = 64;
-const SIGTERM = 15;
 
 export class InvalidSignalError extends UserError {
   constructor(value: string) {
@@ -42,15 +41,16 @@ function realtime(name: string): number | undefined {
 }
 
 /**
- * What `stop` sends: the container's stop signal, or SIGTERM when it has none or it cannot be read (an
- * image's STOPSIGNAL is not checked at create, as in Docker; a flag is, by parseSignal).
+ * An image's STOPSIGNAL as the container keeps it: undefined (so SIGTERM, Docker's fallback at stop) when
+ * it cannot be read. A --stop-signal flag is refused instead, by parseSignal, before anything is created.
  */
-export function stopSignalNumber(stopSignal: string | undefined): number {
-  if (stopSignal === undefined || stopSignal === "") return SIGTERM;
+export function imageStopSignal(stopSignal: string | undefined): string | undefined {
+  if (stopSignal === undefined || stopSignal === "") return undefined;
   try {
-    return parseSignal(stopSignal);
+    parseSignal(stopSignal);
+    return stopSignal;
   } catch (e) {
-    if (e instanceof InvalidSignalError) return SIGTERM;
+    if (e instanceof InvalidSignalError) return undefined;
     throw e;
   }
 }

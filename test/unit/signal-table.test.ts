@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { FORWARDED_SIGNALS, parseSignal, stopSignalNumber } from "../../src/container/signals.ts";
+import { FORWARDED_SIGNALS, imageStopSignal, parseSignal } from "../../src/container/signals.ts";
 import { UserError } from "../../src/errors.ts";
 
 describe("parseSignal: Docker's names and numbers", () => {
@@ -23,10 +23,12 @@ describe("parseSignal: Docker's names and numbers", () => {
     }
   });
 
-  test("a stop signal that cannot be read falls back to SIGTERM (Docker's runtime rule)", () => {
-    expect(stopSignalNumber(undefined)).toBe(15);
-    expect(stopSignalNumber("SIGBOGUS")).toBe(15);
-    expect(stopSignalNumber("SIGUSR2")).toBe(12);
+  test("an image's STOPSIGNAL that cannot be read is dropped (SIGTERM at stop, Docker's fallback)", () => {
+    expect(imageStopSignal(undefined)).toBeUndefined();
+    expect(imageStopSignal("SIGBOGUS")).toBeUndefined();
+    expect(imageStopSignal("")).toBeUndefined();
+    expect(imageStopSignal("SIGUSR2")).toBe("SIGUSR2");
+    expect(imageStopSignal("rtmin+2")).toBe("rtmin+2");
   });
 
   test("forwarded: all but KILL, STOP, CHLD, PIPE, WINCH, PWR and the fault signals", () => {
