@@ -1,6 +1,8 @@
 // Side-by-side start-up benchmark: `minibox run --rm busybox true` against crun and runc running an
 // equivalent bundle and `podman run --rm`, all in one run, on the same busybox image. Prints medians and
-// ratios. Not a test: numbers go to docs/performance.md. Usage: bun run bench [--runs N]
+// ratios. Not a test: numbers go to docs/performance.md. Usage: bun run bench [--runs N] [--baseline BINARY]
+// --baseline times another minibox binary (e.g. one built from an earlier commit) in the same run, with
+// its runs interleaved with the current binary's so that a noisy machine affects both alike.
 import { mkdtempSync, rmSync, readdirSync, cpSync, writeFileSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -50,6 +52,26 @@ function time(name: string, cmd: (i: number) => string[], env?: Record<string, s
   return { name, median: at(0.5), p90: at(0.9), min: samples[0]! };
 }
 
+interface Contender { name: string; cmd: string[]; env: Record<string, string> }
+/** Alternates the two commands run by run, so that load on the machine falls on both alike. */
+function interleaved(a: Contender, b: Contender): Stats[] {
+  const samples: number[][] = [[], []];
+  for (let i = -2; i < runs; i++) {
+    [a, b].forEach((c, k) => {
+      const t0 = performance.now();
+      const p = Bun.spawnSync(c.cmd, { env: { ...process.env, ...c.env }, stdout: "ignore", stderr: "pipe" });
+      const dt = performance.now() - t0;
+      if (p.exitCode !== 0) throw new Error(`${c.name}: exit ${p.exitCode}: ${p.stderr.toString().trim()}`);
+      if (i >= 0) samples[k]!.push(dt);
+    });
+  }
+  return [a, b].map((c, k) => {
+    const s = samples[k]!.sort((x, y) => x - y);
+    const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+    return { name: c.name, median: at(0.5), p90: at(0.9), min: s[0]! };
+  });
+}
+
 const work = mkdtempSync(join(tmpdir(), "minibox-bench-"));
 try {
   must(["bun", "run", join(repo, "scripts/build.ts")]);
@@ -64,7 +86,17 @@ try {
   const bundle = join(work, "bundle");
   cpSync(join(env.MINIBOX_ROOT, "layers", layers[0]!, "fs"), join(bundle, "rootfs"), { recursive: true, verbatimSymlinks: true });
   const results: Stats[] = [];
-  results.push(time("minibox run --rm", () => [binary, "run", "--rm", "busybox", "true"], env));
+  const baselineAt = process.argv.indexOf("--baseline");
+  if (baselineAt > 0) {
+    const baseline = resolve(process.argv[baselineAt + 1] ?? "");
+    const baseEnv = { MINIBOX_ROOT: join(work, "store-baseline"), MINIBOX_STATE: join(work, "state-baseline") };
+    must([baseline, "load", "-i", image], baseEnv);
+    results.push(...interleaved(
+      { name: "minibox run --rm", cmd: [binary, "run", "--rm", "busybox", "true"], env },
+      { name: "baseline minibox run --rm", cmd: [baseline, "run", "--rm", "busybox", "true"], env: baseEnv }));
+  } else {
+    results.push(time("minibox run --rm", () => [binary, "run", "--rm", "busybox", "true"], env));
+  }
   results.push(time("minibox --version (Bun start floor)", () => [binary, "--version"], env));
   for (const runtime of ["crun", "runc"]) {
     if (!has(runtime)) continue;
@@ -101,6 +133,8 @@ try {
   for (const r of results) {
     console.log(r.name.padEnd(38) + r.median.toFixed(1).padStart(9) + r.p90.toFixed(1).padStart(9) + r.min.toFixed(1).padStart(9) + `  ${(mb / r.median).toFixed(2)}x`);
   }
+  const base = ref("baseline minibox");
+  if (base) console.log(`minibox / baseline: ${(mb / base).toFixed(3)}`);
   for (const peer of ["crun", "runc", "podman"]) {
     const m = ref(peer);
     if (m) console.log(`minibox / ${peer}: ${(mb / m).toFixed(2)}`);

@@ -1,17 +1,45 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install, build the binary, type-check, run unit and e2e tests.
+# Test files run in MINIBOX_TEST_SHARDS (default 2) parallel `bun test` processes: every e2e file works in
+# its own sandbox (store, state, cgroup parent, temp dirs), so files share no host state. Files are dealt
+# to shards largest first, each to the lightest shard so far, so the shards end at about the same time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bun run build
 bunx tsc --noEmit -p .
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-set +e
-bun test 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
-passed=$(grep -Eo '^ *[0-9]+ pass$' "$log" | grep -Eo '[0-9]+' | tail -1)
-failed=$(grep -Eo '^ *[0-9]+ fail$' "$log" | grep -Eo '[0-9]+' | tail -1)
-echo "${passed:-0} passed, ${failed:-0} failed"
+
+shards=${MINIBOX_TEST_SHARDS:-2}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+declare -a load
+for ((i = 0; i < shards; i++)); do load[i]=0; : >"$work/files.$i"; done
+while read -r size file; do
+  best=0
+  for ((i = 1; i < shards; i++)); do ((load[i] < load[best])) && best=$i; done
+  load[best]=$((load[best] + size))
+  echo "./$file" >>"$work/files.$best"
+done < <(find test -name '*.test.ts' -printf '%s %p\n' | sort -rn)
+
+pids=()
+for ((i = 0; i < shards; i++)); do
+  mapfile -t files <"$work/files.$i"
+  ((${#files[@]})) || continue
+  bun test "${files[@]}" >"$work/log.$i" 2>&1 &
+  pids+=("$!:$i")
+done
+status=0
+passed=0
+failed=0
+for entry in "${pids[@]}"; do
+  pid=${entry%%:*} i=${entry##*:}
+  wait "$pid" || status=1
+  echo "=== shard $((i + 1))/$shards ==="
+  cat "$work/log.$i"
+  p=$(grep -Eo '^ *[0-9]+ pass$' "$work/log.$i" | grep -Eo '[0-9]+' | tail -1)
+  f=$(grep -Eo '^ *[0-9]+ fail$' "$work/log.$i" | grep -Eo '[0-9]+' | tail -1)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+echo "${passed} passed, ${failed} failed"
 exit "$status"

@@ -6,6 +6,9 @@ import { checkedWorkdir, findInitBinary, parseEnvFile, parseSeconds, parseRestar
 import { hostEnv } from "./host-bytes.ts";
 import { parseSignal } from "../container/signals.ts";
 import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
+import { parseSecurityOpts, type SecurityOptions } from "../oci/security-opt.ts";
+import { out } from "./output.ts";
+import { HARDENING_REPEATABLE, hardeningArgs, parseHardeningFlags } from "../container/hardening-options.ts";
 
 /** The cgroup limits, shared by run/create and update. */
 export const resourceArgs = {
@@ -57,10 +60,12 @@ export const containerArgs = {
   init: { type: "boolean", description: "Run an init (tini) inside the container that forwards signals and reaps processes" },
   pull: { type: "string", description: "Pull image before running: missing (default), always, never" },
   platform: { type: "string", description: "Platform if the image is pulled (os/arch[/variant])" },
-  "security-opt": { type: "string", description: "Security options; only seccomp=unconfined for now (repeatable)" },
+  "security-opt": { type: "string", description: "Security options: seccomp=unconfined|builtin|PROFILE.json, no-new-privileges[=true|false] (repeatable)" },
+  // hardening-flags
+  ...hardeningArgs,
 } satisfies ArgsDef;
 
-const REPEATABLE = ["env", "env-file", "volume", "tmpfs", "ulimit", "security-opt"];
+const REPEATABLE = ["env", "env-file", "volume", "tmpfs", "ulimit", "security-opt", ...HARDENING_REPEATABLE];
 
 export interface ParsedContainerArgs { opts: CreateOptions; values: Record<string, unknown> }
 
@@ -86,7 +91,8 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     pull: parsePullPolicy(str("pull")),
     init: v.init === true ? findInitBinary() : undefined,
     platform: str("platform"),
-    seccompUnconfined: parseSecurityOpts(list("security-opt")),
+    ...securityOptions(list("security-opt")),
+    hardening: parseHardeningFlags(v, str("hostname")), // hardening-flags
   };
   if (opts.autoRemove && opts.restartPolicy && opts.restartPolicy.name !== "no") {
     throw new UserError("conflicting options: cannot specify both --restart and --rm");
@@ -94,10 +100,11 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
   return { opts, values: v };
 }
 
-/** true for seccomp=unconfined; the other --security-opt values of Docker are not implemented. */
-export function parseSecurityOpts(values: readonly string[]): boolean | undefined {
-  for (const v of values) if (v !== "seccomp=unconfined") throw new UserError(`invalid --security-opt: "${v}" (only seccomp=unconfined is supported)`);
-  return values.length > 0 ? true : undefined;
+/** --security-opt (seccomp area): parsed in oci/security-opt.ts; its warnings are printed here. */
+function securityOptions(values: readonly string[]): SecurityOptions {
+  const { options, warnings } = parseSecurityOpts(values);
+  for (const w of warnings) out.warn(w);
+  return options;
 }
 
 function parsePullPolicy(value: string | undefined): CreateOptions["pull"] {

@@ -1,6 +1,7 @@
 // The container's cgroup: created and entered before the init may go on, removed after the exit.
 import { openCgroupManager, type Cgroup, type CgroupManager } from "../cgroups/index.ts";
 import type { ContainerRecord } from "./store.ts";
+import type { DeviceRule } from "../cgroups/devices.ts";
 
 let manager: CgroupManager | undefined;
 function cgroups(): CgroupManager {
@@ -9,8 +10,11 @@ function cgroups(): CgroupManager {
 
 export interface Placed { cgroup: Cgroup; devicesEnforced: boolean; warnings: string[] }
 
-/** Creates the cgroup with the container's limits and moves `pid` (the waiting init) into it. */
-export function placeInCgroup(record: ContainerRecord, pid: number): Placed {
+/**
+ * Creates the cgroup with the container's limits and moves `pid` (the waiting init) into it.
+ * `deviceRules`: allowed on top of Docker's defaults (--device, --device-cgroup-rule, --privileged).
+ */
+export function placeInCgroup(record: ContainerRecord, pid: number, deviceRules: readonly DeviceRule[] = []): Placed {
   let cgroup: Cgroup;
   try {
     cgroup = cgroups().create(record.id, record.cgroupParent);
@@ -20,7 +24,7 @@ export function placeInCgroup(record: ContainerRecord, pid: number): Placed {
   }
   try {
     const report = cgroup.apply(record.limits ?? {});
-    const devices = cgroup.applyDefaultDevices();
+    const devices = cgroup.applyDefaultDevices(deviceRules);
     cgroup.addProcess(pid);
     return { cgroup, devicesEnforced: devices.enforced, warnings: report.warnings };
   } catch (e) {

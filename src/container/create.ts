@@ -12,6 +12,10 @@ import { validateName, validateHostname } from "./options.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
 import { newContainerId, randomName } from "./names.ts";
 import { writeEtcFiles } from "./etc-files.ts";
+import { compiledProgramFile } from "../seccomp/cache.ts";
+import { SECCOMP_PROGRAM_FILE } from "../seccomp/program-file.ts";
+import { hostname as hostHostname } from "node:os";
+import { resolveDonors } from "./namespace-joins.ts";
 
 export interface Created { record: ContainerRecord; store: ContainerStore }
 
@@ -24,6 +28,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const id = newContainerId();
   const name = opts.name !== undefined ? validateName(opts.name) : randomName();
   const hostname = opts.hostname !== undefined ? validateHostname(opts.hostname) : id.slice(0, 12);
+  // hardening-flags: --uts host shows the host's name; container:X donors must exist and run (before any write).
+  const shownHostname = opts.hardening?.utsMode === "host" ? hostHostname() : hostname;
+  if (opts.hardening) opts.hardening.joins = resolveDonors(store, opts.hardening);
   const imageConfig = image.config.config ?? {};
 
   store.claimName(name, id);
@@ -36,15 +43,16 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   };
   try {
     const dir = store.create(record);
-    const spec = buildSpec(imageConfig, opts, hostname, {
+    const spec = buildSpec(imageConfig, opts, shownHostname, {
       rootfs: join(dir, "rootfs"), upperdir: join(dir, "upper"), workdir: join(dir, "work"),
-      layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, hostname),
+      layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, shownHostname),
     });
     const size = opts.tty ? hostTerminalSize() : undefined;
     if (size) spec.process.consoleSize = size;
     record.command = opts.init ? spec.process.args.slice(2) : spec.process.args; // without "/dev/init --"
     store.save(record);
     writeFileSync(join(dir, "config.json"), JSON.stringify(spec, null, 2));
+    if (spec.linux.seccomp) writeFileSync(join(dir, SECCOMP_PROGRAM_FILE), compiledProgramFile(spec.linux.seccomp, join(root, "cache", "seccomp")));
   } catch (e) {
     store.remove(record);
     throw e;

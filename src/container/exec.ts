@@ -21,6 +21,7 @@ import { isAlive } from "./liveness.ts";
 import { openContainerCgroup } from "./cgroup.ts";
 import { exitStatus } from "./finish.ts";
 import { buildExecRequest, type ExecOptions } from "./exec-request.ts";
+import { readSeccompProgramFile } from "../seccomp/program-file.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 
 export type { ExecOptions } from "./exec-request.ts";
@@ -42,6 +43,7 @@ export async function execInContainer(store: ContainerStore, opts: ExecOptions):
   const pid = runningPid(record);
   const spec = JSON.parse(readFileSync(`${store.dir(record.id)}/config.json`, "utf8")) as Spec;
   const request = buildExecRequest(spec, opts);
+  if (request.seccomp) request.seccompProgramFile = encodeBase64(readSeccompProgramFile(store.dir(record.id)));
 
   const namespaces = openNamespaces(pid);
   let child: Spawned;
@@ -170,4 +172,8 @@ async function relay(proc: Subprocess, master: number | undefined, interactive: 
     terminal?.detach();
     if (master !== undefined) closeFd(master);
   }
+}
+
+function encodeBase64(bytes: Uint8Array | undefined): string | undefined {
+  return bytes && Buffer.from(bytes).toString("base64");
 }

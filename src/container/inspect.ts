@@ -5,6 +5,7 @@ import type { Spec } from "../oci/spec.ts";
 import { ANNOTATION } from "../oci/spec.ts";
 import { currentState } from "./status.ts";
 import { logPath } from "../logs/json-file.ts";
+import { readHostConfig } from "../oci/hardening.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
@@ -62,8 +63,9 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       BlkioWeight: limits.blkioWeight ?? 0,
       OomKillDisable: limits.oomKillDisable ?? false,
       CgroupParent: record.cgroupParent ?? "",
-      SecurityOpt: spec && !spec.linux.seccomp ? ["seccomp=unconfined"] : null,
+      SecurityOpt: securityOpt(spec),
       Ulimits: (spec?.process.rlimits ?? []).map((r) => ({ Name: r.type.replace(/^RLIMIT_/, "").toLowerCase(), Soft: r.soft, Hard: r.hard })),
+      ...readHostConfig(spec), // hardening-flags: CapAdd, CapDrop, Privileged, Devices, …, UTSMode
     },
     Mounts: binds.map((m) => ({ Type: "bind", Source: m.source, Destination: m.destination, Mode: "", RW: !m.options?.includes("ro"), Propagation: "rprivate" })),
     Config: {
@@ -79,4 +81,11 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       StopTimeout: record.stopTimeout ?? 10,
     },
   };
+}
+
+/** --security-opt as given (seccomp area); containers made before it was recorded: unconfined or nothing. */
+function securityOpt(spec: Spec | undefined): string[] | null {
+  const given = spec?.annotations?.[ANNOTATION.securityOpt];
+  if (given) return JSON.parse(given) as string[];
+  return spec && !spec.linux.seccomp ? ["seccomp=unconfined"] : null;
 }

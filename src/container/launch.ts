@@ -12,6 +12,8 @@ import { identify } from "./liveness.ts";
 import { placeInCgroup, removeCgroup, type Placed } from "./cgroup.ts";
 import type { Cgroup } from "../cgroups/index.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
+import { openJoinedNamespaces } from "./namespace-joins.ts";
+import { deviceRulesFromSpec } from "../cgroups/devices.ts";
 
 export interface Launched {
   proc: Subprocess;
@@ -32,13 +34,20 @@ export interface LaunchHooks {
 export async function launchContainer(store: ContainerStore, record: ContainerRecord, stdio: InitStdio, hooks: LaunchHooks = {}): Promise<Launched> {
   const bundle = store.dir(record.id);
   const spec = (await Bun.file(join(bundle, "config.json")).json()) as Spec;
-  const init = spawnInit(bundle, spec.linux.namespaces.map((n) => n.type), stdio, spec.process.terminal === true);
+  // hardening-flags: --pid/--ipc container:X are entered through fds checked right before use.
+  const joins = openJoinedNamespaces(store, spec);
+  let init: ReturnType<typeof spawnInit>;
+  try {
+    init = spawnInit(bundle, spec.linux.namespaces.map((n) => n.type), stdio, spec.process.terminal === true, joins);
+  } finally {
+    for (const { fd } of joins) closeFd(fd);
+  }
   trace("launch: init spawned");
   hooks.spawned?.(init.proc);
   let master: number | undefined;
   let placed: Placed | undefined;
   try {
-    placed = placeInCgroup(record, init.proc.pid);
+    placed = placeInCgroup(record, init.proc.pid, deviceRulesFromSpec(spec.linux.resources?.devices));
     init.release(placed.devicesEnforced ? "go" : "go-without-device-cgroup");
     if (init.consoleSocket !== undefined) {
       master = await receiveConsole(init.consoleSocket, init.errorFd, init.proc);

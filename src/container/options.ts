@@ -6,11 +6,14 @@ import { decodeBytes, encodeBytes, fsPath } from "../oci/bytes-string.ts"; // cl
 import type { RestartPolicy } from "./store.ts";
 import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
+import type { SecurityOptions } from "../oci/security-opt.ts";
+import type { HardeningOptions } from "./hardening-options.ts";
+import { refuseMountIntoProc } from "../oci/mount-policy.ts"; // init-paths
 
 export interface VolumeSpec { source: string; destination: string; readonly: boolean }
 export interface TmpfsSpec { destination: string; options: string[] }
 
-export interface CreateOptions {
+export interface CreateOptions extends SecurityOptions {
   image: string;
   command: string[];
   entrypoint?: string;
@@ -36,8 +39,8 @@ export interface CreateOptions {
   /** Host path of a static init (tini) to run as PID 1 in front of the command (`--init`). */
   init?: string;
   platform?: string;
-  /** --security-opt seccomp=unconfined: no seccomp filter (the default profile otherwise). */
-  seccompUnconfined?: boolean;
+  // hardening-flags: --cap-add/--cap-drop, --privileged, --device*, --sysctl, --group-add, --shm-size, --pid/--ipc/--uts.
+  hardening?: HardeningOptions;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -90,6 +93,7 @@ export function parseVolume(spec: string): VolumeSpec {
   if (/^\/+$/.test(destination)) throw new UserError(`invalid volume specification: '${spec}': destination can't be '/'`);
   checkContainerPath(destination, (why) => `invalid volume specification: '${shown(spec)}': mount path ${why}`);
   if (mode !== "ro" && mode !== "rw") throw new UserError(`invalid volume specification: '${spec}': invalid mode: ${mode}`);
+  refuseMountIntoProc(destination); // init-paths
   // [cli] Through fsPath: a host path that is not UTF-8 must name the same file (oci/bytes-string.ts).
   if (!existsSync(fsPath(source))) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
   return { source: decodeBytes(realpathSync(fsPath(source), { encoding: "buffer" })), destination, readonly: mode === "ro" };
@@ -99,6 +103,7 @@ export function parseTmpfs(spec: string): TmpfsSpec {
   const [destination, opts] = spec.split(/:(.*)/s) as [string, string?];
   if (!isAbsolute(destination)) throw new UserError(`invalid tmpfs specification: '${spec}': mount path must be absolute`);
   checkContainerPath(destination, (why) => `invalid tmpfs specification: '${shown(spec)}': mount path ${why}`);
+  refuseMountIntoProc(destination); // init-paths
   return { destination, options: ["nosuid", "nodev", "noexec", ...(opts ? opts.split(",") : [])] };
 }
 

@@ -21,9 +21,10 @@ import { EXEC_CONSOLE_FD, EXEC_MOUNT_NS_FD, type ExecRequest } from "../runtime/
 import { CLONE, setns, unshare } from "../sys/sched.ts";
 import type { Process } from "../oci/spec.ts";
 import { containerUser } from "./container-user.ts";
-import { applyCredentials, applyRlimits, applySeccomp } from "./security.ts";
+import { applyPrivileges, applyRlimits } from "./security.ts";
 import { execCommand, ExecError } from "./exec.ts";
 import { reportFailure } from "./failure.ts";
+import { withGroupAdd } from "./group-add.ts";
 
 
 export function execInitMain(_argv: string[]): void {
@@ -66,6 +67,7 @@ function run(request: ExecRequest): never {
   const proc = request.process as Process;
   // setns into the mount namespace put us at the container's root; its cwd is "/" too.
   const user = containerUser(request.user);
+  user.additionalGids = withGroupAdd(user.additionalGids, request.groupAdd ?? []); // hardening-flags
   const env = [...proc.env];
   if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
   if (proc.terminal) attachTerminal(user.uid);
@@ -76,8 +78,8 @@ function run(request: ExecRequest): never {
     const why = e instanceof SyscallError ? e.code.toLowerCase() : String(e);
     throw new ExecError(`chdir to cwd ("${proc.cwd}") set in config.json failed: ${describeErrno(why)}`, EXIT.CANNOT_EXECUTE);
   }
-  applySeccomp(request.seccomp);
-  applyCredentials(proc, user);
+  const seccompProgramFile = request.seccompProgramFile ? new Uint8Array(Buffer.from(request.seccompProgramFile, "base64")) : undefined;
+  applyPrivileges(proc, user, request.seccomp, seccompProgramFile);
   cloexecFrom(3);
   return execCommand(proc.args, env);
 }

@@ -1,6 +1,7 @@
 // Finds the command inside the container and execve()s it, turning failures into Docker's exit codes.
 import { accessSync, constants, statSync } from "node:fs";
 import { execve } from "../sys/proc.ts";
+import { resetSignalsForExec } from "../sys/signals.ts";
 import { SyscallError } from "../sys/errno.ts";
 import { DEFAULT_PATH } from "../oci/defaults.ts";
 import { EXIT } from "../errors.ts";
@@ -31,6 +32,8 @@ export function lookPath(file: string, env: readonly string[]): string {
 
 export function execCommand(args: readonly string[], env: readonly string[]): never {
   const path = lookPath(args[0]!, env);
+  // Ignored signals and the blocked mask survive execve; Bun ignores SIGPIPE and SIGXFSZ.
+  resetSignalsForExec();
   try {
     return execve(path, args, env);
   } catch (e) {

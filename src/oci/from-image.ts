@@ -2,8 +2,9 @@
 import { UserError } from "../errors.ts";
 import type { CreateOptions } from "../container/options.ts";
 import { ANNOTATION, type Mount, type Spec } from "./spec.ts";
-import { DEFAULT_PROFILE } from "../seccomp/profile.ts";
+import { seccompForSpec } from "./security-opt.ts";
 import { DEFAULT_CAPABILITIES, DEFAULT_MOUNTS, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from "./defaults.ts";
+import { applyHardening } from "./hardening.ts";
 
 /** Where --init's binary appears in the container (Docker's path). */
 export const INIT_PATH = "/dev/init";
@@ -51,7 +52,7 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
   ];
 
   const caps = [...DEFAULT_CAPABILITIES];
-  return {
+  const spec: Spec = {
     ociVersion: "1.0.2",
     process: {
       terminal: opts.tty,
@@ -60,7 +61,7 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
       env,
       cwd,
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
-      noNewPrivileges: false,
+      noNewPrivileges: opts.noNewPrivileges ?? false,
       ...(opts.rlimits?.length ? { rlimits: opts.rlimits } : {}),
     },
     root: { path: paths.rootfs, readonly: opts.readOnly },
@@ -70,15 +71,21 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
       namespaces: [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }, { type: "cgroup" }],
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,
-      ...(opts.seccompUnconfined ? {} : { seccomp: { defaultAction: "SCMP_ACT_ALLOW", profile: DEFAULT_PROFILE } }),
     },
     annotations: {
       [ANNOTATION.lowerdirs]: JSON.stringify([...paths.layers].reverse()),
       [ANNOTATION.upperdir]: paths.upperdir,
       [ANNOTATION.workdir]: paths.workdir,
       [ANNOTATION.user]: opts.user ?? image.User ?? "",
+      ...(opts.securityOpt?.length ? { [ANNOTATION.securityOpt]: JSON.stringify(opts.securityOpt) } : {}),
     },
   };
+  // hardening-flags first: the seccomp profile's capability conditionals depend on the final capability set.
+  if (opts.hardening) applyHardening(spec, opts.hardening);
+  // seccomp: last, from the spec's final bounding set; --privileged runs without a filter.
+  const seccomp = opts.hardening?.privileged ? undefined : seccompForSpec(opts, spec.process.capabilities?.bounding ?? []);
+  if (seccomp) spec.linux.seccomp = seccomp;
+  return spec;
 }
 
 function bindFile(source: string, destination: string, readonly: boolean): Mount {

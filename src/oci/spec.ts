@@ -23,12 +23,30 @@ export interface Process {
   noNewPrivileges?: boolean;
 }
 
-/**
- * OCI's place for a seccomp profile, naming minibox's built-in one instead of listing syscalls: the filter
- * is built by our init (src/seccomp/profile.ts), which is the only reader of this config.json. Another
- * runtime would read it as "allow everything" — defaultAction says so, honestly.
- */
-export interface Seccomp { defaultAction: "SCMP_ACT_ALLOW"; profile: "minibox-default" }
+/** OCI runtime-spec `linux.seccomp` (config-linux.md#seccomp): what the init compiles to BPF. */
+export interface Seccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  /** SCMP_ARCH_* names; the native architecture is always included. */
+  architectures?: string[];
+  flags?: string[];
+  syscalls?: SeccompSyscall[];
+}
+
+export interface SeccompSyscall {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: SeccompArg[];
+}
+
+export interface SeccompArg { index: number; value: number; valueTwo?: number; op: string }
+
+/** A node the init creates in the container's /dev (OCI linux.devices). */
+export interface LinuxDevice { path: string; type: "c" | "b"; major: number; minor: number; fileMode?: number; uid?: number; gid?: number }
+
+/** One allow rule of the device cgroup (OCI linux.resources.devices); absent fields are wildcards. */
+export interface LinuxDeviceCgroup { allow: boolean; type?: "a" | "c" | "b"; major?: number; minor?: number; access?: string }
 
 export interface Spec {
   ociVersion: string;
@@ -42,6 +60,10 @@ export interface Spec {
     readonlyPaths?: string[];
     /** Absent: unconfined (--security-opt seccomp=unconfined). */
     seccomp?: Seccomp;
+    // hardening-flags: device nodes, the device cgroup's allow rules, namespaced sysctls.
+    devices?: LinuxDevice[];
+    resources?: { devices?: LinuxDeviceCgroup[] };
+    sysctl?: Record<string, string>;
   };
   annotations?: Record<string, string>;
 }
@@ -56,4 +78,5 @@ export const ANNOTATION = {
   upperdir: "org.minibox.rootfs.upperdir",
   workdir: "org.minibox.rootfs.workdir",
   user: "org.minibox.user", // as given to -u / image User: name, uid, uid:gid, name:group
+  securityOpt: "org.minibox.security-opt", // JSON array of --security-opt values as given (inspect's SecurityOpt)
 } as const;

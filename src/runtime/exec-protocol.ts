@@ -17,4 +17,8 @@ export interface ExecRequest {
   user: string;
   /** The container's seccomp profile, loaded by the exec-init as by the init; absent when unconfined. */
   seccomp?: Seccomp;
+  /** The bundle's compiled seccomp program file (seccomp/program-file.ts), base64; checked before use. */
+  seccompProgramFile?: string;
+  /** hardening-flags: the container's --group-add (names resolved in its /etc/group by the exec-init). */
+  groupAdd?: string[];
 }

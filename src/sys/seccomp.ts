@@ -1,6 +1,7 @@
 // Installs a classic-BPF seccomp filter on the calling thread: prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER,
 // &struct sock_fprog). The kernel copies the program, so the buffers need only live through the call.
-// It requires CAP_SYS_ADMIN or no_new_privs; the init calls it while it still holds every capability.
+// It requires CAP_SYS_ADMIN or no_new_privs: the init calls it before dropping capabilities, or, with
+// no_new_privs, after (init/security.ts, applyPrivileges).
 //
 // No SECCOMP_FILTER_FLAG_TSYNC (which would need seccomp(2) instead of prctl): the filter must cover the
 // thread that execve()s the container's command, and that is this one. Bun's other threads are not

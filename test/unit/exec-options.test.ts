@@ -35,7 +35,7 @@ describe("exec request from the container's config", () => {
       capabilities: { bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"], inheritable: [], ambient: [] },
       rlimits: [{ type: "RLIMIT_NOFILE", soft: 10, hard: 20 }], noNewPrivileges: true,
     },
-    linux: { namespaces: [], seccomp: { defaultAction: "SCMP_ACT_ALLOW", profile: "minibox-default" } },
+    linux: { namespaces: [], seccomp: { defaultAction: "SCMP_ACT_ERRNO", syscalls: [{ names: ["read"], action: "SCMP_ACT_ALLOW" }] } },
     annotations: { [ANNOTATION.user]: "app" },
   } as unknown as Spec;
   const base = { container: "c", command: ["id"], interactive: false, tty: false, detach: false, env: [] as string[] };
@@ -43,7 +43,7 @@ describe("exec request from the container's config", () => {
   test("defaults are the container's: env, cwd, user, capabilities, rlimits, no_new_privs, seccomp", () => {
     const r = buildExecRequest(spec, base);
     expect(r.user).toBe("app");
-    expect(r.seccomp).toEqual({ defaultAction: "SCMP_ACT_ALLOW", profile: "minibox-default" });
+    expect(r.seccomp).toEqual({ defaultAction: "SCMP_ACT_ERRNO", syscalls: [{ names: ["read"], action: "SCMP_ACT_ALLOW" }] });
     expect(buildExecRequest({ ...spec, linux: { namespaces: [] } }, base).seccomp).toBeUndefined();
     expect(r.process).toEqual({
       args: ["id"], env: ["PATH=/bin", "A=container"], cwd: "/srv", terminal: false,

@@ -104,9 +104,26 @@ describe("buildSpec", () => {
     expect(spec.process.args).toEqual(["sh"]);
     expect(spec.process.user).toEqual({ uid: 0, gid: 0 });
   });
-  test("the default seccomp profile, none with seccomp=unconfined", () => {
-    expect(buildSpec({ Cmd: ["sh"] }, opts(), "h", paths).linux.seccomp).toEqual({ defaultAction: "SCMP_ACT_ALLOW", profile: "minibox-default" });
+  test("Docker's default seccomp profile, resolved for the spec's capabilities; none with seccomp=unconfined", () => {
+    const seccomp = buildSpec({ Cmd: ["sh"] }, opts(), "h", paths).linux.seccomp!;
+    expect(seccomp.defaultAction).toBe("SCMP_ACT_ERRNO");
+    expect(seccomp.defaultErrnoRet).toBe(1);
+    const names = seccomp.syscalls!.flatMap((s) => s.names);
+    expect(names).toContain("read");
+    expect(names).toContain("chroot"); // CAP_SYS_CHROOT is a default capability
+    expect(names).not.toContain("mount"); // CAP_SYS_ADMIN is not
+    expect(seccomp.syscalls!.find((s) => s.names[0] === "clone3")).toEqual({ names: ["clone3"], action: "SCMP_ACT_ERRNO", errnoRet: 38 });
     expect(buildSpec({ Cmd: ["sh"] }, opts({ seccompUnconfined: true }), "h", paths).linux.seccomp).toBeUndefined();
+  });
+  test("a custom profile, no_new_privs and the --security-opt values as given", () => {
+    const spec = buildSpec({ Cmd: ["sh"] }, opts({
+      seccompProfile: { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: 13 }] },
+      noNewPrivileges: true, securityOpt: ["seccomp=/p.json", "no-new-privileges"],
+    }), "h", paths);
+    expect(spec.linux.seccomp).toEqual({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: 13 }] });
+    expect(spec.process.noNewPrivileges).toBe(true);
+    expect(JSON.parse(spec.annotations![ANNOTATION.securityOpt]!)).toEqual(["seccomp=/p.json", "no-new-privileges"]);
+    expect(buildSpec({ Cmd: ["sh"] }, opts(), "h", paths).process.noNewPrivileges).toBe(false);
   });
   test("cwd: user's workdir, else image's, else /; relative is refused", () => {
     expect(buildSpec({ Cmd: ["sh"] }, opts(), "h", paths).process.cwd).toBe("/");
