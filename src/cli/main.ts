@@ -10,25 +10,12 @@ const root = defineCommand({
 
 /** Runs the CLI and returns the process exit code; never calls process.exit itself. */
 export async function cliMain(argv: string[]): Promise<number> {
-  try {
-    return await dispatch(argv);
-  } catch (error) {
-    // The reader of stdout went away (`minibox ps | head -1`): quiet, like a tool killed by SIGPIPE.
-    if (error instanceof ClosedOutputError) return CLOSED_OUTPUT_EXIT;
-    consola.error(describeError(error));
-    return exitCodeOf(error);
-  }
-}
-
-async function dispatch(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    writeStdout(`${await renderUsage(root)}\n`);
-    return name ? 0 : 1;
+    return print(`${await renderUsage(root)}\n`, name ? 0 : 1);
   }
   if (name === "--version" || name === "-v" || name === "version") {
-    writeStdout("minibox version 0.1.0\n");
-    return 0;
+    return print("minibox version 0.1.0\n", 0);
   }
   const load = commands[name];
   if (!load) {
@@ -37,9 +24,26 @@ async function dispatch(argv: string[]): Promise<number> {
   }
   const sub: CommandDef = await load();
   if (rest[0] === "--help") {
-    writeStdout(`${await renderUsage(sub, root)}\n`);
-    return 0;
+    return print(`${await renderUsage(sub, root)}\n`, 0);
   }
-  const { result } = await runCommand(sub, { rawArgs: rest });
-  return typeof result === "number" ? result : 0;
+  try {
+    const { result } = await runCommand(sub, { rawArgs: rest });
+    return typeof result === "number" ? result : 0;
+  } catch (error) {
+    // The reader of stdout went away (`minibox ps | head -1`): quiet, like a tool killed by SIGPIPE.
+    if (error instanceof ClosedOutputError) return CLOSED_OUTPUT_EXIT;
+    consola.error(describeError(error));
+    return exitCodeOf(error);
+  }
+}
+
+/** Usage and version text; `code` unless the reader has gone (output.ts). */
+function print(text: string, code: number): number {
+  try {
+    writeStdout(text);
+    return code;
+  } catch (error) {
+    if (error instanceof ClosedOutputError) return CLOSED_OUTPUT_EXIT;
+    throw error;
+  }
 }
