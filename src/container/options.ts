@@ -116,7 +116,9 @@ export function parseRestartPolicy(spec: string): RestartPolicy {
   if (count !== undefined && (name !== "on-failure" || !/^[0-9]+$/.test(count))) {
     throw new UserError(`invalid restart policy: ${spec}: maximum retry count only applies to on-failure`);
   }
-  return { name, maximumRetryCount: count === undefined ? 0 : Number(count) };
+  const retries = count === undefined ? 0 : Number(count);
+  if (!Number.isSafeInteger(retries)) throw new UserError(`invalid restart policy: ${spec}: value out of range`); // [cli]
+  return { name, maximumRetryCount: retries };
 }
 
 // Docker's --init runs tini ("docker-init"); Debian ships it static as tini-static (package tini).

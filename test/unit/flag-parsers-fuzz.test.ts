@@ -85,6 +85,8 @@ describe("the class of bugs from issue #9", () => {
     expect(() => parseBytes("9000000p")).toThrow(/value out of range/);
     expect(() => parseSeconds("99999999999999999999", "--stop-timeout")).toThrow(/value out of range/);
     expect(() => parseInteger("9007199254740993", "--cpu-shares")).toThrow(/value out of range/);
+    expect(() => parseRestartPolicy("on-failure:99999999999999999999")).toThrow(/value out of range/);
+    expect(parseRestartPolicy("on-failure:5").maximumRetryCount).toBe(5);
   });
 
   test("names and paths too long for the file system are the user's error", () => {
