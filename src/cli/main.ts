@@ -27,6 +27,9 @@ export async function cliMain(argv: string[]): Promise<number> {
     return print(`${await renderUsage(sub, root)}\n`, 0);
   }
   try {
+    // monitor area: the store is private to its owner (docs/security.md); loaded lazily, as every command is
+    const [{ storeRoot }, { secureStore }] = await Promise.all([import("../image/store.ts"), import("../state/store-permissions.ts")]);
+    secureStore(storeRoot());
     const { result } = await runCommand(sub, { rawArgs: rest });
     return typeof result === "number" ? result : 0;
   } catch (error) {

@@ -15,16 +15,25 @@ export function exitStatus(proc: Subprocess): number {
 
 /** Records the exit (with the kernel's word on OOM) and removes the cgroup; returns the exit code. */
 export async function finishContainer(store: ContainerStore, record: ContainerRecord, proc: Subprocess, cgroup: Cgroup | undefined): Promise<number> {
-  const exitCode = exitStatus(proc);
+  return recordExit(store, record, exitStatus(proc), cgroup);
+}
+
+/** finishContainer's recording step, also for a container whose exit status nobody could wait for. */
+export async function recordExit(store: ContainerStore, record: ContainerRecord, exitCode: number, cgroup: Cgroup | undefined): Promise<number> {
   let oomKilled = false;
   try { oomKilled = cgroup?.oomKilled() ?? false; } catch { /* cgroup already gone */ }
   await removeCgroup(record, cgroup);
   // The record on disk is the truth: stop/kill/update/rename may have changed it while the container ran.
   // Our copy takes it over whole, so that a restart (supervise.ts) also starts from the current one.
   try { Object.assign(record, store.load(record.id)); } catch { /* removed meanwhile */ }
-  record.state = { ...record.state, status: "exited", exitCode, oomKilled, finishedAt: new Date().toISOString(), process: undefined };
+  record.state = { ...record.state, status: "exited", exitCode, oomKilled, finishedAt: new Date().toISOString(), process: undefined, parent: undefined };
   if (!record.autoRemove) {
-    try { store.save(record); } catch { /* removed meanwhile (rm -f) */ }
+    try {
+      store.save(record);
+    } catch (e) {
+      // Removed meanwhile (rm -f) is fine; a full disk is not to be swallowed: the caller logs it.
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
   }
   return exitCode;
 }

@@ -66,7 +66,7 @@ export async function launchContainer(store: ContainerStore, record: ContainerRe
   }
   trace("launch: command exec'd");
   record.state = {
-    ...record.state, status: "running", process: identify(init.proc.pid), startedAt: new Date().toISOString(),
+    ...record.state, status: "running", process: identify(init.proc.pid), parent: identify(process.pid), startedAt: new Date().toISOString(),
     exitCode: undefined, finishedAt: undefined, error: undefined, oomKilled: undefined, stoppedByUser: undefined,
   };
   store.save(record);

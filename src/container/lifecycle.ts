@@ -11,6 +11,7 @@ import { openContainerCgroup, removeCgroup } from "./cgroup.ts";
 import type { Cgroup } from "../cgroups/index.ts";
 import { isAlive } from "./liveness.ts";
 import { currentState, LOST_EXIT_CODE } from "./status.ts";
+import { ExitWitness } from "./exit-witness.ts";
 import { parseSignal } from "./signals.ts";
 import { validateName } from "./options.ts";
 import { NoSuchContainerError } from "./lookup.ts";
@@ -68,14 +69,17 @@ async function killEverything(record: ContainerRecord, cgroup: Cgroup | undefine
  * foreground CLI was killed), records it here, so the next command sees a consistent state. Undefined when
  * the container was removed meanwhile (--rm: its parent removes it right after the exit).
  */
-export async function settleExit(store: ContainerStore, id: string): Promise<ContainerRecord | undefined> {
+export async function settleExit(store: ContainerStore, id: string, witness?: ExitWitness): Promise<ContainerRecord | undefined> {
   const deadline = Date.now() + RECORD_DEADLINE_MS;
   for (;;) {
     let record: ContainerRecord;
     try { record = store.load(id); } catch { return undefined; }
     if (record.state.status !== "running") return record;
-    if (Date.now() > deadline) {
-      record.state = { ...record.state, status: "exited", exitCode: record.state.exitCode ?? LOST_EXIT_CODE, finishedAt: new Date().toISOString(), process: undefined };
+    // A parent known to be dead will never record the exit: no point waiting for it (monitor area).
+    const recorderDead = record.state.parent !== undefined && !isAlive(record.state.parent) && !isAlive(record.state.process);
+    if (recorderDead || Date.now() > deadline) {
+      const seen = record.state.process && await witness?.exitCodeOf(record.state.process.pid);
+      record.state = { ...record.state, status: "exited", exitCode: seen ?? record.state.exitCode ?? LOST_EXIT_CODE, finishedAt: new Date().toISOString(), process: undefined };
       await removeCgroup(record, openContainerCgroup(record));
       store.save(record);
       return record;
@@ -96,6 +100,7 @@ export async function stopContainer(store: ContainerStore, record: ContainerReco
   const cgroup = openContainerCgroup(record);
   if (state.status === "paused") cgroup?.thaw();
   const timeout = timeoutSeconds ?? record.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S;
+  const witness = witnessIfOrphaned(record);
   try {
     kill(state.pid!, parseSignal(record.stopSignal ?? "SIGTERM"));
   } catch { /* exited meanwhile */ }
@@ -103,7 +108,20 @@ export async function stopContainer(store: ContainerStore, record: ContainerReco
     await killEverything(record, cgroup);
     waitForProcessExit(record, 5_000);
   }
-  await settleExit(store, record.id);
+  try {
+    await settleExit(store, record.id, witness);
+  } finally {
+    witness?.close();
+  }
+}
+
+/** With no parent left to wait() for the container, subscribe to its exit event (monitor area). */
+function witnessIfOrphaned(record: ContainerRecord): ExitWitness | undefined {
+  const { parent, process: init } = record.state;
+  if (parent === undefined || isAlive(parent) || !isAlive(init)) return undefined;
+  const witness = ExitWitness.open();
+  witness?.watch(init.pid);
+  return witness;
 }
 
 export async function killContainer(store: ContainerStore, record: ContainerRecord, signal = "SIGKILL"): Promise<void> {
@@ -112,17 +130,28 @@ export async function killContainer(store: ContainerStore, record: ContainerReco
   if (!state.running) throw new ContainerStateError(`Cannot kill container: ${short(record)}: container ${short(record)} is not running`);
   if (number === 9 || number === 15) markStoppedByUser(store, record);
   if (state.status === "paused" && number === 9) openContainerCgroup(record)?.thaw();
-  kill(state.pid!, number);
-  if (number === 9) {
-    waitForProcessExit(record, 5_000);
-    await settleExit(store, record.id);
+  const witness = number === 9 ? witnessIfOrphaned(record) : undefined;
+  try {
+    kill(state.pid!, number);
+    if (number === 9) {
+      waitForProcessExit(record, 5_000);
+      await settleExit(store, record.id, witness);
+    }
+  } finally {
+    witness?.close();
   }
 }
 
 /** `wait`: blocks until the container is not running and returns its exit code. */
 export async function waitContainer(store: ContainerStore, record: ContainerRecord): Promise<number> {
-  if (currentState(record).running) waitForProcessExit(record, -1);
-  const done = await settleExit(store, record.id);
+  const witness = witnessIfOrphaned(record);
+  let done: ContainerRecord | undefined;
+  try {
+    if (currentState(record).running) waitForProcessExit(record, -1);
+    done = await settleExit(store, record.id, witness);
+  } finally {
+    witness?.close();
+  }
   if (!done) throw new NoSuchContainerError(record.id);
   return done.state.exitCode ?? 0;
 }

@@ -15,6 +15,8 @@ export interface ContainerState {
   status: "created" | "running" | "exited";
   /** The container's init as seen from the host, with what makes it unique across pid reuse. */
   process?: ProcessIdentity;
+  /** Who will record the exit (the container's parent, or the monitor that adopted it): monitor area. */
+  parent?: ProcessIdentity;
   exitCode?: number;
   startedAt?: string;
   finishedAt?: string;

@@ -75,4 +75,11 @@ export const libc = dlopen("libc.so.6", {
   // hardening-flags: nodes and files relative to a directory fd (sys/at.ts)
   unlinkat: { args: [i32, ptr, i32], returns: i32 },
   fchmodat: { args: [i32, ptr, u32, i32], returns: i32 },
+  // monitor: peer credentials of its socket, FIFOs for container output, the proc connector (exit codes)
+  getsockopt: { args: [i32, i32, i32, ptr, ptr], returns: i32 },
+  mkfifo: { args: [ptr, u32], returns: i32 },
+  bind: { args: [i32, ptr, u32], returns: i32 },
+  send: { args: [i32, ptr, usize, i32], returns: i64 },
+  recv: { args: [i32, ptr, usize, i32], returns: i64 },
+  setsockopt: { args: [i32, i32, i32, ptr, u32], returns: i32 },
 }).symbols;
