@@ -6,8 +6,7 @@
 // which must go on reaping and logging every other container. A line is written whole or not at all (a
 // short write is cut back off), so the reader never meets half a JSON object.
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-
-import { LineSplitter } from "./line-splitter.ts"; // [cli] decoding and splitting of container output
+import { LineSplitter } from "./line-splitter.ts";
 
 export const DEFAULT_MAX_SIZE = 10 * 1024 * 1024;
 export const DEFAULT_MAX_FILES = 3;
@@ -29,7 +28,8 @@ export function logPath(containerDir: string, id: string): string {
 export class JsonFileLog {
   private fd = -1;
   private size = 0;
-  private readonly partial: Record<Stream, string> = { stdout: "", stderr: "" };
+  /** Bytes of each stream's unfinished line, decoded only once whole (logs/line-splitter.ts). */
+  private readonly lines: Record<Stream, LineSplitter> = { stdout: new LineSplitter(MAX_LINE), stderr: new LineSplitter(MAX_LINE) };
   /** Lines lost to a full disk since the log was opened. */
   dropped = 0;
   private dropping = false;
@@ -46,9 +46,6 @@ export class JsonFileLog {
   write(stream: Stream, chunk: Uint8Array | string): void {
     for (const piece of this.lines[stream].push(chunk)) this.append(stream, piece);
   }
-
-  /** Bytes of each stream's unfinished line, decoded only once whole (logs/line-splitter.ts). */
-  private readonly lines: Record<Stream, LineSplitter> = { stdout: new LineSplitter(MAX_LINE), stderr: new LineSplitter(MAX_LINE) };
 
   /** Writes what is left of unterminated lines (at the container's exit). */
   flush(): void {
