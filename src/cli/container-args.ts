@@ -2,7 +2,9 @@
 import type { ArgsDef } from "citty";
 import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
-import { findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
+import { checkedWorkdir, findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
+import { hostEnv } from "./host-bytes.ts";
+import { parseSignal } from "../container/signals.ts";
 import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
 import { parseSecurityOpts, type SecurityOptions } from "../oci/security-opt.ts";
 import { out } from "./output.ts";
@@ -74,14 +76,15 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
   if (!image) throw new UserError(`requires at least 1 argument: ${usage}`);
   const list = (k: string) => (v[k] as string[] | undefined) ?? [];
   const str = (k: string) => v[k] as string | undefined;
-  const env = [...list("env-file").flatMap((f) => parseEnvFile(f)), ...list("env").flatMap((e) => resolveEnvArg(e) ?? [])];
+  // hostEnv(): the host's values as bytes (cli/host-bytes.ts), read only when a flag asks for one.
+  const env = [...list("env-file").flatMap((f) => parseEnvFile(f, hostEnv())), ...list("env").flatMap((e) => resolveEnvArg(e, hostEnv()) ?? [])];
   const opts: CreateOptions = {
     image, command, env,
-    entrypoint: str("entrypoint"), workdir: str("workdir"), user: str("user"), name: str("name"), hostname: str("hostname"),
+    entrypoint: str("entrypoint"), workdir: checkedWorkdir(str("workdir")), user: str("user"), name: str("name"), hostname: str("hostname"),
     interactive: v.interactive === true, tty: v.tty === true, readOnly: v["read-only"] === true, autoRemove: v.rm === true,
     volumes: list("volume").map(parseVolume), tmpfs: list("tmpfs").map(parseTmpfs),
     restartPolicy: str("restart") === undefined ? undefined : parseRestartPolicy(str("restart")!),
-    stopSignal: str("stop-signal"), stopTimeout: parseSeconds(str("stop-timeout"), "--stop-timeout"),
+    stopSignal: checkedSignal(str("stop-signal")), stopTimeout: parseSeconds(str("stop-timeout"), "--stop-timeout"),
     limits: limitsFromFlags(resourceFlags(v)),
     rlimits: parseUlimits(list("ulimit")),
     cgroupParent: str("cgroup-parent"),
@@ -107,4 +110,10 @@ function securityOptions(values: readonly string[]): SecurityOptions {
 function parsePullPolicy(value: string | undefined): CreateOptions["pull"] {
   if (value === undefined || value === "missing" || value === "always" || value === "never") return value;
   throw new UserError(`invalid pull policy: "${value}" (missing, always, never)`);
+}
+
+/** --stop-signal as given (Docker keeps the name), once parseSignal has accepted it. */
+function checkedSignal(value: string | undefined): string | undefined {
+  if (value !== undefined) parseSignal(value);
+  return value;
 }

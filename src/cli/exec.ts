@@ -1,8 +1,9 @@
 import { defineCommand, type ArgsDef } from "citty";
 import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
-import { parseEnvFile, resolveEnvArg } from "../container/options.ts";
+import { checkedWorkdir, parseEnvFile, resolveEnvArg } from "../container/options.ts";
 import type { ExecOptions } from "../container/exec-request.ts";
+import { hostEnv as hostEnvironment } from "./host-bytes.ts";
 import { normalizeCapabilities } from "../oci/capabilities.ts";
 
 const USAGE = "exec [OPTIONS] CONTAINER COMMAND [ARG...]";
@@ -35,7 +36,7 @@ export function parseExecArgs(rawArgs: readonly string[], hostEnv: Record<string
     container, command,
     interactive: v.interactive === true, tty: v.tty === true, detach: v.detach === true,
     env,
-    workdir: v.workdir as string | undefined, user: v.user as string | undefined,
+    workdir: checkedWorkdir(v.workdir as string | undefined), user: v.user as string | undefined,
     ...(v.privileged === true ? { privileged: true } : {}),
     ...(list("cap-add").length > 0 ? { capAdd: normalizeCapabilities(list("cap-add"), "CapAdd") } : {}),
     ...(list("cap-drop").length > 0 ? { capDrop: normalizeCapabilities(list("cap-drop"), "CapDrop") } : {}),
@@ -46,7 +47,7 @@ export default defineCommand({
   meta: { name: "exec", description: `Execute a command in a running container: ${USAGE}` },
   args: execArgs,
   async run({ rawArgs }) {
-    const opts = parseExecArgs(rawArgs);
+    const opts = parseExecArgs(rawArgs, hostEnvironment()); // the host's values as bytes (host-bytes.ts)
     const [{ execInContainer }, { ContainerStore }, { storeRoot }] = await Promise.all([
       import("../container/exec.ts"), import("../container/store.ts"), import("../image/store.ts"),
     ]);

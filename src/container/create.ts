@@ -8,6 +8,7 @@ import { acquireStoreLock } from "../state/store-lock.ts"; // image-store (#9)
 import { UserError } from "../errors.ts";
 import { getWinsize, isatty } from "../sys/tty.ts";
 import type { CreateOptions } from "./options.ts";
+import { imageStopSignal } from "./signals.ts"; // cli: an unreadable STOPSIGNAL stops with SIGTERM
 import { validateName, validateHostname } from "./options.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
 import { newContainerId, randomName } from "./names.ts";
@@ -46,7 +47,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const record: ContainerRecord = {
     id, name, image: image.id, imageName: opts.image, command: opts.command, created: new Date().toISOString(),
     autoRemove: opts.autoRemove, tty: opts.tty, interactive: opts.interactive,
-    restartPolicy: opts.restartPolicy, stopSignal: opts.stopSignal ?? imageConfig.StopSignal, stopTimeout: opts.stopTimeout,
+    restartPolicy: opts.restartPolicy, stopSignal: opts.stopSignal ?? imageStopSignal(imageConfig.StopSignal), stopTimeout: opts.stopTimeout,
     limits: opts.limits, cgroupParent: opts.cgroupParent,
     state: { status: "created" },
   };

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { UserError } from "../errors.ts";
+import { decodeBytes, encodeBytes, fsPath } from "../oci/bytes-string.ts"; // cli
 import type { RestartPolicy } from "./store.ts";
 import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
@@ -47,6 +48,8 @@ const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-
 
 export function validateName(name: string): string {
   const bare = name.startsWith("/") ? name.slice(1) : name;
+  // [cli] The name is a file name in the store (names/NAME): longer than NAME_MAX it could never be claimed.
+  if (bare.length > MAX_NAME) throw new UserError(`Invalid container name (${shown(bare)}, ${bare.length} characters): at most ${MAX_NAME} are allowed`);
   if (!NAME.test(bare)) throw new UserError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   return bare;
 }
@@ -59,19 +62,15 @@ export function validateHostname(hostname: string): string {
 /** `-e KEY=VAL` as given; `-e KEY` takes the host's value, or is dropped when the host has none (Docker's rule). */
 export function resolveEnvArg(arg: string, hostEnv: Record<string, string | undefined> = process.env): string | undefined {
   const eq = arg.indexOf("=");
-  if (eq === 0) throw new UserError(`invalid environment variable: ${arg}`);
+  if (eq === 0 || arg === "") throw new UserError(`invalid environment variable: ${arg}`);
   if (eq > 0) return arg;
   const value = hostEnv[arg];
   return value === undefined ? undefined : `${arg}=${value}`;
 }
 
 export function parseEnvFile(path: string, hostEnv: Record<string, string | undefined> = process.env): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new UserError(`open ${path}: no such file or directory`);
-  }
+  // [cli] Read as bytes: names and values that are not UTF-8 pass through (oci/bytes-string.ts).
+  const text = decodeBytes(readUserFile(path));
   const out: string[] = [];
   for (const raw of text.split("\n")) {
     const line = raw.replace(/^\s+/, "").replace(/\r$/, "");
@@ -92,15 +91,18 @@ export function parseVolume(spec: string): VolumeSpec {
   if (!isAbsolute(source)) throw new UserError(`invalid volume specification: '${spec}': named volumes are not supported, give an absolute host path`);
   if (!isAbsolute(destination)) throw new UserError(`invalid volume specification: '${spec}': mount path must be absolute`);
   if (/^\/+$/.test(destination)) throw new UserError(`invalid volume specification: '${spec}': destination can't be '/'`);
+  checkContainerPath(destination, (why) => `invalid volume specification: '${shown(spec)}': mount path ${why}`);
   if (mode !== "ro" && mode !== "rw") throw new UserError(`invalid volume specification: '${spec}': invalid mode: ${mode}`);
   refuseMountIntoProc(destination); // init-paths
-  if (!existsSync(source)) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
-  return { source: realpathSync(source), destination, readonly: mode === "ro" };
+  // [cli] Through fsPath: a host path that is not UTF-8 must name the same file (oci/bytes-string.ts).
+  if (!existsSync(fsPath(source))) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
+  return { source: decodeBytes(realpathSync(fsPath(source), { encoding: "buffer" })), destination, readonly: mode === "ro" };
 }
 
 export function parseTmpfs(spec: string): TmpfsSpec {
   const [destination, opts] = spec.split(/:(.*)/s) as [string, string?];
   if (!isAbsolute(destination)) throw new UserError(`invalid tmpfs specification: '${spec}': mount path must be absolute`);
+  checkContainerPath(destination, (why) => `invalid tmpfs specification: '${shown(spec)}': mount path ${why}`);
   refuseMountIntoProc(destination); // init-paths
   return { destination, options: ["nosuid", "nodev", "noexec", ...(opts ? opts.split(",") : [])] };
 }
@@ -114,7 +116,9 @@ export function parseRestartPolicy(spec: string): RestartPolicy {
   if (count !== undefined && (name !== "on-failure" || !/^[0-9]+$/.test(count))) {
     throw new UserError(`invalid restart policy: ${spec}: maximum retry count only applies to on-failure`);
   }
-  return { name, maximumRetryCount: count === undefined ? 0 : Number(count) };
+  const retries = count === undefined ? 0 : Number(count);
+  if (!Number.isSafeInteger(retries)) throw new UserError(`invalid restart policy: ${spec}: value out of range`); // [cli]
+  return { name, maximumRetryCount: retries };
 }
 
 // Docker's --init runs tini ("docker-init"); Debian ships it static as tini-static (package tini).
@@ -134,5 +138,51 @@ export function findInitBinary(env: Record<string, string | undefined> = process
 export function parseSeconds(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^-?[0-9]+$/.test(value)) throw new UserError(`invalid ${flag}: ${value}`);
-  return Number(value);
+  const seconds = Number(value);
+  // [cli] Not rounded to a float (1e+20), and no longer than poll(2)'s int milliseconds can wait: 24.8 days
+  // and beyond are "forever" (-1), which they are in practice.
+  if (!Number.isSafeInteger(seconds)) throw new UserError(`invalid argument "${value}" for "${flag}" flag: value out of range`);
+  return seconds > MAX_WAIT_SECONDS ? -1 : seconds;
+}
+
+// [cli] Messages in the user's words for files named by flags (--env-file): one line, never a raw errno.
+/** The bytes of a file the user named; a directory or a missing file is the user's error. */
+export function readUserFile(path: string): Buffer {
+  if (path.includes("\0")) throw new UserError(`open ${JSON.stringify(path)}: invalid argument`);
+  try {
+    return readFileSync(fsPath(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new UserError(`open ${path}: no such file or directory`);
+    if (code === "EISDIR") throw new UserError(`read ${path}: is a directory`);
+    if (code === "EACCES") throw new UserError(`open ${path}: permission denied`);
+    if (code === "ENOTDIR") throw new UserError(`open ${path}: not a directory`);
+    if (code === "ENAMETOOLONG") throw new UserError(`open ${path}: file name too long`);
+    throw e;
+  }
+}
+
+/** NAME_MAX: the longest container name, which is a file name in the store. */
+const MAX_NAME = 255;
+/** poll(2) takes int milliseconds. */
+const MAX_WAIT_SECONDS = Math.floor(0x7fffffff / 1000);
+/** PATH_MAX and NAME_MAX: a container path beyond them could never be created or mounted. */
+const MAX_PATH_BYTES = 4095;
+const MAX_COMPONENT_BYTES = 255;
+
+/** The start of what the user gave, for messages that must stay one readable line. */
+export function shown(text: string, max = 40): string {
+  return text.length <= max ? text : `${text.slice(0, 20)}…`;
+}
+
+/** A path in the container (-w, -v and --tmpfs destinations) that the kernel can take at all. */
+export function checkContainerPath(path: string, message: (why: string) => string): void {
+  if (encodeBytes(path).length > MAX_PATH_BYTES) throw new UserError(message(`is longer than ${MAX_PATH_BYTES} bytes`));
+  if (path.split("/").some((c) => encodeBytes(c).length > MAX_COMPONENT_BYTES)) throw new UserError(message(`has a component longer than ${MAX_COMPONENT_BYTES} bytes`));
+}
+
+/** -w as given, once the kernel could take it (relative paths are refused by the spec builder, as before). */
+export function checkedWorkdir(value: string | undefined): string | undefined {
+  if (value !== undefined) checkContainerPath(value, (why) => `invalid working directory '${shown(value)}': ${why}`);
+  return value;
 }

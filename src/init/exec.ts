@@ -5,6 +5,7 @@ import { resetSignalsForExec } from "../sys/signals.ts";
 import { SyscallError } from "../sys/errno.ts";
 import { DEFAULT_PATH } from "../oci/defaults.ts";
 import { EXIT } from "../errors.ts";
+import { fsPath } from "../oci/bytes-string.ts";
 
 export class ExecError extends Error {
   constructor(message: string, readonly exitCode: number) {
@@ -18,8 +19,9 @@ export function lookPath(file: string, env: readonly string[]): string {
   for (const dir of pathVar.split(":")) {
     const candidate = `${dir || "."}/${file}`;
     try {
-      if (!statSync(candidate).isFile()) continue;
-      accessSync(candidate, constants.X_OK);
+      // fsPath: a name or PATH entry may hold bytes that are not UTF-8 (oci/bytes-string.ts).
+      if (!statSync(fsPath(candidate)).isFile()) continue;
+      accessSync(fsPath(candidate), constants.X_OK);
       return candidate;
     } catch {
       continue;

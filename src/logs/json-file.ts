@@ -6,10 +6,11 @@
 // which must go on reaping and logging every other container. A line is written whole or not at all (a
 // short write is cut back off), so the reader never meets half a JSON object.
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { LineSplitter } from "./line-splitter.ts";
 
 export const DEFAULT_MAX_SIZE = 10 * 1024 * 1024;
 export const DEFAULT_MAX_FILES = 3;
-/** A line longer than this is written in pieces, as Docker does (16 KiB). */
+/** A line longer than this many bytes is written in pieces, as Docker does (16 KiB). */
 const MAX_LINE = 16 * 1024;
 
 export type Stream = "stdout" | "stderr";
@@ -27,7 +28,8 @@ export function logPath(containerDir: string, id: string): string {
 export class JsonFileLog {
   private fd = -1;
   private size = 0;
-  private readonly partial: Record<Stream, string> = { stdout: "", stderr: "" };
+  /** Bytes of each stream's unfinished line, decoded only once whole (logs/line-splitter.ts). */
+  private readonly lines: Record<Stream, LineSplitter> = { stdout: new LineSplitter(MAX_LINE), stderr: new LineSplitter(MAX_LINE) };
   /** Lines lost to a full disk since the log was opened. */
   dropped = 0;
   private dropping = false;
@@ -42,21 +44,14 @@ export class JsonFileLog {
   }
 
   write(stream: Stream, chunk: Uint8Array | string): void {
-    let text = this.partial[stream] + (typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-    let nl: number;
-    while ((nl = text.indexOf("\n")) >= 0 || text.length >= MAX_LINE) {
-      const end = nl >= 0 && nl < MAX_LINE ? nl + 1 : MAX_LINE;
-      this.append(stream, text.slice(0, end));
-      text = text.slice(end);
-    }
-    this.partial[stream] = text;
+    for (const piece of this.lines[stream].push(chunk)) this.append(stream, piece);
   }
 
   /** Writes what is left of unterminated lines (at the container's exit). */
   flush(): void {
     for (const stream of ["stdout", "stderr"] as const) {
-      if (this.partial[stream]) this.append(stream, this.partial[stream]);
-      this.partial[stream] = "";
+      const rest = this.lines[stream].flush();
+      if (rest) this.append(stream, rest);
     }
   }
 
