@@ -39,7 +39,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const dir = store.create(record);
     const spec = buildSpec(imageConfig, opts, hostname, {
       rootfs: join(dir, "rootfs"), upperdir: join(dir, "upper"), workdir: join(dir, "work"),
-      layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, hostname),
+      layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, hostname, { dns: opts.dns, dnsSearch: opts.dnsSearch, dnsOptions: opts.dnsOptions, extraHosts: opts.extraHosts }),
     });
     const size = opts.tty ? hostTerminalSize() : undefined;
     if (size) spec.process.consoleSize = size;

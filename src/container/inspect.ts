@@ -6,6 +6,7 @@ import { ANNOTATION } from "../oci/spec.ts";
 import { currentState } from "./status.ts";
 import { logPath } from "../logs/json-file.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
+import { readEtcConfig } from "./etc-files.ts";
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
 
@@ -64,6 +65,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       CgroupParent: record.cgroupParent ?? "",
       SecurityOpt: securityOpt(spec),
       Ulimits: (spec?.process.rlimits ?? []).map((r) => ({ Name: r.type.replace(/^RLIMIT_/, "").toLowerCase(), Soft: r.soft, Hard: r.hard })),
+      ...dnsHostConfig(dir),
     },
     Mounts: binds.map((m) => ({ Type: "bind", Source: m.source, Destination: m.destination, Mode: "", RW: !m.options?.includes("ro"), Propagation: "rprivate" })),
     Config: {
@@ -86,4 +88,10 @@ function securityOpt(spec: Spec | undefined): string[] | null {
   const given = spec?.annotations?.[ANNOTATION.securityOpt];
   if (given) return JSON.parse(given) as string[];
   return spec && !spec.linux.seccomp ? ["seccomp=unconfined"] : null;
+}
+
+/** network-dns area: --dns, --dns-search, --dns-option and --add-host as given (Docker: [] and null when unset). */
+function dnsHostConfig(dir: string): Record<string, unknown> {
+  const etc = readEtcConfig(dir);
+  return { Dns: etc.dns ?? [], DnsOptions: etc.dnsOptions ?? [], DnsSearch: etc.dnsSearch ?? [], ExtraHosts: etc.extraHosts ?? null };
 }

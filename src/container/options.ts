@@ -36,6 +36,12 @@ export interface CreateOptions extends SecurityOptions {
   /** Host path of a static init (tini) to run as PID 1 in front of the command (`--init`). */
   init?: string;
   platform?: string;
+  // network-dns area: /etc/resolv.conf and /etc/hosts flags (--dns, --dns-search, --dns-option, --add-host)
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** --add-host as given, validated ("name:ip", ip may be host-gateway). */
+  extraHosts?: string[];
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
