@@ -15,7 +15,7 @@ export interface FakeUpstream { address: string; port: number; seen: SeenQuery[]
  */
 export async function startFakeUpstream(address: string, opts: { silent?: boolean } = {}): Promise<FakeUpstream> {
   const seen: SeenQuery[] = [];
-  const answer = (query: Uint8Array, transport: "udp" | "tcp"): Uint8Array | undefined => {
+  const answer = (query: Uint8Array, transport: "udp" | "tcp"): Uint8Array | Uint8Array[] | undefined => {
     const q = decode(query);
     const question = q.questions[0]!;
     const opt = q.additionals.find((r) => r.type === TYPE.OPT);
@@ -27,6 +27,12 @@ export async function startFakeUpstream(address: string, opts: { silent?: boolea
     const name = question.name.toLowerCase();
     const rr = (i: number): ResourceRecord => ({ name: question.name, type: TYPE.A, class: CLASS_IN, ttl: 30, data: { kind: "bytes", bytes: Uint8Array.from([192, 0, 2, i]) } });
     if (name === "servfail.example.test") return encode(reply(RCODE.SERVFAIL, []));
+    if (name === "spoofed.example.test") {
+      // A forged answer first: wrong id, then the right id with another question; only then the real one.
+      const forged = reply(RCODE.NOERROR, [rr(66)]);
+      const real = encode(reply(RCODE.NOERROR, [rr(10)]));
+      return transport === "udp" ? [encode({ ...forged, id: q.id ^ 1 }), encode({ ...forged, questions: [{ ...question, name: "other.example.test" }] }), real] : real;
+    }
     if (name === "big.example.test") {
       const full = reply(RCODE.NOERROR, Array.from({ length: 100 }, (_, i) => rr(i + 1)));
       const limit = transport === "tcp" ? 0xffff : Math.max(512, opt?.class ?? 512);
@@ -40,7 +46,12 @@ export async function startFakeUpstream(address: string, opts: { silent?: boolea
   };
   const udp = await Bun.udpSocket({
     hostname: address, port: 0, binaryType: "uint8array",
-    socket: { data(s, data, port, addr) { const a = answer(data, "udp"); if (a) s.send(a, port, addr); } },
+    socket: {
+      data(s, data, port, addr) {
+        const a = answer(data, "udp");
+        for (const datagram of a instanceof Array ? a : a ? [a] : []) s.send(datagram, port, addr);
+      },
+    },
   });
   const tcp: TCPSocketListener<{ buf: Uint8Array }> = Bun.listen<{ buf: Uint8Array }>({
     hostname: address, port: udp.port,
@@ -57,7 +68,7 @@ export async function startFakeUpstream(address: string, opts: { silent?: boolea
           if (s.data.buf.length < len + 2) return;
           const a = answer(s.data.buf.slice(2, 2 + len), "tcp");
           s.data.buf = s.data.buf.slice(2 + len);
-          if (a) s.write(frame(a));
+          if (a instanceof Uint8Array) s.write(frame(a));
         }
       },
     },
@@ -123,3 +134,4 @@ export async function tcpExchange(address: string, port: number, messages: Uint8
     socket.end();
   }
 }
+

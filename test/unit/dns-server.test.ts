@@ -76,6 +76,9 @@ describe.each(["udp", "tcp"] as const)("over %s", (transport) => {
     expect(single).toMatchObject({ id: 9, flags: { rcode: RCODE.NXDOMAIN } });
     expect(seenFor(`single${transport}`)).toHaveLength(1); // the upstream's NXDOMAIN, not ours
   });
+  test("replies with another id or another question are ignored (RFC 5452)", async () => {
+    expect(a4(await ask(query("spoofed.example.test", TYPE.A)))).toEqual(["192.0.2.10"]);
+  });
   test("the upstream's SERVFAIL is passed on", async () => {
     expect((await ask(query("servfail.example.test", TYPE.A))).flags.rcode).toBe(RCODE.SERVFAIL);
   });
@@ -147,6 +150,46 @@ describe("failures", () => {
     notify.flags.opcode = 4;
     expect((await udp(notify)).flags.rcode).toBe(RCODE.NOTIMP);
   });
+  test("random datagrams and TCP garbage neither crash the server nor reach onError; it answers afterwards", async () => {
+    const errors: unknown[] = [];
+    const s = await startDnsServer({ listen: [{ address: "127.77.0.9", port: 0 }], zone: () => table, upstreams: [], onError: (e) => errors.push(e) });
+    const p = s.endpoints[0]!.port;
+    try {
+      let seed = 12345;
+      const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+      const sender = await Bun.udpSocket({ binaryType: "uint8array", connect: { hostname: "127.77.0.9", port: p } });
+      for (let i = 0; i < 300; i++) {
+        const bytes = Uint8Array.from({ length: Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256));
+        if (bytes.length > 3) bytes[2]! &= 0x7f; // mostly queries, so that they get read
+        sender.send(bytes);
+      }
+      sender.close();
+      const tcpGarbage = await Bun.connect({ hostname: "127.77.0.9", port: p, socket: { data() {} } });
+      tcpGarbage.write(Uint8Array.from([0x00, 0x05, 1, 2, 3, 4, 5, 0xff, 0xff, 9]));
+      tcpGarbage.end();
+      // The flood may overflow the socket's receive buffer (the kernel drops datagrams then): ask again, as
+      // resolvers do, until an answer comes or the deadline passes.
+      let reply: Uint8Array | undefined;
+      for (const deadline = Date.now() + 4000; reply === undefined && Date.now() < deadline;) {
+        reply = await udpExchange("127.77.0.9", p, encode(query("web", TYPE.A, { id: 99 })), 250);
+      }
+      const r = decode(reply!);
+      expect(r.id).toBe(99);
+      expect(a4(r)).toEqual(["10.89.0.2"]);
+      expect(errors).toEqual([]);
+    } finally {
+      s.stop();
+    }
+  });
+  test("a client gone before its answer does not cost the next client its answer", async () => {
+    for (let i = 0; i < 10; i++) {
+      const gone = await Bun.udpSocket({ binaryType: "uint8array", connect: { hostname: SERVER, port } });
+      gone.send(encode(query("web", TYPE.A, { id: 1000 + i })));
+      gone.close(); // its answer will meet a closed port: ICMP port unreachable comes back to the server
+      const reply = await udpExchange(SERVER, port, encode(query("web", TYPE.A, { id: 2000 + i })), 3000);
+      expect(reply && decode(reply).id).toBe(2000 + i);
+    }
+  }, 60_000);
   test("pipelined TCP queries on one connection are all answered", async () => {
     const replies = await tcpExchange(SERVER, port, [10, 11, 12].map((id) => encode(query("web", TYPE.A, { id }))));
     expect(replies.map((b) => decode(b).id).sort()).toEqual([10, 11, 12]);

@@ -12,8 +12,10 @@ export async function forwardQuery(query: Uint8Array, upstreams: readonly Upstre
   for (const upstream of upstreams) {
     const id = (Math.random() * 0x10000) >>> 0;
     const outgoing = withId(query, id);
-    let reply = transport === "udp" ? await udpExchange(outgoing, id, upstream, timeoutMs) : undefined;
-    if (reply === undefined || reply.truncated) reply = await tcpExchange(outgoing, id, upstream, timeoutMs);
+    let reply = transport === "udp" ? await udpExchange(outgoing, id, upstream, timeoutMs) : await tcpExchange(outgoing, id, upstream, timeoutMs);
+    // Truncated over UDP: ask the same upstream over TCP; if that fails, the client gets the TC answer and
+    // may retry over TCP itself.
+    if (reply?.truncated) reply = (await tcpExchange(outgoing, id, upstream, timeoutMs)) ?? reply;
     if (reply === undefined) continue;
     const rcode = reply.bytes[3]! & 0xf;
     if (rcode !== RCODE.SERVFAIL && rcode !== RCODE.REFUSED) return reply.bytes;
@@ -56,7 +58,7 @@ async function udpExchange(query: Uint8Array, id: number, upstream: Upstream, ti
   try {
     socket = await connectUdp(upstream, (data) => {
       if (matches(data, id, question)) resolve({ bytes: data, truncated: (data[2]! & 0x02) !== 0 });
-    });
+    }, () => resolve(undefined));
     // A refused send (no route, ICMP unreachable) means this upstream is no use right now.
     if (!socket.send(query)) resolve(undefined);
     return await promise;
@@ -69,12 +71,13 @@ async function udpExchange(query: Uint8Array, id: number, upstream: Upstream, ti
   }
 }
 
-function connectUdp(upstream: Upstream, onData: (data: Uint8Array) => void) {
+function connectUdp(upstream: Upstream, onData: (data: Uint8Array) => void, onError: () => void) {
   return Bun.udpSocket({
     hostname: upstream.address.includes(":") ? "::" : "0.0.0.0",
     binaryType: "uint8array",
     connect: { hostname: upstream.address, port: upstream.port },
-    socket: { data: (_s, data) => onData(data) },
+    // ICMP port unreachable and the like arrive here: this upstream will not answer.
+    socket: { data: (_s, data) => onData(data), error: () => onError() },
   });
 }
 

@@ -106,7 +106,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
   const endpoints: ListenAddress[] = [];
   try {
     for (const wanted of options.listen) {
-      const { udp, tcp, port } = await bindBoth(wanted, safeRespond);
+      const { udp, tcp, port } = await bindBoth(wanted, safeRespond, options.onError);
       udpSockets.push(udp);
       tcpListeners.push(tcp);
       endpoints.push({ address: wanted.address, port });
@@ -163,10 +163,29 @@ function shrink(answer: Uint8Array, query: DnsMessage, limit: number): Uint8Arra
 interface TcpState { buffer: Uint8Array; unsent: Uint8Array }
 type Respond = (query: Uint8Array, transport: Transport) => Promise<Uint8Array | undefined>;
 
-async function bindBoth(wanted: ListenAddress, respond: Respond) {
+/**
+ * A client that went away makes the kernel report its ICMP error on our *next* send on the shared socket,
+ * whoever that send is for, and that datagram is not sent (seen with Bun 1.4.4: send() throws
+ * ECONNREFUSED for a live client right after answering a closed one). The error is consumed by the
+ * failed call, so the send is tried again; it is the gone client's problem, never the server's.
+ */
+const CLIENT_GONE = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ENETDOWN", "EPERM", "EACCES", "EMSGSIZE", "EAGAIN", "ENOBUFS"]);
+
+function sendDatagram(socket: { send(data: Uint8Array, port: number, address: string): boolean }, data: Uint8Array, port: number, address: string, onError?: (e: unknown) => void): void {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      socket.send(data, port, address);
+      return;
+    } catch (e) {
+      if (!(e instanceof Error && CLIENT_GONE.has((e as NodeJS.ErrnoException).code ?? ""))) { onError?.(e); return; }
+    }
+  }
+}
+
+async function bindBoth(wanted: ListenAddress, respond: Respond, onError?: (e: unknown) => void) {
   // With port 0 the kernel picks the UDP port; TCP then asks for the same one, which may be taken: retry.
   for (let attempt = 0; ; attempt++) {
-    const udp = await bindUdp(wanted, respond);
+    const udp = await bindUdp(wanted, respond, onError);
     try {
       const tcp = bindTcp({ address: wanted.address, port: udp.port }, respond);
       return { udp, tcp, port: udp.port };
@@ -177,14 +196,19 @@ async function bindBoth(wanted: ListenAddress, respond: Respond) {
   }
 }
 
-async function bindUdp(wanted: ListenAddress, respond: Respond) {
+async function bindUdp(wanted: ListenAddress, respond: Respond, onError?: (e: unknown) => void) {
   try {
     return await Bun.udpSocket({
       hostname: wanted.address, port: wanted.port, binaryType: "uint8array",
       socket: {
         data(socket, data, port, address, flags) {
           if (flags?.truncated) return; // bigger than a DNS message over UDP can be: not DNS
-          void respond(data, "udp").then((answer) => { if (answer && !socket.closed) socket.send(answer, port, address); });
+          void respond(data, "udp").then((answer) => { if (answer && !socket.closed) sendDatagram(socket, answer, port, address, onError); });
+        },
+        // Bun 1.4.4 calls this with the error alone (its types say socket, error): take whichever is the Error.
+        error(...args: unknown[]) {
+          const e = args.find((a) => a instanceof Error);
+          if (!CLIENT_GONE.has((e as NodeJS.ErrnoException | undefined)?.code ?? "")) onError?.(e);
         },
       },
     });
