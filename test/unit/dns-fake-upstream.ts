@@ -87,7 +87,9 @@ export function query(name: string, type: number, opts: { id?: number; edns?: nu
 export async function udpExchange(address: string, port: number, bytes: Uint8Array, ms = 10_000): Promise<Uint8Array | undefined> {
   const { promise, resolve } = Promise.withResolvers<Uint8Array | undefined>();
   const timer = setTimeout(() => resolve(undefined), ms);
-  const socket = await Bun.udpSocket({ binaryType: "uint8array", connect: { hostname: address, port }, socket: { data: (_s, d) => resolve(d) } });
+  const socket = await Bun.udpSocket({
+    hostname: address.includes(":") ? "::" : "0.0.0.0", binaryType: "uint8array", connect: { hostname: address, port }, socket: { data: (_s, d) => resolve(d) },
+  });
   try {
     socket.send(bytes);
     return await promise;

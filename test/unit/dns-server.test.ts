@@ -2,7 +2,7 @@
 // resolver is ever asked): local answers, NXDOMAIN in the network's domain, forwarding over UDP and TCP
 // with the client's id, TC handling, EDNS0 passthrough, failures as SERVFAIL, update() and stop().
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { decode, encode, RCODE, TYPE, type DnsMessage } from "../../src/network/dns/codec.ts";
 import { startDnsServer, type DnsServer } from "../../src/network/dns/index.ts";
 import type { NameEntry } from "../../src/network/dns/zone.ts";
@@ -142,6 +142,17 @@ describe("failures", () => {
     const replies = await tcpExchange(SERVER, port, [response, encode(query("web", TYPE.A, { id: 2 }))], 1);
     expect(replies.map((b) => decode(b).id)).toEqual([2]);
   });
+  test("EDNS: two OPT records: FORMERR; a version other than 0: BADVERS in our OPT (RFC 6891)", async () => {
+    const twice = query("web", TYPE.A, { edns: 1232 });
+    twice.additionals.push(twice.additionals[0]!);
+    expect((await udp(twice)).flags.rcode).toBe(RCODE.FORMERR);
+    const v1 = query("web", TYPE.A, { edns: 1232 });
+    v1.additionals[0]!.ttl = 1 << 16;
+    const r = await udp(v1);
+    expect(r.flags.rcode).toBe(0);
+    expect(r.answers).toEqual([]);
+    expect(r.additionals.map((o) => [o.type, o.ttl >>> 24, (o.ttl >>> 16) & 0xff])).toEqual([[TYPE.OPT, 1, 0]]);
+  });
   test("two questions: FORMERR; an opcode other than QUERY: NOTIMP", async () => {
     const two = query("web", TYPE.A);
     two.questions.push({ name: "frontend", type: TYPE.A, class: 1 });
@@ -223,6 +234,27 @@ describe("lifecycle", () => {
   });
   test("a port already taken: DnsListenError naming the address", async () => {
     await expect(startDnsServer({ listen: [{ address: SERVER, port }], zone: () => [], upstreams: [] })).rejects.toThrow(/cannot listen for DNS on udp 127\.77\.0\.2/);
+  });
+});
+
+const ipv6Loopback = (() => {
+  try { return readFileSync("/proc/sys/net/ipv6/conf/lo/disable_ipv6", "utf8").trim() === "0"; } catch { return false; }
+})();
+
+describe("IPv6", () => {
+  test.skipIf(!ipv6Loopback)("listening on ::1 and forwarding to an upstream on [::1]:PORT (skipped: IPv6 disabled on lo)", async () => {
+    const up6 = await startFakeUpstream("::1");
+    const s = await startDnsServer({ listen: [{ address: "::1", port: 0 }], zone: () => table, upstreams: [`[::1]:${up6.port}`] });
+    try {
+      const p = s.endpoints[0]!.port;
+      expect(a4(decode((await udpExchange("::1", p, encode(query("web", TYPE.A))))!))).toEqual(["10.89.0.2"]);
+      expect(a4(decode((await udpExchange("::1", p, encode(query("six.example.test", TYPE.A))))!))).toEqual(["192.0.2.10"]);
+      expect(a4(decode((await tcpExchange("::1", p, [encode(query("big.example.test", TYPE.A))]))[0]!))).toHaveLength(100);
+      expect(up6.seen.map((q) => q.name)).toEqual(["six.example.test", "big.example.test"]);
+    } finally {
+      s.stop();
+      up6.stop();
+    }
   });
 });
 

@@ -47,6 +47,7 @@ const MAX_TCP_MESSAGE = 0xffff;
 /** Queries being forwarded at once; more get SERVFAIL instead of piling up sockets. */
 const MAX_IN_FLIGHT = 512;
 const TCP_IDLE_SECONDS = 10;
+const EXTENDED_RCODE_BADVERS = 16;
 
 export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
   const upstreams: Upstream[] = options.upstreams.map(parseUpstream);
@@ -67,6 +68,9 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     const limit = transport === "tcp" ? MAX_TCP_MESSAGE : Math.max(CLASSIC_UDP_SIZE, ednsUdpSize(msg) ?? CLASSIC_UDP_SIZE);
     if (msg.flags.opcode !== 0) return encode(reply(msg, RCODE.NOTIMP, []), limit);
     if (msg.questions.length !== 1) return encode(reply(msg, RCODE.FORMERR, []), limit);
+    const opts = msg.additionals.filter((rr) => rr.type === TYPE.OPT);
+    if (opts.length > 1) return encode(reply(msg, RCODE.FORMERR, []), limit); // RFC 6891 §6.1.1
+    if (opts.length === 1 && ednsVersion(opts[0]!) !== 0) return encode(badVersion(msg), limit);
     const question = msg.questions[0]!;
     if (stale) { index = new ZoneIndex(options.zone(), options.domain); stale = false; }
     const local = question.class === CLASS_IN || question.class === TYPE.ANY ? index.lookup(question.name, question.type) : { kind: "forward" as const };
@@ -137,6 +141,18 @@ function reply(query: DnsMessage, rcode: number, answers: ResourceRecord[]): Dns
     authorities: [],
     additionals: ednsUdpSize(query) === undefined ? [] : [optRecord(OUR_UDP_SIZE)],
   };
+}
+
+/** The EDNS version: bits 16-23 of the OPT record's ttl field. */
+function ednsVersion(opt: ResourceRecord): number {
+  return (opt.ttl >>> 16) & 0xff;
+}
+
+/** BADVERS (16): rcode 0 in the header, extended rcode 1 in our OPT record, version 0 (RFC 6891 §6.1.3). */
+function badVersion(query: DnsMessage): DnsMessage {
+  const answer = reply(query, 0, []);
+  answer.additionals = [{ ...optRecord(OUR_UDP_SIZE), ttl: (EXTENDED_RCODE_BADVERS >> 4) << 24 }];
+  return answer;
 }
 
 /** FORMERR with the query's id, for queries whose body cannot be read; nothing for non-queries. */
