@@ -133,6 +133,23 @@ describe("failures", () => {
       empty.stop();
     }
   });
+  test("an upstream with nothing listening (UDP and TCP) is skipped for the next", async () => {
+    // A port that was just free: bind, note it, close.
+    const probe = await Bun.udpSocket({ hostname: "127.77.0.10", port: 0 });
+    const closedPort = probe.port;
+    probe.close();
+    const s = await startDnsServer({
+      listen: [{ address: "127.77.0.11", port: 0 }], zone: () => [], timeoutMs: 2000,
+      upstreams: [`127.77.0.10:${closedPort}`, `127.77.0.1:${upstream.port}`],
+    });
+    try {
+      const p = s.endpoints[0]!.port;
+      expect(a4(decode((await udpExchange("127.77.0.11", p, encode(query("refused.example.test", TYPE.A))))!))).toEqual(["192.0.2.10"]);
+      expect(a4(decode((await tcpExchange("127.77.0.11", p, [encode(query("refused.example.test", TYPE.A))]))[0]!))).toEqual(["192.0.2.10"]);
+    } finally {
+      s.stop();
+    }
+  });
   test("garbage after a valid header gets FORMERR with its id; responses are never answered", async () => {
     const garbage = Uint8Array.from([0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1]); // pointer loop
     const r = decode((await udpExchange(SERVER, port, garbage))!);

@@ -11,6 +11,7 @@ export class DnsFormatError extends Error {
 
 export const TYPE = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, MX: 15, TXT: 16, AAAA: 28, SRV: 33, OPT: 41, ANY: 255 } as const;
 export const CLASS_IN = 1;
+export const CLASS_ANY = 255;
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 export const HEADER_SIZE = 12;
 /** Without EDNS0 a UDP reply must fit in 512 bytes (RFC 1035 §4.2.1). */

@@ -63,7 +63,7 @@ async function udpExchange(query: Uint8Array, id: number, upstream: Upstream, ti
     if (!socket.send(query)) resolve(undefined);
     return await promise;
   } catch (e) {
-    if (e instanceof Error && "code" in e) return undefined; // socket errors (ECONNREFUSED, ENETUNREACH, …)
+    if (isUnreachable(e)) return undefined;
     throw e;
   } finally {
     clearTimeout(timer);
@@ -121,10 +121,17 @@ async function tcpExchange(query: Uint8Array, id: number, upstream: Upstream, ti
     socket.write(frame(query));
     return await promise;
   } catch (e) {
-    if (e instanceof Error && "code" in e) return undefined; // ECONNREFUSED and friends
+    if (isUnreachable(e)) return undefined;
     throw e;
   } finally {
     clearTimeout(timer);
     socket?.end();
   }
+}
+
+/** The errors that mean "this upstream cannot be reached now": try the next one. */
+const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ENETUNREACH", "EHOSTUNREACH", "EHOSTDOWN", "ENETDOWN", "ETIMEDOUT", "EADDRNOTAVAIL", "EAFNOSUPPORT", "EPERM", "EACCES", "EPIPE"]);
+
+function isUnreachable(e: unknown): boolean {
+  return e instanceof Error && UNREACHABLE.has((e as NodeJS.ErrnoException).code ?? "");
 }

@@ -3,7 +3,7 @@
 // `update()` after the network's containers change, `stop()` when the last one leaves.
 import type { TCPSocketListener, Socket } from "bun";
 import {
-  CLASS_IN, CLASSIC_UDP_SIZE, decode, decodeHeader, DnsFormatError, ednsUdpSize, encode, HEADER_SIZE, optRecord, RCODE, TYPE,
+  CLASS_ANY, CLASS_IN, CLASSIC_UDP_SIZE, decode, decodeHeader, DnsFormatError, ednsUdpSize, encode, HEADER_SIZE, optRecord, RCODE, TYPE,
   type DnsMessage, type ResourceRecord,
 } from "./codec.ts";
 import { ZoneIndex, type NameTable } from "./zone.ts";
@@ -73,7 +73,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     if (opts.length === 1 && ednsVersion(opts[0]!) !== 0) return encode(badVersion(msg), limit);
     const question = msg.questions[0]!;
     if (stale) { index = new ZoneIndex(options.zone(), options.domain); stale = false; }
-    const local = question.class === CLASS_IN || question.class === TYPE.ANY ? index.lookup(question.name, question.type) : { kind: "forward" as const };
+    const local = question.class === CLASS_IN || question.class === CLASS_ANY ? index.lookup(question.name, question.type) : { kind: "forward" as const };
     if (local.kind === "answer") {
       const own = reply(msg, local.rcode, local.answers);
       own.flags.aa = true;
@@ -99,8 +99,9 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       options.onError?.(e);
       try {
         return encode(reply(decode(query), RCODE.SERVFAIL, []), transport === "tcp" ? MAX_TCP_MESSAGE : CLASSIC_UDP_SIZE);
-      } catch {
-        return undefined;
+      } catch (again) {
+        if (again instanceof DnsFormatError) return undefined;
+        throw again;
       }
     }
   }
