@@ -30,6 +30,19 @@ export function writeEtcFiles(dir: string, hostname: string, config: EtcConfig =
   return files;
 }
 
+/**
+ * After the container's networks changed (connect, disconnect, start on a bridge): /etc/hosts and
+ * /etc/resolv.conf again from the recorded flags. Written in place — same inode — because they are bind
+ * mounts in a running container, which a rename would leave pointing at the old file (Docker does the same).
+ */
+export function refreshEtcFiles(dir: string, hostname: string, network: NetworkFacts): void {
+  const config = readEtcConfig(dir);
+  const hosts = containerHosts({ hostname, ...network, extraHosts: (config.extraHosts ?? []).map(parseExtraHost) });
+  const resolv = containerResolvConf(readHostResolvConf(), { ...config, ipv6: network.ipv6, networkDns: network.networkDns });
+  writeFileSync(join(dir, "hosts"), hosts);
+  writeFileSync(join(dir, "resolv.conf"), resolv);
+}
+
 /** The flags recorded at create; {} for containers made before they were recorded. */
 export function readEtcConfig(dir: string): EtcConfig {
   try {
