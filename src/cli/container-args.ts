@@ -9,6 +9,8 @@ import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/in
 import { parseSecurityOpts, type SecurityOptions } from "../oci/security-opt.ts";
 import { out } from "./output.ts";
 import { HARDENING_REPEATABLE, hardeningArgs, parseHardeningFlags } from "../container/hardening-options.ts";
+import { parseDnsFlags } from "../network/resolv.ts";
+import { parseExtraHost } from "../network/hosts.ts";
 
 /** The cgroup limits, shared by run/create and update. */
 export const resourceArgs = {
@@ -63,9 +65,17 @@ export const containerArgs = {
   "security-opt": { type: "string", description: "Security options: seccomp=unconfined|builtin|PROFILE.json, no-new-privileges[=true|false] (repeatable)" },
   // hardening-flags
   ...hardeningArgs,
+  // network-dns area: resolv.conf and /etc/hosts
+  dns: { type: "string", description: "Set custom DNS servers (repeatable)" },
+  "dns-search": { type: "string", description: "Set custom DNS search domains (repeatable)" },
+  "dns-option": { type: "string", alias: "dns-opt", description: "Set DNS options (repeatable)" },
+  "add-host": { type: "string", description: "Add a custom host-to-IP mapping (host:ip, ip may be host-gateway) (repeatable)" },
 } satisfies ArgsDef;
 
-const REPEATABLE = ["env", "env-file", "volume", "tmpfs", "ulimit", "security-opt", ...HARDENING_REPEATABLE];
+/** network-dns area: the repeatable DNS and hosts flags. */
+const DNS_REPEATABLE = ["dns", "dns-search", "dns-option", "add-host"];
+
+const REPEATABLE = ["env", "env-file", "volume", "tmpfs", "ulimit", "security-opt", ...HARDENING_REPEATABLE, ...DNS_REPEATABLE];
 
 export interface ParsedContainerArgs { opts: CreateOptions; values: Record<string, unknown> }
 
@@ -93,6 +103,7 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     platform: str("platform"),
     ...securityOptions(list("security-opt")),
     hardening: parseHardeningFlags(v, str("hostname")), // hardening-flags
+    ...dnsOptions(list),
   };
   if (opts.autoRemove && opts.restartPolicy && opts.restartPolicy.name !== "no") {
     throw new UserError("conflicting options: cannot specify both --restart and --rm");
@@ -105,6 +116,13 @@ function securityOptions(values: readonly string[]): SecurityOptions {
   const { options, warnings } = parseSecurityOpts(values);
   for (const w of warnings) out.warn(w);
   return options;
+}
+
+/** --dns, --dns-search, --dns-option, --add-host (network-dns area): validated here, written by etc-files. */
+function dnsOptions(list: (k: string) => string[]): Partial<CreateOptions> {
+  const extraHosts = list("add-host");
+  for (const spec of extraHosts) parseExtraHost(spec);
+  return { ...parseDnsFlags(list("dns"), list("dns-search"), list("dns-option")), ...(extraHosts.length > 0 ? { extraHosts } : {}) };
 }
 
 function parsePullPolicy(value: string | undefined): CreateOptions["pull"] {

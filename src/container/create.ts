@@ -59,7 +59,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     store.makeDirs(id);
     const spec = buildSpec(imageConfig, opts, shownHostname, {
       rootfs: join(dir, "rootfs"), upperdir: join(dir, "upper"), workdir: join(dir, "work"),
-      layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, shownHostname),
+      layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, shownHostname, { dns: opts.dns, dnsSearch: opts.dnsSearch, dnsOptions: opts.dnsOptions, extraHosts: opts.extraHosts }),
     });
     const size = opts.tty ? hostTerminalSize() : undefined;
     if (size) spec.process.consoleSize = size;

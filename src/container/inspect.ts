@@ -7,6 +7,7 @@ import { currentState } from "./status.ts";
 import { logPath } from "../logs/json-file.ts";
 import { readHostConfig } from "../oci/hardening.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
+import { readEtcConfig } from "./etc-files.ts";
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
 
@@ -66,6 +67,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       SecurityOpt: securityOpt(spec),
       Ulimits: (spec?.process.rlimits ?? []).map((r) => ({ Name: r.type.replace(/^RLIMIT_/, "").toLowerCase(), Soft: r.soft, Hard: r.hard })),
       ...readHostConfig(spec), // hardening-flags: CapAdd, CapDrop, Privileged, Devices, …, UTSMode
+      ...dnsHostConfig(dir),
     },
     Mounts: binds.map((m) => ({ Type: "bind", Source: m.source, Destination: m.destination, Mode: "", RW: !m.options?.includes("ro"), Propagation: "rprivate" })),
     Config: {
@@ -88,4 +90,10 @@ function securityOpt(spec: Spec | undefined): string[] | null {
   const given = spec?.annotations?.[ANNOTATION.securityOpt];
   if (given) return JSON.parse(given) as string[];
   return spec && !spec.linux.seccomp ? ["seccomp=unconfined"] : null;
+}
+
+/** network-dns area: --dns, --dns-search, --dns-option and --add-host as given (Docker: [] and null when unset). */
+function dnsHostConfig(dir: string): Record<string, unknown> {
+  const etc = readEtcConfig(dir);
+  return { Dns: etc.dns ?? [], DnsOptions: etc.dnsOptions ?? [], DnsSearch: etc.dnsSearch ?? [], ExtraHosts: etc.extraHosts ?? null };
 }

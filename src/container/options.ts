@@ -41,6 +41,12 @@ export interface CreateOptions extends SecurityOptions {
   platform?: string;
   // hardening-flags: --cap-add/--cap-drop, --privileged, --device*, --sysctl, --group-add, --shm-size, --pid/--ipc/--uts.
   hardening?: HardeningOptions;
+  // network-dns area: /etc/resolv.conf and /etc/hosts flags (--dns, --dns-search, --dns-option, --add-host)
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** --add-host as given, validated ("name:ip", ip may be host-gateway). */
+  extraHosts?: string[];
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
