@@ -105,6 +105,8 @@ export async function tcpExchange(address: string, port: number, messages: Uint8
   let buf = new Uint8Array(0);
   const { promise, resolve, reject } = Promise.withResolvers<Uint8Array[]>();
   const timer = setTimeout(() => reject(new Error(`only ${replies.length} of ${count} TCP replies within ${ms} ms`)), ms);
+  // A refused connection throws here: the timer must not outlive it and reject with no one listening
+  // (an unhandled rejection is blamed on whichever test runs 2 s later).
   const socket = await Bun.connect({
     hostname: address, port,
     socket: {
@@ -123,6 +125,9 @@ export async function tcpExchange(address: string, port: number, messages: Uint8
       },
       close() { if (replies.length < count) reject(new Error(`connection closed after ${replies.length} of ${count} replies`)); },
     },
+  }).catch((e: unknown) => {
+    clearTimeout(timer);
+    throw e;
   });
   try {
     const all = messages.map(frame);
