@@ -15,6 +15,13 @@ import { compiledProgramFile } from "../seccomp/cache.ts";
 import { SECCOMP_PROGRAM_FILE } from "../seccomp/program-file.ts";
 import { hostname as hostHostname } from "node:os";
 import { resolveDonors } from "./namespace-joins.ts";
+// volumes
+import { findContainer } from "./lookup.ts";
+import { parseVolumesFrom, planMounts } from "../volume/plan.ts";
+import { checkPlan, attachMounts, type Attached } from "../volume/attach.ts";
+import { MOUNTS_ANNOTATION, mountInfoOfContainer } from "../volume/mount-info.ts";
+import { removeUnusedVolumes } from "../volume/cleanup.ts";
+import type { MountRequest } from "../volume/mount-request.ts";
 
 export interface Created { record: ContainerRecord; store: ContainerStore }
 
@@ -31,6 +38,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const shownHostname = opts.hardening?.utsMode === "host" ? hostHostname() : hostname;
   if (opts.hardening) opts.hardening.joins = resolveDonors(store, opts.hardening);
   const imageConfig = image.config.config ?? {};
+  const mountPlan = planContainerMounts(store, opts, Object.keys(imageConfig.Volumes ?? {})); // volumes: checked before any write
 
   store.claimName(name, id);
   const record: ContainerRecord = {
@@ -40,12 +48,16 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     limits: opts.limits, cgroupParent: opts.cgroupParent,
     state: { status: "created" },
   };
+  let attached: Attached | undefined; // volumes
   try {
     const dir = store.create(record);
+    attached = attachMounts(mountPlan, { root, layers: image.layers.map((l) => l.path) }); // volumes: create, copy-up
     const spec = buildSpec(imageConfig, opts, shownHostname, {
       rootfs: join(dir, "rootfs"), upperdir: join(dir, "upper"), workdir: join(dir, "work"),
       layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, shownHostname),
+      userMounts: attached.mounts,
     });
+    spec.annotations = { ...spec.annotations, [MOUNTS_ANNOTATION]: JSON.stringify(attached.info) }; // volumes
     const size = opts.tty ? hostTerminalSize() : undefined;
     if (size) spec.process.consoleSize = size;
     record.command = opts.init ? spec.process.args.slice(2) : spec.process.args; // without "/dev/init --"
@@ -54,10 +66,22 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     if (spec.linux.seccomp) writeFileSync(join(dir, SECCOMP_PROGRAM_FILE), compiledProgramFile(spec.linux.seccomp, join(root, "cache", "seccomp")));
   } catch (e) {
     store.remove(record);
+    if (attached) removeUnusedVolumes(root, attached.createdVolumes); // volumes: nothing half-created
     throw e;
   }
   trace("create: bundle written");
   return { record, store };
+}
+
+// volumes: -v/--mount, then --volumes-from donors, then the image's VOLUMEs; validated, nothing created yet.
+function planContainerMounts(store: ContainerStore, opts: CreateOptions, imageVolumes: string[]): MountRequest[] {
+  const donors = (opts.volumesFrom ?? []).map((v) => {
+    const { container, mode } = parseVolumesFrom(v);
+    return { mounts: mountInfoOfContainer(store.dir(findContainer(store, container).id)), mode };
+  });
+  const plan = planMounts(opts.volumes, opts.tmpfs.map((t) => t.destination), donors, imageVolumes);
+  checkPlan(plan);
+  return plan;
 }
 
 /** The registry client is loaded only when the image has to come from a registry. */

@@ -15,6 +15,7 @@ import { parseSignal } from "./signals.ts";
 import { validateName } from "./options.ts";
 import { NoSuchContainerError } from "./lookup.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
+import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
 
 const DEFAULT_STOP_TIMEOUT_S = 10;
 /** How long the parent may take to record an exit before we record it ourselves. */
@@ -127,7 +128,7 @@ export async function waitContainer(store: ContainerStore, record: ContainerReco
   return done.state.exitCode ?? 0;
 }
 
-export async function removeContainer(store: ContainerStore, record: ContainerRecord, force: boolean): Promise<void> {
+export async function removeContainer(store: ContainerStore, record: ContainerRecord, force: boolean, removeVolumes = false): Promise<void> {
   const state = currentState(record);
   if (state.running) {
     if (!force) {
@@ -139,7 +140,8 @@ export async function removeContainer(store: ContainerStore, record: ContainerRe
     await settleExit(store, record.id);
   }
   await removeCgroup(record, openContainerCgroup(record));
-  store.remove(record);
+  if (removeVolumes) removeWithAnonymousVolumes(store, record); // volumes: rm -v
+  else store.remove(record);
 }
 
 export function pauseContainer(store: ContainerStore, record: ContainerRecord, pause: boolean): void {

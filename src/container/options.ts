@@ -1,5 +1,5 @@
 // What the user asked for with `run` flags, parsed and validated before anything is written.
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { UserError } from "../errors.ts";
 import type { RestartPolicy } from "./store.ts";
@@ -7,9 +7,9 @@ import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
 import type { SecurityOptions } from "../oci/security-opt.ts";
 import type { HardeningOptions } from "./hardening-options.ts";
+import type { MountRequest } from "../volume/mount-request.ts"; // volumes
 import { refuseMountIntoProc } from "../oci/mount-policy.ts"; // init-paths
 
-export interface VolumeSpec { source: string; destination: string; readonly: boolean }
 export interface TmpfsSpec { destination: string; options: string[] }
 
 export interface CreateOptions extends SecurityOptions {
@@ -23,7 +23,9 @@ export interface CreateOptions extends SecurityOptions {
   hostname?: string;
   interactive: boolean;
   tty: boolean;
-  volumes: VolumeSpec[];
+  // volumes: -v and --mount (binds, named and anonymous volumes, tmpfs), --volumes-from CTR[:ro|rw].
+  volumes: MountRequest[];
+  volumesFrom?: string[];
   tmpfs: TmpfsSpec[];
   readOnly: boolean;
   autoRemove: boolean;
@@ -81,21 +83,6 @@ export function parseEnvFile(path: string, hostEnv: Record<string, string | unde
     if (entry !== undefined) out.push(entry);
   }
   return out;
-}
-
-export function parseVolume(spec: string): VolumeSpec {
-  const parts = spec.split(":");
-  if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) {
-    throw new UserError(`invalid volume specification: '${spec}' (expected HOST:CONTAINER[:ro|rw])`);
-  }
-  const [source, destination, mode = "rw"] = parts as [string, string, string?];
-  if (!isAbsolute(source)) throw new UserError(`invalid volume specification: '${spec}': named volumes are not supported, give an absolute host path`);
-  if (!isAbsolute(destination)) throw new UserError(`invalid volume specification: '${spec}': mount path must be absolute`);
-  if (/^\/+$/.test(destination)) throw new UserError(`invalid volume specification: '${spec}': destination can't be '/'`);
-  if (mode !== "ro" && mode !== "rw") throw new UserError(`invalid volume specification: '${spec}': invalid mode: ${mode}`);
-  refuseMountIntoProc(destination); // init-paths
-  if (!existsSync(source)) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
-  return { source: realpathSync(source), destination, readonly: mode === "ro" };
 }
 
 export function parseTmpfs(spec: string): TmpfsSpec {

@@ -10,6 +10,7 @@ import { createContainer } from "./create.ts";
 import { launchContainer } from "./launch.ts";
 import { finishContainer } from "./finish.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
+import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
@@ -50,7 +51,7 @@ export async function runAttached(store: ContainerStore, record: ContainerRecord
     terminal?.detach();
     if (master !== undefined) closeFd(master);
     for (const s of FORWARDED_SIGNALS) process.off(s, forward);
-    if (record.autoRemove) store.remove(record);
+    if (record.autoRemove) removeWithAnonymousVolumes(store, record); // volumes: --rm takes the anonymous volumes too (Docker)
     trace("run: cleaned up");
   }
 }

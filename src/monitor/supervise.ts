@@ -7,6 +7,7 @@ import type { ContainerRecord, ContainerStore } from "../container/store.ts";
 import { JsonFileLog, logPath, type Stream } from "../logs/json-file.ts";
 import { readMaster } from "../runtime/terminal.ts";
 import { closeFd } from "../sys/fs.ts";
+import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
 
 export interface Supervised { id: string; done: Promise<void> }
 
@@ -51,7 +52,7 @@ async function watch(store: ContainerStore, record: ContainerRecord, log: JsonFi
     }
   }
   log.close();
-  if (record.autoRemove) store.remove(record);
+  if (record.autoRemove) removeWithAnonymousVolumes(store, record); // volumes: --rm takes the anonymous volumes too (Docker)
 }
 
 function shouldRestart(store: ContainerStore, record: ContainerRecord, exitCode: number): boolean {

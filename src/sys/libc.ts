@@ -75,4 +75,8 @@ export const libc = dlopen("libc.so.6", {
   // hardening-flags: nodes and files relative to a directory fd (sys/at.ts)
   unlinkat: { args: [i32, ptr, i32], returns: i32 },
   fchmodat: { args: [i32, ptr, u32, i32], returns: i32 },
+  // volumes: extended attributes through fds, for copy-up from an image into a new volume (sys/xattr.ts)
+  flistxattr: { args: [i32, ptr, usize], returns: i64 },
+  fgetxattr: { args: [i32, ptr, ptr, usize], returns: i64 },
+  fsetxattr: { args: [i32, ptr, ptr, usize, i32], returns: i32 },
 }).symbols;
