@@ -16,7 +16,7 @@ import { SECCOMP_PROGRAM_FILE } from "../seccomp/program-file.ts";
 import { hostname as hostHostname } from "node:os";
 import { resolveDonors } from "./namespace-joins.ts";
 // volumes
-import { findContainer } from "./lookup.ts";
+import { findContainer, NoSuchContainerError } from "./lookup.ts";
 import { parseVolumesFrom, planMounts } from "../volume/plan.ts";
 import { checkPlan, attachMounts, type Attached } from "../volume/attach.ts";
 import { MOUNTS_ANNOTATION, mountInfoOfContainer } from "../volume/mount-info.ts";
@@ -77,7 +77,15 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
 function planContainerMounts(store: ContainerStore, opts: CreateOptions, imageVolumes: string[]): MountRequest[] {
   const donors = (opts.volumesFrom ?? []).map((v) => {
     const { container, mode } = parseVolumesFrom(v);
-    return { mounts: mountInfoOfContainer(store.dir(findContainer(store, container).id)), mode };
+    let donor: ContainerRecord;
+    try {
+      donor = findContainer(store, container);
+    } catch (e) {
+      // `run`/`create` report the daemon's errors with 125, as Docker's CLI does
+      if (e instanceof NoSuchContainerError) throw new UserError(e.message);
+      throw e;
+    }
+    return { mounts: mountInfoOfContainer(store.dir(donor.id)), mode };
   });
   const plan = planMounts(opts.volumes, opts.tmpfs.map((t) => t.destination), donors, imageVolumes);
   checkPlan(plan);

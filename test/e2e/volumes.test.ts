@@ -27,7 +27,19 @@ const appEntries = (): TarWriteEntry[] => [
   { name: "srv/declared/seed.txt", body: "seeded\n", mtime: MTIME },
 ];
 
+// Hostile images: the mount path itself is a symlink out of the image (absolute, and relative with "..").
+const linkEntries = (): TarWriteEntry[] => [
+  ...busyboxRootfsEntries(),
+  { name: "abs", type: "symlink", linkname: "/etc", mtime: MTIME },
+  { name: "srv", type: "dir", mode: 0o755, mtime: MTIME },
+  { name: "srv/rel", type: "symlink", linkname: "../../../../../../etc", mtime: MTIME },
+];
+
 const ctx = useRunSandbox("minibox-e2e-volumes-", async (c) => {
+  const links = join(c.base, "links.tar");
+  writeFileSync(links, dockerArchive(imageFromLayers([tarBytes(linkEntries())], { name: "links:latest" })));
+  const l = await c.sb.run(["load", "-i", links]);
+  if (l.code !== 0) throw new Error(`load failed: ${l.stderr}`);
   const archive = join(c.base, "app.tar");
   writeFileSync(archive, dockerArchive(imageFromLayers([tarBytes(appEntries())], {
     name: "app:latest", config: { Volumes: { "/srv/declared": {} } },
@@ -107,6 +119,19 @@ describe("named volumes", () => {
       expect(await ctx.ok(["--rm", "-v", "prefilled:/srv/app", "app", "ls", "/srv/app"])).toBe("own\n");
       await mustOk(["volume", "create", "empty"]);
       expect(lines(await ctx.ok(["--rm", "-v", "empty:/srv/app", "app", "ls", "/srv/app"]))).toEqual(["escape", "secret.txt", "sub"]);
+    } finally {
+      await cleanVolumes();
+    }
+  }, T);
+
+  test("copy-up through an image symlink (absolute or ../..) reads the image's target, never the host's", async () => {
+    try {
+      const imageEtc = ["group", "hostname", "hosts", "passwd"];
+      await ctx.ok(["--rm", "-v", "viaabs:/abs", "links", "true"]);
+      await ctx.ok(["--rm", "-v", "viarel:/srv/rel", "links", "true"]);
+      expect(readdirSync(dataDir("viaabs")).sort()).toEqual(imageEtc);
+      expect(readdirSync(dataDir("viarel")).sort()).toEqual(imageEtc);
+      expect(readFileSync(join(dataDir("viaabs"), "passwd"), "utf8")).toContain("app:x:1000:1000");
     } finally {
       await cleanVolumes();
     }
@@ -199,7 +224,7 @@ describe("--volumes-from", () => {
       // run --rm of the borrower does not take the donor's anonymous volume
       expect((await volumeNames()).length).toBe(2);
       const missing = await ctx.run(["--rm", "--volumes-from", "nosuchctr", "busybox", "true"]);
-      expect(missing.code).toBe(1);
+      expect(missing.code).toBe(125);
       expect(missing.stderr.trim()).toBe("minibox: No such container: nosuchctr");
     } finally {
       await cleanVolumes();
@@ -265,6 +290,20 @@ describe("volume commands", () => {
       expect((await volumeNames()).length).toBe(2); // container prune never removes volumes
     } finally {
       await cleanVolumes();
+    }
+  }, T);
+
+  test("a bind volume (--opt type=none,o=bind,device=DIR) mounts that directory", async () => {
+    const host = mkdtempSync(join(tmpdir(), "minibox-voldev-"));
+    try {
+      writeFileSync(join(host, "on-device"), "dev\n");
+      await mustOk(["volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", `device=${host}`, "dev"]);
+      expect(await ctx.ok(["--rm", "-v", "dev:/d", "busybox", "sh", "-c", "cat /d/on-device; echo back > /d/from-ctr"])).toBe("dev\n");
+      expect(readFileSync(join(host, "from-ctr"), "utf8")).toBe("back\n");
+      expect(JSON.parse(await mustOk(["volume", "inspect", "dev"]))[0].Options).toEqual({ type: "none", o: "bind", device: host });
+    } finally {
+      await cleanVolumes();
+      rmSync(host, { recursive: true, force: true });
     }
   }, T);
 
