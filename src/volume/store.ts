@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSyn
 import { join } from "node:path";
 import { removeTree, writeFileAtomic } from "../state/atomic.ts";
 import { NoSuchVolumeError } from "./errors.ts";
+import { isValidVolumeName } from "./names.ts";
 
 export interface VolumeRecord {
   Name: string;
@@ -50,6 +51,7 @@ export class VolumeStore {
   }
 
   exists(name: string): boolean {
+    if (!isValidVolumeName(name)) return false; // "..", "a/b": never a path under volumes/
     try {
       statSync(join(this.dir, name, RECORD));
       return true;
@@ -60,6 +62,7 @@ export class VolumeStore {
   }
 
   load(name: string): VolumeRecord {
+    if (!isValidVolumeName(name)) throw new NoSuchVolumeError(name);
     let text: string;
     try {
       text = readFileSync(join(this.dir, name, RECORD), "utf8");

@@ -67,4 +67,16 @@ describe("VolumeStore", () => {
     expect(() => store.remove("db")).toThrow(NoSuchVolumeError);
     expect(store.list()).toEqual([]);
   });
+
+  test("names that are not volume names never reach the file system (.., a/b, ../containers)", () => {
+    const store = new VolumeStore(root);
+    mkdirSync(join(root, "containers", "x"), { recursive: true });
+    writeFileSync(join(root, "containers", "x", "volume.json"), "{}");
+    for (const bad of ["..", ".", "../containers/x", "a/b", ""]) {
+      expect(store.exists(bad)).toBe(false);
+      expect(() => store.load(bad)).toThrow(NoSuchVolumeError);
+      expect(() => store.remove(bad)).toThrow(NoSuchVolumeError);
+    }
+    expect(existsSync(join(root, "containers", "x", "volume.json"))).toBe(true);
+  });
 });
