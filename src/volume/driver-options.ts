@@ -18,14 +18,18 @@ export function parseOptPairs(values: readonly string[], flag: string): Record<s
   return out;
 }
 
-/** Docker's checks at `volume create`: known keys only; a device needs a type and vice versa. */
+// Docker's local driver: each option needs these others (its mandatoryOpts), even type=tmpfs needs a device.
+const REQUIRES: Record<string, string[]> = { device: ["type"], type: ["device"], o: ["device", "type"] };
+
+/** Docker's checks at `volume create`: known keys only, and the options each one requires. */
 export function validateDriverOptions(name: string, options: Record<string, string>): void {
   for (const key of Object.keys(options)) {
     if (!KEYS.has(key)) throw new UserError(`create ${name}: invalid option key: "${key}"`);
   }
-  if (options.o !== undefined && options.type === undefined) throw new UserError(`create ${name}: missing required option: "type"`);
-  if (options.type !== undefined && options.type !== "tmpfs" && options.device === undefined) {
-    throw new UserError(`create ${name}: missing required option: "device"`);
+  for (const [key, needs] of Object.entries(REQUIRES)) {
+    if (!(key in options)) continue;
+    const missing = needs.find((n) => !(n in options));
+    if (missing) throw new UserError(`create ${name}: missing required option: "${missing}"`);
   }
 }
 

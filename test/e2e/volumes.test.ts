@@ -382,7 +382,7 @@ describe("bad input: one line, Docker's exit code, nothing created", () => {
     [["--mount", "type=volume,src=v"], 125, `target is required`],
     [["--mount", "type=volume,src=v,dst=/x,bogus=1"], 125, `unexpected key 'bogus' in 'bogus=1'`],
     [["--mount", "type=volume,src=v,dst=/x,volume-nocopy=maybe"], 125, `invalid value for volume-nocopy: maybe`],
-    [["--mount", "type=volume,src=vv,dst=/x,volume-opt=type=tmpfs,volume-opt=bogus=1"], 125, `create vv: invalid option key: "bogus"`],
+    [["--mount", "type=volume,src=vv,dst=/x,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=bogus=1"], 125, `create vv: invalid option key: "bogus"`],
     [["--mount", "type=tmpfs,src=x,dst=/x"], 125, `invalid mount config for type "tmpfs": field Source must not be specified`],
     [["--mount", "type=tmpfs,dst=/x,tmpfs-size=lots"], 125, `invalid value for tmpfs-size: lots`],
     [["--mount", "type=bind,src=/tmp,dst=/x,volume-nocopy"], 125, `cannot mix 'volume-*' options with mount type 'bind'`],
@@ -411,6 +411,7 @@ describe("bad input: one line, Docker's exit code, nothing created", () => {
     [["volume", "create", "bad/name"], 1, `includes invalid characters for a local volume name`],
     [["volume", "create", "--opt", "foo=bar", "v1"], 1, `create v1: invalid option key: "foo"`],
     [["volume", "create", "--driver", "nfsplugin", "v1"], 1, `plugin "nfsplugin" not found`],
+    [["volume", "create", "--opt", "type=tmpfs", "v1"], 1, `create v1: missing required option: "device"`],
     [["volume", "ls", "--filter", "colour=red"], 125, `invalid filter 'colour'`],
   ];
   test.each(volumeCases)("%p", async (args, code, message) => {

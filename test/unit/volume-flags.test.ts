@@ -126,11 +126,13 @@ describe("volume ls filters and local driver options", () => {
     userError(() => parseFilters(["dangling=maybe"]));
     userError(() => parseFilters(["colour=red"]));
   });
-  test("local driver: known keys only, type needs a device unless tmpfs, o needs a type", () => {
-    validateDriverOptions("v1", { type: "tmpfs", o: "size=1m" });
+  test("local driver: known keys only; type and device need each other, o needs both (Docker's mandatoryOpts)", () => {
+    validateDriverOptions("v1", { type: "tmpfs", device: "tmpfs", o: "size=1m" });
     validateDriverOptions("v1", { type: "none", device: "/x", o: "bind" });
+    validateDriverOptions("v1", {});
     expect(userError(() => validateDriverOptions("v1", { foo: "1" })).message).toBe(`create v1: invalid option key: "foo"`);
-    expect(userError(() => validateDriverOptions("v1", { type: "ext4" })).message).toBe(`create v1: missing required option: "device"`);
-    expect(userError(() => validateDriverOptions("v1", { o: "size=1m" })).message).toBe(`create v1: missing required option: "type"`);
+    expect(userError(() => validateDriverOptions("v1", { type: "tmpfs" })).message).toBe(`create v1: missing required option: "device"`);
+    expect(userError(() => validateDriverOptions("v1", { device: "/dev/sdz" })).message).toBe(`create v1: missing required option: "type"`);
+    expect(userError(() => validateDriverOptions("v1", { o: "size=1m" })).message).toBe(`create v1: missing required option: "device"`);
   });
 });
