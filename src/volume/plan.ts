@@ -5,6 +5,7 @@ import { UserError } from "../errors.ts";
 import { normalizeDestination } from "../oci/mount-policy.ts";
 import type { MountInfo } from "./mount-info.ts";
 import type { MountRequest } from "./mount-request.ts";
+import { checkDestination } from "./volume-flag.ts";
 
 export interface VolumesFrom {
   /** The donor's mount records. */
@@ -48,6 +49,7 @@ export function planMounts(user: readonly MountRequest[], tmpfsDestinations: rea
     }
   }
   for (const d of imageVolumes) {
+    checkDestination(`${d} (image VOLUME)`, d, "volume"); // the image is as untrusted as a flag
     if (!take(d)) continue;
     plan.push({ type: "volume", destination: d, readonly: false, nocopy: false, driverOptions: {}, labels: {}, mode: "" });
   }

@@ -102,6 +102,11 @@ describe("planMounts", () => {
     expect(planMounts([], ["/c"], [], ["/c"])).toEqual([]);
     expect(userError(() => planMounts([vol("/x", "aa"), vol("/x/", "bb")], [], [], [])).message).toBe("Duplicate mount point: /x");
   });
+  test("an image VOLUME is held to the user's rules: absolute, not /, not in /proc", () => {
+    expect(userError(() => planMounts([], [], [], ["/proc/sys"])).message).toContain("inside /proc");
+    expect(userError(() => planMounts([], [], [], ["relative"])).message).toContain("must be absolute");
+    expect(userError(() => planMounts([], [], [], ["/"])).message).toContain("destination can't be '/'");
+  });
   test("--volumes-from CTR[:ro|rw]", () => {
     expect(parseVolumesFrom("web")).toEqual({ container: "web", mode: undefined });
     expect(parseVolumesFrom("web:ro")).toEqual({ container: "web", mode: "ro" });
