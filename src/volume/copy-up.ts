@@ -153,6 +153,6 @@ class TreeCopier {
       const value = fgetxattr(src, key);
       if (value !== undefined) fsetxattr(dst, key, value);
     }
-    futimesSync(dst, st.atime, st.mtime);
+    futimesSync(dst, st.atimeMs / 1000, st.mtimeMs / 1000);
   }
 }
