@@ -33,4 +33,5 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   container: () => import("./container.ts").then((m) => m.default as CommandDef),
   // image-store (#9): minibox system check [--repair]
   system: () => import("./system.ts").then((m) => m.default as CommandDef),
+  volume: () => import("./volume.ts").then((m) => m.default as CommandDef), // volumes
 };

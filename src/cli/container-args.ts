@@ -2,7 +2,7 @@
 import type { ArgsDef } from "citty";
 import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
-import { checkedWorkdir, findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
+import { checkedWorkdir, findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, resolveEnvArg, type CreateOptions } from "../container/options.ts";
 import { hostEnv } from "./host-bytes.ts";
 import { parseSignal } from "../container/signals.ts";
 import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
@@ -11,6 +11,8 @@ import { out } from "./output.ts";
 import { HARDENING_REPEATABLE, hardeningArgs, parseHardeningFlags } from "../container/hardening-options.ts";
 import { parseDnsFlags } from "../network/resolv.ts";
 import { parseExtraHost } from "../network/hosts.ts";
+import { parseVolumeFlag } from "../volume/volume-flag.ts"; // volumes
+import { parseMountFlag } from "../volume/mount-flag.ts"; // volumes
 
 /** The cgroup limits, shared by run/create and update. */
 export const resourceArgs = {
@@ -50,7 +52,10 @@ export const containerArgs = {
   workdir: { type: "string", alias: "w", description: "Working directory inside the container" },
   user: { type: "string", alias: "u", description: "Username or UID (format: <name|uid>[:<group|gid>])" },
   hostname: { type: "string", alias: "h", description: "Container host name" },
-  volume: { type: "string", alias: "v", description: "Bind mount a volume HOST:CONTAINER[:ro] (repeatable)" },
+  // volumes
+  volume: { type: "string", alias: "v", description: "Bind mount a volume [HOST-DIR|NAME:]CONTAINER-DIR[:ro|rw|nocopy|z|Z|propagation] (repeatable)" },
+  mount: { type: "string", description: "Attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…[,readonly][,…] (repeatable)" },
+  "volumes-from": { type: "string", description: "Mount volumes from the specified container(s): CONTAINER[:ro|rw] (repeatable)" },
   tmpfs: { type: "string", description: "Mount a tmpfs directory PATH[:OPTIONS] (repeatable)" },
   "read-only": { type: "boolean", description: "Mount the container's root filesystem as read only" },
   restart: { type: "string", description: "Restart policy: no, on-failure[:max-retries], always, unless-stopped" },
@@ -75,7 +80,7 @@ export const containerArgs = {
 /** network-dns area: the repeatable DNS and hosts flags. */
 const DNS_REPEATABLE = ["dns", "dns-search", "dns-option", "add-host"];
 
-const REPEATABLE = ["env", "env-file", "volume", "tmpfs", "ulimit", "security-opt", ...HARDENING_REPEATABLE, ...DNS_REPEATABLE];
+const REPEATABLE = ["env", "env-file", "volume", "mount", "volumes-from", "tmpfs", "ulimit", "security-opt", ...HARDENING_REPEATABLE, ...DNS_REPEATABLE];
 
 export interface ParsedContainerArgs { opts: CreateOptions; values: Record<string, unknown> }
 
@@ -92,7 +97,8 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     image, command, env,
     entrypoint: str("entrypoint"), workdir: checkedWorkdir(str("workdir")), user: str("user"), name: str("name"), hostname: str("hostname"),
     interactive: v.interactive === true, tty: v.tty === true, readOnly: v["read-only"] === true, autoRemove: v.rm === true,
-    volumes: list("volume").map(parseVolume), tmpfs: list("tmpfs").map(parseTmpfs),
+    volumes: [...list("volume").map(parseVolumeFlag), ...list("mount").map(parseMountFlag)], volumesFrom: list("volumes-from"), // volumes
+    tmpfs: list("tmpfs").map(parseTmpfs),
     restartPolicy: str("restart") === undefined ? undefined : parseRestartPolicy(str("restart")!),
     stopSignal: checkedSignal(str("stop-signal")), stopTimeout: parseSeconds(str("stop-timeout"), "--stop-timeout"),
     limits: limitsFromFlags(resourceFlags(v)),

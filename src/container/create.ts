@@ -24,6 +24,13 @@ import { ContainerLock } from "./lock.ts";
 import { STAGING_PREFIX, stagingOwner } from "./staging.ts";
 import { clearJournal, writeJournal } from "./journal.ts";
 import { claimName } from "./reconcile.ts";
+// volumes
+import { findContainer, NoSuchContainerError } from "./lookup.ts";
+import { parseVolumesFrom, planMounts } from "../volume/plan.ts";
+import { checkPlan, attachMounts, type Attached } from "../volume/attach.ts";
+import { MOUNTS_ANNOTATION, mountInfoOfContainer } from "../volume/mount-info.ts";
+import { removeUnusedVolumes } from "../volume/cleanup.ts";
+import type { MountRequest } from "../volume/mount-request.ts";
 
 export interface Created { record: ContainerRecord; store: ContainerStore }
 
@@ -43,6 +50,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const shownHostname = opts.hardening?.utsMode === "host" ? hostHostname() : hostname;
   if (opts.hardening) opts.hardening.joins = resolveDonors(store, opts.hardening);
   const imageConfig = image.config.config ?? {};
+  const mountPlan = planContainerMounts(store, opts, Object.keys(imageConfig.Volumes ?? {})); // volumes: checked before any write
 
   const record: ContainerRecord = {
     id, name, image: image.id, imageName: opts.image, command: opts.command, created: new Date().toISOString(),
@@ -53,14 +61,18 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   };
   // containers-crash: the directory appears already locked and journaled; the record, written last, commits.
   const { dir, lock } = stageContainerDir(store, id, name);
+  let attached: Attached | undefined; // volumes
   try {
     claimName(store, name, id);
     trace("create: name claimed");
     store.makeDirs(id);
+    attached = attachMounts(mountPlan, { root, layers: image.layers.map((l) => l.path) }); // volumes: create, copy-up
     const spec = buildSpec(imageConfig, opts, shownHostname, {
       rootfs: join(dir, "rootfs"), upperdir: join(dir, "upper"), workdir: join(dir, "work"),
       layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, shownHostname, { dns: opts.dns, dnsSearch: opts.dnsSearch, dnsOptions: opts.dnsOptions, extraHosts: opts.extraHosts }),
+      userMounts: attached.mounts,
     });
+    spec.annotations = { ...spec.annotations, [MOUNTS_ANNOTATION]: JSON.stringify(attached.info) }; // volumes
     const size = opts.tty ? hostTerminalSize() : undefined;
     if (size) spec.process.consoleSize = size;
     record.command = opts.init ? spec.process.args.slice(2) : spec.process.args; // without "/dev/init --"
@@ -76,12 +88,32 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       // Not this error but the first one is the user's to see (disk full fails both); the journal is still
       // there, so the next command that meets this directory rolls it back.
     }
+    if (attached) removeUnusedVolumes(root, attached.createdVolumes); // volumes: nothing half-created
     throw e;
   } finally {
     lock.release();
   }
   trace("create: bundle written");
   return { record, store };
+}
+
+// volumes: -v/--mount, then --volumes-from donors, then the image's VOLUMEs; validated, nothing created yet.
+function planContainerMounts(store: ContainerStore, opts: CreateOptions, imageVolumes: string[]): MountRequest[] {
+  const donors = (opts.volumesFrom ?? []).map((v) => {
+    const { container, mode } = parseVolumesFrom(v);
+    let donor: ContainerRecord;
+    try {
+      donor = findContainer(store, container);
+    } catch (e) {
+      // `run`/`create` report the daemon's errors with 125, as Docker's CLI does
+      if (e instanceof NoSuchContainerError) throw new UserError(e.message);
+      throw e;
+    }
+    return { mounts: mountInfoOfContainer(store.dir(donor.id)), mode };
+  });
+  const plan = planMounts(opts.volumes, opts.tmpfs.map((t) => t.destination), donors, imageVolumes);
+  checkPlan(plan);
+  return plan;
 }
 
 /** The registry client is loaded only when the image has to come from a registry. */

@@ -8,6 +8,7 @@ import { logPath } from "../logs/json-file.ts";
 import { readHostConfig } from "../oci/hardening.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 import { readEtcConfig } from "./etc-files.ts";
+import { inspectMounts, mountInfoOfSpec } from "../volume/mount-info.ts"; // volumes
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
 
@@ -17,7 +18,6 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
   try { spec = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Spec; } catch { /* being removed */ }
   const now = currentState(record);
   const s = record.state;
-  const binds = spec?.mounts.filter((m) => m.type === "bind" && !m.destination.startsWith("/etc/")) ?? [];
   const limits = record.limits ?? {};
   return {
     Id: record.id,
@@ -47,7 +47,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
     Driver: "overlay",
     Platform: "linux",
     HostConfig: {
-      Binds: binds.map((m) => `${m.source}:${m.destination}${m.options?.includes("ro") ? ":ro" : ""}`),
+      Binds: hostConfigBinds(spec), // volumes: -v as Docker records it (NAME|HOST:DEST[:MODE])
       AutoRemove: record.autoRemove,
       RestartPolicy: { Name: record.restartPolicy?.name ?? "no", MaximumRetryCount: record.restartPolicy?.maximumRetryCount ?? 0 },
       ReadonlyRootfs: spec?.root.readonly ?? false,
@@ -69,7 +69,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       ...readHostConfig(spec), // hardening-flags: CapAdd, CapDrop, Privileged, Devices, …, UTSMode
       ...dnsHostConfig(dir),
     },
-    Mounts: binds.map((m) => ({ Type: "bind", Source: m.source, Destination: m.destination, Mode: "", RW: !m.options?.includes("ro"), Propagation: "rprivate" })),
+    Mounts: inspectMounts(spec), // volumes: Type, Name, Source, Destination, Driver, Mode, RW, Propagation
     Config: {
       Hostname: spec?.hostname ?? "",
       User: spec?.annotations?.[ANNOTATION.user] ?? "",
@@ -96,4 +96,11 @@ function securityOpt(spec: Spec | undefined): string[] | null {
 function dnsHostConfig(dir: string): Record<string, unknown> {
   const etc = readEtcConfig(dir);
   return { Dns: etc.dns ?? [], DnsOptions: etc.dnsOptions ?? [], DnsSearch: etc.dnsSearch ?? [], ExtraHosts: etc.extraHosts ?? null };
+}
+
+// volumes: binds and named volumes as -v would spell them; anonymous volumes and tmpfs are not binds.
+function hostConfigBinds(spec: Spec | undefined): string[] | null {
+  const binds = mountInfoOfSpec(spec).filter((m) => !m.Anonymous && m.Type !== "tmpfs")
+    .map((m) => `${m.Type === "volume" ? m.Name : m.Source}:${m.Destination}${m.Mode ? `:${m.Mode}` : m.RW ? "" : ":ro"}`);
+  return binds.length ? binds : null;
 }

@@ -19,6 +19,7 @@ import { clearJournal, writeJournal } from "./journal.ts";
 import { claimName, listEntries } from "./reconcile.ts";
 import { trace } from "../trace.ts";
 import { CorruptRecordError } from "./record.ts";
+import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
 
 const DEFAULT_STOP_TIMEOUT_S = 10;
 /** How long the parent may take to record an exit before we record it ourselves. */
@@ -189,7 +190,7 @@ export async function waitContainer(store: ContainerStore, record: ContainerReco
   return kept;
 }
 
-export async function removeContainer(store: ContainerStore, record: ContainerRecord, force: boolean): Promise<void> {
+export async function removeContainer(store: ContainerStore, record: ContainerRecord, force: boolean, removeVolumes = false): Promise<void> {
   const state = currentState(record);
   if (state.running) {
     if (!force) {
@@ -211,7 +212,8 @@ export async function removeContainer(store: ContainerStore, record: ContainerRe
     const current = fresh?.record ?? record;
     if (dead) await removeVanishingCgroup(current);
     else await removeCgroup(current, openContainerCgroup(current));
-    store.remove(current);
+    if (removeVolumes) removeWithAnonymousVolumes(store, current); // volumes: rm -v
+    else store.remove(current);
     if (dead) for (const name of store.namesOf(record.id)) store.releaseName(name, record.id);
   });
 }

@@ -1,5 +1,5 @@
 // What the user asked for with `run` flags, parsed and validated before anything is written.
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { UserError } from "../errors.ts";
 import { decodeBytes, encodeBytes, fsPath } from "../oci/bytes-string.ts"; // cli
@@ -8,9 +8,11 @@ import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
 import type { SecurityOptions } from "../oci/security-opt.ts";
 import type { HardeningOptions } from "./hardening-options.ts";
+import type { MountRequest } from "../volume/mount-request.ts"; // volumes
 import { refuseMountIntoProc } from "../oci/mount-policy.ts"; // init-paths
+import { checkContainerPath } from "../oci/container-path.ts";
+export { checkContainerPath };
 
-export interface VolumeSpec { source: string; destination: string; readonly: boolean }
 export interface TmpfsSpec { destination: string; options: string[] }
 
 export interface CreateOptions extends SecurityOptions {
@@ -24,7 +26,9 @@ export interface CreateOptions extends SecurityOptions {
   hostname?: string;
   interactive: boolean;
   tty: boolean;
-  volumes: VolumeSpec[];
+  // volumes: -v and --mount (binds, named and anonymous volumes, tmpfs), --volumes-from CTR[:ro|rw].
+  volumes: MountRequest[];
+  volumesFrom?: string[];
   tmpfs: TmpfsSpec[];
   readOnly: boolean;
   autoRemove: boolean;
@@ -86,23 +90,6 @@ export function parseEnvFile(path: string, hostEnv: Record<string, string | unde
     if (entry !== undefined) out.push(entry);
   }
   return out;
-}
-
-export function parseVolume(spec: string): VolumeSpec {
-  const parts = spec.split(":");
-  if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) {
-    throw new UserError(`invalid volume specification: '${spec}' (expected HOST:CONTAINER[:ro|rw])`);
-  }
-  const [source, destination, mode = "rw"] = parts as [string, string, string?];
-  if (!isAbsolute(source)) throw new UserError(`invalid volume specification: '${spec}': named volumes are not supported, give an absolute host path`);
-  if (!isAbsolute(destination)) throw new UserError(`invalid volume specification: '${spec}': mount path must be absolute`);
-  if (/^\/+$/.test(destination)) throw new UserError(`invalid volume specification: '${spec}': destination can't be '/'`);
-  checkContainerPath(destination, (why) => `invalid volume specification: '${shown(spec)}': mount path ${why}`);
-  if (mode !== "ro" && mode !== "rw") throw new UserError(`invalid volume specification: '${spec}': invalid mode: ${mode}`);
-  refuseMountIntoProc(destination); // init-paths
-  // [cli] Through fsPath: a host path that is not UTF-8 must name the same file (oci/bytes-string.ts).
-  if (!existsSync(fsPath(source))) throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
-  return { source: decodeBytes(realpathSync(fsPath(source), { encoding: "buffer" })), destination, readonly: mode === "ro" };
 }
 
 export function parseTmpfs(spec: string): TmpfsSpec {
@@ -172,19 +159,9 @@ export function readUserFile(path: string): Buffer {
 const MAX_NAME = 255;
 /** poll(2) takes int milliseconds. */
 const MAX_WAIT_SECONDS = Math.floor(0x7fffffff / 1000);
-/** PATH_MAX and NAME_MAX: a container path beyond them could never be created or mounted. */
-const MAX_PATH_BYTES = 4095;
-const MAX_COMPONENT_BYTES = 255;
-
 /** The start of what the user gave, for messages that must stay one readable line. */
 export function shown(text: string, max = 40): string {
   return text.length <= max ? text : `${text.slice(0, 20)}…`;
-}
-
-/** A path in the container (-w, -v and --tmpfs destinations) that the kernel can take at all. */
-export function checkContainerPath(path: string, message: (why: string) => string): void {
-  if (encodeBytes(path).length > MAX_PATH_BYTES) throw new UserError(message(`is longer than ${MAX_PATH_BYTES} bytes`));
-  if (path.split("/").some((c) => encodeBytes(c).length > MAX_COMPONENT_BYTES)) throw new UserError(message(`has a component longer than ${MAX_COMPONENT_BYTES} bytes`));
 }
 
 /** -w as given, once the kernel could take it (relative paths are refused by the spec builder, as before). */

@@ -11,6 +11,7 @@ import { launchContainer } from "./launch.ts";
 import { finishContainer } from "./finish.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 import { ContainerGoneError, withContainerLock } from "./lock.ts";
+import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
 
 
 export type Warn = (message: string) => void;
@@ -58,7 +59,8 @@ export async function runAttached(store: ContainerStore, record: ContainerRecord
 /** --rm: under the lock, so that no other verb is half-way through a change of it. */
 async function removeLocked(store: ContainerStore, record: ContainerRecord): Promise<void> {
   try {
-    await withContainerLock(store.dir(record.id), record.id, () => store.remove(record));
+    // volumes: --rm takes the anonymous volumes too (Docker)
+    await withContainerLock(store.dir(record.id), record.id, () => removeWithAnonymousVolumes(store, record));
   } catch (e) {
     if (!(e instanceof ContainerGoneError)) throw e; // rm -f was first
   }

@@ -17,6 +17,7 @@ import { pidfdOpen, pidfdWait } from "../sys/pidfd.ts";
 import type { ExitWitness } from "../container/exit-witness.ts";
 import { describe, monitorLog } from "./log.ts";
 import { drainOutput, openOutputPipes, reopenOutput, type OutputReaders } from "./output.ts";
+import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
 
 export interface Supervised { id: string; done: Promise<void> }
 
@@ -157,7 +158,7 @@ async function restartLoop(store: ContainerStore, record: ContainerRecord, log: 
 
 function finishWatching(store: ContainerStore, record: ContainerRecord, log: JsonFileLog): void {
   log.close();
-  if (record.autoRemove) store.remove(record);
+  if (record.autoRemove) removeWithAnonymousVolumes(store, record); // volumes: --rm takes the anonymous volumes too (Docker)
 }
 
 function shouldRestart(store: ContainerStore, record: ContainerRecord, exitCode: number): boolean {

@@ -82,4 +82,8 @@ export const libc = dlopen("libc.so.6", {
   send: { args: [i32, ptr, usize, i32], returns: i64 },
   recv: { args: [i32, ptr, usize, i32], returns: i64 },
   setsockopt: { args: [i32, i32, i32, ptr, u32], returns: i32 },
+  // volumes: extended attributes through fds, for copy-up from an image into a new volume (sys/xattr.ts)
+  flistxattr: { args: [i32, ptr, usize], returns: i64 },
+  fgetxattr: { args: [i32, ptr, ptr, usize], returns: i64 },
+  fsetxattr: { args: [i32, ptr, ptr, usize, i32], returns: i32 },
 }).symbols;

@@ -8,9 +8,10 @@ import { parseContainerArgs } from "../../src/cli/container-args.ts";
 import { parseExecArgs } from "../../src/cli/exec.ts";
 import { parseLogsArgs } from "../../src/cli/logs.ts";
 import {
-  parseEnvFile, parseRestartPolicy, parseSeconds, parseTmpfs, parseVolume, resolveEnvArg, validateHostname, validateName,
+  parseEnvFile, parseRestartPolicy, parseSeconds, parseTmpfs, resolveEnvArg, validateHostname, validateName,
 } from "../../src/container/options.ts";
 import { parseSignal } from "../../src/container/signals.ts";
+import { parseVolumeFlag } from "../../src/volume/volume-flag.ts";
 import { limitsFromFlags, parseBytes, parseCpus, parseCpuset, parseInteger, parseMemorySwap, parseUlimit } from "../../src/cgroups/units.ts";
 import { parseTail, parseTimeArgument } from "../../src/logs/since.ts";
 
@@ -45,7 +46,7 @@ const PARSERS: [string, (v: string) => unknown][] = [
   ["validateName", validateName],
   ["validateHostname", validateHostname],
   ["resolveEnvArg", (v) => resolveEnvArg(v, {})],
-  ["parseVolume", parseVolume],
+  ["parseVolumeFlag", parseVolumeFlag],
   ["parseTmpfs", parseTmpfs],
   ["parseRestartPolicy", parseRestartPolicy],
   ["parseSeconds", (v) => parseSeconds(v, "--stop-timeout")],
@@ -92,7 +93,7 @@ describe("the class of bugs from issue #9", () => {
   test("names and paths too long for the file system are the user's error", () => {
     expect(() => validateName("a".repeat(256))).toThrow(/at most 255 are allowed/);
     expect(validateName("a".repeat(255))).toBe("a".repeat(255));
-    expect(() => parseVolume(`/tmp:/${"a".repeat(5000)}`)).toThrow(/longer than 4095 bytes/);
+    expect(() => parseVolumeFlag(`/tmp:/${"a".repeat(5000)}`)).toThrow(/longer than 4095 bytes/);
   });
 
   test("a directory where a file is expected", () => {
