@@ -3,6 +3,7 @@
 // image unless nocopy). Everything is checked before anything is created; what this call created is
 // returned so that a failed create can remove it again.
 import { existsSync, mkdirSync, realpathSync } from "node:fs";
+import { decodeBytes, fsPath } from "../oci/bytes-string.ts";
 import { UserError } from "../errors.ts";
 import type { Mount } from "../oci/spec.ts";
 import type { MountInfo } from "./mount-info.ts";
@@ -28,7 +29,7 @@ export interface Attached {
 
 export function checkPlan(plan: readonly MountRequest[]): void {
   for (const m of plan) {
-    if (m.type === "bind" && !m.createSource && !existsSync(m.source)) {
+    if (m.type === "bind" && !m.createSource && !existsSync(fsPath(m.source))) {
       throw new UserError(`invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
     }
     if (m.type === "volume" && m.name === undefined) validateDriverOptions("anonymous volume", m.driverOptions);
@@ -73,8 +74,9 @@ export function attachMounts(plan: readonly MountRequest[], ctx: AttachContext):
 }
 
 function attachBind(m: Extract<MountRequest, { type: "bind" }>, out: Attached): void {
-  if (m.createSource && !existsSync(m.source)) mkdirSync(m.source, { recursive: true, mode: 0o755 });
-  const source = realpathSync(m.source);
+  // Through fsPath: a host path that is not UTF-8 must name the same file (oci/bytes-string.ts).
+  if (m.createSource && !existsSync(fsPath(m.source))) mkdirSync(fsPath(m.source), { recursive: true, mode: 0o755 });
+  const source = decodeBytes(realpathSync(fsPath(m.source), { encoding: "buffer" }));
   const propagation = m.propagation ?? "rprivate";
   out.mounts.push({ destination: m.destination, type: "bind", source, options: ["rbind", propagation, m.readonly ? "ro" : "rw"] });
   out.info.push({ Type: "bind", Source: source, Destination: m.destination, Mode: m.mode, RW: !m.readonly, Propagation: propagation });
