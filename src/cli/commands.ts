@@ -31,4 +31,6 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   stats: () => import("./stats.ts").then((m) => m.default as CommandDef),
   update: () => import("./update.ts").then((m) => m.default as CommandDef),
   container: () => import("./container.ts").then((m) => m.default as CommandDef),
+  // files: copy in and out, diff, export, commit, history
+  cp: () => import("./cp.ts").then((m) => m.default as CommandDef),
 };

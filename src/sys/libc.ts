@@ -75,4 +75,7 @@ export const libc = dlopen("libc.so.6", {
   // hardening-flags: nodes and files relative to a directory fd (sys/at.ts)
   unlinkat: { args: [i32, ptr, i32], returns: i32 },
   fchmodat: { args: [i32, ptr, u32, i32], returns: i32 },
+  // files: cp/commit through fds (sys/at.ts: linkat, fgetxattr)
+  linkat: { args: [i32, ptr, i32, ptr, i32], returns: i32 },
+  fgetxattr: { args: [i32, ptr, ptr, usize], returns: i64 },
 }).symbols;
