@@ -33,4 +33,8 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   container: () => import("./container.ts").then((m) => m.default as CommandDef),
   // files: copy in and out, diff, export, commit, history
   cp: () => import("./cp.ts").then((m) => m.default as CommandDef),
+  diff: () => import("./diff.ts").then((m) => m.default as CommandDef),
+  export: () => import("./export.ts").then((m) => m.default as CommandDef),
+  commit: () => import("./commit.ts").then((m) => m.default as CommandDef),
+  history: () => import("./history.ts").then((m) => m.default as CommandDef),
 };

@@ -49,15 +49,22 @@ function openLiveRoot(pid: number, startTime: number): number | undefined {
   return fd;
 }
 
-interface OverlayDirs { lowerdirs: string[]; upperdir: string; workdir: string }
+interface OverlayDirs {
+  lowerdirs: string[];
+  upperdir: string;
+  workdir: string;
+  /** The spec's mount destinations, relative ("etc/resolv.conf"): the init may have created them in upper. */
+  mountPoints: string[];
+}
 
 function overlayDirs(store: ContainerStore, record: ContainerRecord): OverlayDirs {
   const dir = store.dir(record.id);
-  const spec = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { annotations?: Record<string, string> };
+  const spec = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { annotations?: Record<string, string>; mounts?: { destination: string }[] };
   const a = spec.annotations ?? {};
   const lower = a[ANNOTATION.lowerdirs];
   if (!lower) throw new UserError(`container ${record.id.slice(0, 12)} has no overlay root`);
-  return { lowerdirs: JSON.parse(lower) as string[], upperdir: join(dir, "upper"), workdir: join(dir, "work") };
+  const mountPoints = (spec.mounts ?? []).map((m) => m.destination.split("/").filter((p) => p !== "" && p !== ".").join("/")).filter(Boolean);
+  return { lowerdirs: JSON.parse(lower) as string[], upperdir: join(dir, "upper"), workdir: join(dir, "work"), mountPoints };
 }
 
 /** The paths of the container's layers, top first, and its upper dir (all minibox's own paths). */

@@ -12,6 +12,8 @@ export type CopyEntry = TarWriteEntry & { size?: number };
 export interface WalkOptions {
   /** Overlay upper dir → layer: 0:0 char devices become `.wh.NAME`, opaque dirs get `.wh..wh..opq`. */
   overlayWhiteouts?: boolean;
+  /** Leaves out this entry (not its children) when true. */
+  skip?: (name: string) => boolean;
 }
 
 const CHUNK = 1 << 20;
@@ -29,10 +31,12 @@ async function* walkObject(fd: number, name: string, opts: WalkOptions, links: M
   const st = fstatSync(fd, { bigint: true });
   const kind = Number(st.mode) & 0o170000;
   const base = header(st, name);
+  const skipped = name !== "" && opts.skip?.(name) === true;
+  if (skipped && kind !== 0o040000) return;
   if (kind === 0o040000) {
     const dirFd = openat(fd, ".", O.RDONLY | O.DIRECTORY | O.CLOEXEC);
     try {
-      if (name !== "") yield { ...base, type: "dir" };
+      if (name !== "" && !skipped) yield { ...base, type: "dir" };
       if (opts.overlayWhiteouts && fgetxattr(dirFd, "trusted.overlay.opaque")?.toString() === "y") {
         yield { ...base, type: "file", mode: Number(st.mode) & 0o777, name: join(name, ".wh..wh..opq"), size: 0 };
       }
