@@ -76,9 +76,9 @@ function mountOverlay(store: ContainerStore, record: ContainerRecord, writable: 
   const d = overlayDirs(store, record);
   // Read-only: the upper dir is simply the top lower layer (its whiteouts and opaque dirs still apply),
   // so nothing competes with a running container for its upper and work dirs.
-  const data = writable
-    ? `lowerdir=${d.lowerdirs.join(":")},upperdir=${d.upperdir},workdir=${d.workdir}`
-    : `lowerdir=${[d.upperdir, ...d.lowerdirs].join(":")}`;
+  // One "lowerdir+" per layer (Linux 6.8): fsconfig takes at most 256 bytes per value, too few for a list.
+  const lowers = writable ? d.lowerdirs : [d.upperdir, ...d.lowerdirs];
+  const data = [...lowers.map((l) => `lowerdir+=${l}`), ...(writable ? [`upperdir=${d.upperdir}`, `workdir=${d.workdir}`] : [])].join(",");
   // The mount fd is itself a handle on the overlay's root, and the only thing keeping the mount alive.
   return fsMount("overlay", "overlay", data, writable ? 0 : MOUNT_ATTR.RDONLY);
 }
