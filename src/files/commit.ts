@@ -107,6 +107,7 @@ function containerRuntimeConfig(image: OciImageRuntimeConfig, record: ContainerR
 }
 
 async function withPaused<T>(record: ContainerRecord, pause: boolean, work: () => Promise<T>): Promise<T> {
+  // A container the user paused stays paused: only a running one is frozen here, and thawed after.
   const state = currentState(record);
   const cgroup = pause && state.status === "running" ? openContainerCgroup(record) : undefined;
   cgroup?.freeze();

@@ -1,9 +1,11 @@
 // `-o FILE` for archives: the output is written to a temp file beside FILE and renamed over it only when
 // complete, so a failure (or kill -9) never leaves a half archive under FILE; an existing FILE that is not a
-// regular file (a device, a fifo, a directory, a symlink) is refused instead of written through.
-import { fsyncSync, renameSync, unlinkSync, writeSync } from "node:fs";
+// regular file (a device, a fifo, a directory, a symlink) is refused instead of written through. The temp
+// file of a writer killed with -9 is removed by the next write to the same FILE.
+import { fsyncSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { AT, O, fdPath, fstatx, openat } from "../sys/at.ts";
+import { AT, O, fdPath, fstatx, openat, unlinkat } from "../sys/at.ts";
+import { processStartTime } from "../container/liveness.ts";
 import { Errno, SyscallError } from "../sys/errno.ts";
 import { closeFd } from "../sys/fs.ts";
 import { UserError } from "../errors.ts";
@@ -21,6 +23,7 @@ export async function writeOutputFile(path: string, chunks: AsyncIterable<Uint8A
   }
   try {
     refuseNonRegular(dirFd, name, path);
+    removeStaleTemps(dirFd, name);
     const tmpName = `.${name}.minibox-tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
     const fd = openat(dirFd, tmpName, O.WRONLY | O.CREAT | O.EXCL | O.NOFOLLOW | O.CLOEXEC, 0o644);
     const dir = fdPath(dirFd);
@@ -39,6 +42,17 @@ export async function writeOutputFile(path: string, chunks: AsyncIterable<Uint8A
     }
   } finally {
     closeFd(dirFd);
+  }
+}
+
+/** Temp files of earlier writers of FILE that were killed (their pid is gone): the next write removes them. */
+function removeStaleTemps(dirFd: number, name: string): void {
+  const prefix = `.${name}.minibox-tmp-`;
+  for (const entry of readdirSync(fdPath(dirFd))) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length).split("-")[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || processStartTime(pid) !== undefined) continue;
+    try { unlinkat(dirFd, entry, 0); } catch (e) { if (!(e instanceof SyscallError) || e.errno !== Errno.ENOENT) throw e; }
   }
 }
 

@@ -2,7 +2,7 @@
 // image is saved and loaded by podman (run with runc: crun refuses this host's hybrid cgroups) or at
 // least inspected by skopeo.
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readTar } from "../../src/image/tar/reader.ts";
@@ -40,6 +40,15 @@ async function tarEntries(bytes: Uint8Array): Promise<Map<string, string>> {
   for await (const e of readTar((async function* () { yield bytes; })())) out.set(e.name, e.type === "file" ? new TextDecoder().decode(await e.bytes()) : e.type);
   return out;
 }
+/** The kernel's view of a process's freezer cgroup (v1 freezer.state, or v2 cgroup.freeze). */
+function freezerState(pid: number): string {
+  const cg = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n");
+  const v1 = cg.find((l) => /^\d+:([^:]*,)?freezer(,[^:]*)?:/.test(l));
+  if (v1) return readFileSync(`/sys/fs/cgroup/freezer${v1.split(":")[2]}/freezer.state`, "utf8").trim();
+  const v2 = cg.find((l) => l.startsWith("0::"))!;
+  return `frozen:${readFileSync(`/sys/fs/cgroup${v2.slice(3)}/cgroup.freeze`, "utf8").trim()}`;
+}
+
 /** A stopped container that added /new, deleted /etc/group, changed /etc/passwd and replaced /etc/init.d-like dir /opq. */
 async function changedContainer(name: string): Promise<void> {
   containers.push(name);
@@ -66,7 +75,10 @@ describe("diff and export", () => {
   test("export writes the merged filesystem; -o refuses a file that is not regular and leaves no partial file", async () => {
     await changedContainer("exporter");
     const dir = tempDir();
+    // the temp file of an export killed earlier (its pid is gone) is cleaned up by the next one
+    writeFileSync(join(dir, ".fs.tar.minibox-tmp-999999999-dead"), "half an archive");
     await ok(["export", "-o", join(dir, "fs.tar"), "exporter"]);
+    expect(readdirSync(dir)).toEqual(["fs.tar"]);
     const entries = await tarEntries(readFileSync(join(dir, "fs.tar")));
     expect(entries.get("new")).toBe("new\n");
     expect(entries.get("etc/passwd")).toContain("extra");
@@ -104,6 +116,9 @@ describe("commit", () => {
     expect(lines(await ok(["history", "-q", "committed:v1"]))).toEqual([id.slice(7, 19), "<missing>", "<missing>"]);
     const inspect = JSON.parse(await ok(["image", "inspect", "committed:v1"]))[0];
     expect(inspect.Author ?? inspect.author).toBe("Tester <t@example.com>");
+    // the layer is deterministic: the same upper dir committed again gives the same diffID
+    const again = JSON.parse(await ok(["image", "inspect", (await ok(["commit", "committer"])).trim()]))[0];
+    expect(again.RootFS.Layers).toEqual(inspect.RootFS.Layers);
   }, T);
 
   test("committing a running container pauses it only for the commit; a bad --change creates nothing", async () => {
@@ -116,6 +131,13 @@ describe("commit", () => {
     }
     await ok(["commit", "live", "live:snap"]);
     expect((await mb(["exec", "live", "true"])).code).toBe(0); // thawed again
+    // a container the user paused stays paused through a commit
+    await ok(["pause", "live"]);
+    await ok(["commit", "live"]);
+    const state = JSON.parse(await ok(["inspect", "live"]))[0].State;
+    expect(state.Paused).toBe(true);
+    expect(freezerState(state.Pid)).toMatch(/^(FROZEN|frozen:1)$/);
+    await ok(["unpause", "live"]);
     expect(await ok(["run", "--rm", "live:snap", "cat", "/live"])).toBe("live\n");
     const before = await ok(["images", "-q"]);
     const bad = await mb(["commit", "-c", "RUN rm -rf /", "live", "bad:one"]);
