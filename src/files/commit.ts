@@ -20,6 +20,7 @@ import { walkTree } from "./walk.ts";
 import { applyChanges } from "./change.ts";
 import { containerLayers } from "./container-root.ts";
 import { lowerStat } from "./lower-layers.ts";
+import { coalesce } from "./coalesce.ts";
 
 export interface CommitOptions {
   author?: string;
@@ -51,7 +52,7 @@ export async function commitContainer(containers: ContainerStore, record: Contai
     // Mount points the init created (/etc/resolv.conf, …) belong to this container, not to the image.
     const skip = (name: string) => mountPoints.has(name) && !lowerStat(layers, name);
     try {
-      return await images.addLayer(writeTar(walkTree(upper, "", { overlayWhiteouts: true, skip })), {}, `commit of ${record.name}`, { keepBlob: true });
+      return await images.addLayer(coalesce(writeTar(walkTree(upper, "", { overlayWhiteouts: true, skip }))), {}, `commit of ${record.name}`, { keepBlob: true });
     } finally {
       closeFd(upper);
       for (const l of layers) closeFd(l);

@@ -15,6 +15,7 @@ import { openContainerRoot, type RootView } from "./container-root.ts";
 import { walkTree, type CopyEntry } from "./walk.ts";
 import { TreeWriter, type Ownership } from "./tree-writer.ts";
 import { CopyError } from "./errors.ts";
+import { coalesce } from "./coalesce.ts";
 
 export type Endpoint =
   | { kind: "stream" }
@@ -131,7 +132,7 @@ export async function copy(store: ContainerStore, src: Endpoint, dst: Endpoint, 
     }
     try {
       if (!dstSide) {
-        await io.stdout(writeTar(walkTree(srcFd, contentsOnly ? "" : srcBase)));
+        await io.stdout(coalesce(writeTar(walkTree(srcFd, contentsOnly ? "" : srcBase))));
         return;
       }
       const dstPath = (dst as { path: string }).path;

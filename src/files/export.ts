@@ -4,11 +4,12 @@ import type { ContainerRecord, ContainerStore } from "../container/store.ts";
 import { writeTar } from "../image/tar/writer.ts";
 import { openContainerRoot } from "./container-root.ts";
 import { walkTree } from "./walk.ts";
+import { coalesce } from "./coalesce.ts";
 
 export async function* exportContainer(store: ContainerStore, record: ContainerRecord): AsyncGenerator<Uint8Array> {
   const root = openContainerRoot(store, record, "export");
   try {
-    yield* writeTar(walkTree(root.fd, ""));
+    yield* coalesce(writeTar(walkTree(root.fd, "")));
   } finally {
     root.close();
   }
