@@ -135,6 +135,25 @@ describe("cp into and out of a running container", () => {
   }, T);
 });
 
+describe("cp and the container's bind mounts", () => {
+  test("a running container's bind mount is written and read through the container's own view", async () => {
+    const shared = tempDir();
+    writeFileSync(join(shared, "from-host"), "host side\n");
+    await ctx.ok(["-d", "--name", "binder", "-v", `${shared}:/mnt/shared`, "busybox", "sh", "-c", "sleep 1000; true"]);
+    try {
+      const src = tempDir();
+      writeFileSync(join(src, "into-mount"), "copied\n");
+      expect((await mb(["cp", join(src, "into-mount"), "binder:/mnt/shared/"])).code).toBe(0);
+      expect(readFileSync(join(shared, "into-mount"), "utf8")).toBe("copied\n");
+      const dest = tempDir();
+      expect((await mb(["cp", "binder:/mnt/shared/from-host", join(dest, "out")])).code).toBe(0);
+      expect(readFileSync(join(dest, "out"), "utf8")).toBe("host side\n");
+    } finally {
+      await mb(["rm", "-f", "binder"]);
+    }
+  }, T);
+});
+
 describe("Docker's rules and errors", () => {
   test("the parent of DEST must exist (exit 1, one line)", async () => {
     const dir = tempDir();
