@@ -154,6 +154,31 @@ describe("cp and the container's bind mounts", () => {
   }, T);
 });
 
+describe("cp and a stopped container's bind mounts", () => {
+  test("writes land in the bind's source, reads come from it, a read-only bind refuses writes", async () => {
+    const shared = tempDir(), ro = tempDir();
+    writeFileSync(join(shared, "from-host"), "host side\n");
+    writeFileSync(join(ro, "keep"), "ro\n");
+    expect((await mb(["create", "--name", "binder2", "-v", `${shared}:/srv/shared`, "-v", `${ro}:/srv/ro:ro`, "busybox", "true"])).code).toBe(0);
+    try {
+      const src = tempDir();
+      writeFileSync(join(src, "into-mount"), "copied\n");
+      const into = await mb(["cp", join(src, "into-mount"), "binder2:/srv/shared/"]);
+      expect(into.stderr).toBe("");
+      expect(readFileSync(join(shared, "into-mount"), "utf8")).toBe("copied\n");
+      const dest = tempDir();
+      expect((await mb(["cp", "binder2:/srv/shared/from-host", join(dest, "out")])).code).toBe(0);
+      expect(readFileSync(join(dest, "out"), "utf8")).toBe("host side\n");
+      const refused = await mb(["cp", join(src, "into-mount"), "binder2:/srv/ro/"]);
+      expect(refused.code).not.toBe(0);
+      expect(lines(refused.stderr)).toHaveLength(1);
+      expect(readdirSync(ro)).toEqual(["keep"]);
+    } finally {
+      await mb(["rm", "-f", "binder2"]);
+    }
+  }, T);
+});
+
 describe("Docker's rules and errors", () => {
   test("the parent of DEST must exist (exit 1, one line)", async () => {
     const dir = tempDir();
