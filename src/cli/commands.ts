@@ -34,4 +34,10 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   // image-store (#9): minibox system check [--repair]
   system: () => import("./system.ts").then((m) => m.default as CommandDef),
   volume: () => import("./volume.ts").then((m) => m.default as CommandDef), // volumes
+  // files: copy in and out, diff, export, commit, history
+  cp: () => import("./cp.ts").then((m) => m.default as CommandDef),
+  diff: () => import("./diff.ts").then((m) => m.default as CommandDef),
+  export: () => import("./export.ts").then((m) => m.default as CommandDef),
+  commit: () => import("./commit.ts").then((m) => m.default as CommandDef),
+  history: () => import("./history.ts").then((m) => m.default as CommandDef),
 };

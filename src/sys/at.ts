@@ -126,3 +126,10 @@ export function unlinkat(dirfd: number, name: string, flags = 0): void {
 export function fchmodat(dirfd: number, name: string, mode: number): void {
   check(libc.fchmodat(dirfd, cstr(name), mode, 0), "fchmodat", name);
 }
+
+// files: hard links relative to fds (src/files: cp, commit); xattrs are in sys/xattr.ts.
+/** linkat(2) of the object `fd` refers to (AT_EMPTY_PATH: needs CAP_DAC_READ_SEARCH) as `name` in `dirfd`. */
+export function linkFdAt(fd: number, dirfd: number, name: string): void {
+  check(libc.linkat(fd, cstr(""), dirfd, cstr(name), AT.EMPTY_PATH), "linkat", name);
+}
+

@@ -86,4 +86,6 @@ export const libc = dlopen("libc.so.6", {
   flistxattr: { args: [i32, ptr, usize], returns: i64 },
   fgetxattr: { args: [i32, ptr, ptr, usize], returns: i64 },
   fsetxattr: { args: [i32, ptr, ptr, usize, i32], returns: i32 },
+  // files: cp/commit through fds (sys/at.ts: linkat; fgetxattr is above)
+  linkat: { args: [i32, ptr, i32, ptr, i32], returns: i32 },
 }).symbols;

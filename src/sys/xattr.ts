@@ -18,12 +18,12 @@ export function flistxattr(fd: number): string[] {
   return buf.toString("latin1", 0, n).split("\0").filter(Boolean);
 }
 
-/** The value, or undefined when the attribute went away meanwhile (ENODATA). */
+/** The value, or undefined when the attribute is absent (ENODATA) or the file system has none (EOPNOTSUPP). */
 export function fgetxattr(fd: number, name: string): Buffer | undefined {
   const key = cstr(name);
   const size = Number(libc.fgetxattr(fd, key, null, 0));
   if (size === -1) {
-    if (lastErrno() === Errno.ENODATA) return undefined;
+    if (lastErrno() === Errno.ENODATA || lastErrno() === Errno.EOPNOTSUPP) return undefined;
     throw new SyscallError("fgetxattr", lastErrno(), `fd ${fd} ${name}`);
   }
   const buf = Buffer.alloc(size);
