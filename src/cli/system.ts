@@ -1,5 +1,5 @@
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
-import { UserError } from "../errors.ts";
+import { defineCommand, type CommandDef } from "citty";
+import { defineCommandGroup } from "./command-group.ts";
 import type { Problem } from "../state/problem.ts";
 import { out } from "./output.ts";
 
@@ -25,22 +25,4 @@ const check = defineCommand({
   },
 });
 
-const subCommands: Record<string, CommandDef> = { check: check as CommandDef };
-
-const system: CommandDef = defineCommand({
-  meta: { name: "system", description: "Manage minibox (check)" },
-  // Dispatched here rather than through citty's subCommands, which drop the subcommand's exit code.
-  async run({ rawArgs }) {
-    const [name, ...rest] = rawArgs;
-    const cmd = name === undefined ? undefined : subCommands[name];
-    if (!cmd) throw new UserError(`unknown command "system ${name ?? ""}" (one of: ${Object.keys(subCommands).join(", ")})`);
-    if (rest[0] === "--help") {
-      await showUsage(cmd, system);
-      return 0;
-    }
-    const { result } = await runCommand(cmd, { rawArgs: rest });
-    return typeof result === "number" ? result : 0;
-  },
-});
-
-export default system;
+export default defineCommandGroup("system", "Manage minibox", { check: async () => check as CommandDef });

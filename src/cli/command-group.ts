@@ -1,0 +1,28 @@
+// A management command (`image`, `volume`, `system`, …) that dispatches to subcommands loaded on demand.
+// Dispatched by hand rather than through citty's subCommands, which drop the subcommand's exit code.
+import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { UserError } from "../errors.ts";
+
+export type LazyCommand = () => Promise<CommandDef>;
+
+/** A subcommand loaded from its module's default export when first used. */
+export const lazy = (load: () => Promise<{ default: unknown }>): LazyCommand => () => load().then((m) => m.default as CommandDef);
+
+export function defineCommandGroup(name: string, description: string, subCommands: Record<string, LazyCommand>): CommandDef {
+  const group: CommandDef = defineCommand({
+    meta: { name, description: `${description} (${Object.keys(subCommands).join(", ")})` },
+    async run({ rawArgs }) {
+      const [sub, ...rest] = rawArgs;
+      const load = sub === undefined ? undefined : subCommands[sub];
+      if (!load) throw new UserError(`unknown command "${name} ${sub ?? ""}" (one of: ${Object.keys(subCommands).join(", ")})`);
+      const cmd = await load();
+      if (rest[0] === "--help") {
+        await showUsage(cmd, group);
+        return 0;
+      }
+      const { result } = await runCommand(cmd, { rawArgs: rest });
+      return typeof result === "number" ? result : 0;
+    },
+  });
+  return group;
+}
