@@ -18,10 +18,11 @@ import { resolveDonors } from "./namespace-joins.ts";
 
 export interface Created { record: ContainerRecord; store: ContainerStore }
 
-export async function createContainer(opts: CreateOptions): Promise<Created> {
+/** `prepared`: build (issue 12) runs RUN steps on a layer chain that is not a stored image yet. */
+export async function createContainer(opts: CreateOptions, prepared?: ImageRecord): Promise<Created> {
   const root = storeRoot();
   trace("create: options parsed");
-  const image = await findOrPullImage(new ImageStore(root), opts);
+  const image = prepared ?? await findOrPullImage(new ImageStore(root), opts);
   trace("create: image resolved");
   const store = new ContainerStore(root);
   const id = newContainerId();
