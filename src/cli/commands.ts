@@ -31,4 +31,5 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   stats: () => import("./stats.ts").then((m) => m.default as CommandDef),
   update: () => import("./update.ts").then((m) => m.default as CommandDef),
   container: () => import("./container.ts").then((m) => m.default as CommandDef),
+  build: () => import("./build.ts").then((m) => m.default as CommandDef), // build (issue 12)
 };

@@ -118,7 +118,8 @@ function canonicalDest(target: LayeredFs, dest: string): string[] {
 }
 
 export async function planCopy(req: CopyRequest): Promise<PlannedEntry[]> {
-  const epoch = sourceDateEpoch() ?? 0;
+  // New directories and heredoc files get the build's time, or SOURCE_DATE_EPOCH for reproducible layers.
+  const epoch = sourceDateEpoch() ?? Math.floor(Date.now() / 1000);
   const sources: { node?: Node; heredoc?: string; base: string }[] = [];
   for (const src of req.sources) {
     const here = /^[0-9]*<<-?["']?([^"'\s]+)["']?$/.exec(src);
