@@ -1,0 +1,188 @@
+// `minibox build` through the compiled binary, over the busybox test image: a multi-stage build with
+// RUN, COPY --from, ENV/ARG/WORKDIR/USER/CMD and .dockerignore; the cache (same image id, no RUN run
+// again); --no-cache; a tar context on stdin; and failures that leave nothing behind.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tarBytes } from "../../src/image/tar/writer.ts";
+import { buildImage, dockerArchive } from "../fixtures/images.ts";
+import { makeSandbox, type Result, type Sandbox } from "./harness.ts";
+
+let sb: Sandbox;
+let base: string;
+beforeAll(async () => {
+  sb = makeSandbox("minibox-e2e-build-");
+  base = join(sb.root, "..", "work");
+  mkdirSync(base, { recursive: true });
+  const archive = join(base, "busybox.tar");
+  writeFileSync(archive, dockerArchive(buildImage({ layers: 2 }))); // layer 2 adds /etc/motd, /opt/old.txt, /hello.txt
+  const r = await sb.run(["load", "-i", archive]);
+  if (r.code !== 0) throw new Error(`load failed: ${r.stderr}`);
+});
+afterAll(() => sb.cleanup());
+
+let contexts = 0;
+function context(files: Record<string, string>): string {
+  const dir = join(base, `ctx-${++contexts}`);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, body] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), body);
+  }
+  return dir;
+}
+
+async function ok(args: string[], opts?: Parameters<Sandbox["run"]>[1]): Promise<Result> {
+  const r = await sb.run(args, { timeoutMs: 120_000, ...opts });
+  if (r.code !== 0) throw new Error(`minibox ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+  return r;
+}
+
+/** Containers the CLI launched, counted from MINIBOX_TRACE's launch lines. */
+const launches = (r: Result) => r.stderr.split("\n").filter((l) => / launch: init spawned$/.test(l)).length;
+
+function storeLeftovers(): { containers: string[]; tmp: string[]; mounts: string[] } {
+  const list = (rel: string) => (existsSync(join(sb.root, rel)) ? readdirSync(join(sb.root, rel)) : []);
+  const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(sb.root));
+  return { containers: list("containers"), tmp: list("tmp"), mounts };
+}
+
+const MULTI = [
+  "# syntax=docker/dockerfile:1",
+  "ARG BASE=busybox",
+  "FROM ${BASE} AS build",
+  "ARG GREETING=hello",
+  "WORKDIR /src",
+  "COPY . .",
+  "RUN echo \"$GREETING from $(pwd)\" > out.txt \\",
+  " && ls -A /src | sort | tr '\\n' ' ' > listing.txt \\",
+  " && rm /etc/motd",
+  "",
+  "FROM busybox",
+  "ENV APP=/app MODE=prod",
+  "WORKDIR $APP",
+  "COPY --from=build /src/out.txt /src/listing.txt ./",
+  "COPY --chown=app:app --chmod=600 <<EOF note.txt",
+  "mode=$MODE",
+  "EOF",
+  "RUN chown app /app && id -u app > /app/uid",
+  "USER app",
+  "CMD [\"sh\", \"-c\", \"cat out.txt listing.txt; echo; cat note.txt; id -un; pwd; test -e /etc/motd && echo motd || echo no-motd\"]",
+  "",
+].join("\n");
+
+describe("minibox build", () => {
+  let dir: string;
+  let firstId: string;
+
+  test("a multi-stage build runs and prints what it should", async () => {
+    dir = context({ Dockerfile: MULTI, "app.txt": "app\n", "secret.key": "no\n", "logs/a.log": "x\n", ".dockerignore": "*.key\nlogs\n" });
+    const r = await ok(["build", "-t", "demo:1", "--build-arg", "GREETING=hi", dir], { env: { MINIBOX_TRACE: "1" } });
+    expect(r.stderr).toContain("naming to demo:1 done");
+    expect(launches(r)).toBe(2); // one per RUN
+    const id = /writing image (sha256:[0-9a-f]{64}) done/.exec(r.stderr)?.[1];
+    expect(id).toBeDefined();
+    firstId = id!;
+    const run = await ok(["run", "--rm", "demo:1"]);
+    // .dockerignore'd files never reached the build; the Dockerfile and .dockerignore did (as in Docker)
+    expect(run.stdout).toBe("hi from /src\n.dockerignore Dockerfile app.txt out.txt \nmode=prod\napp\n/app\nmotd\n");
+    const inspect = JSON.parse((await ok(["image", "inspect", "demo:1"])).stdout)[0];
+    expect(inspect.Config.Env).toContain("APP=/app");
+    expect(inspect.Config.User).toBe("app");
+    expect(inspect.Config.WorkingDir).toBe("/app");
+    expect(inspect.RootFS.Layers).toHaveLength(2 + 3); // busybox's 2 + COPY, COPY, RUN
+  });
+
+  test("file metadata: --chown/--chmod and the RUN's own change", async () => {
+    const r = await ok(["run", "--rm", "demo:1", "sh", "-c", "stat -c '%a %U' note.txt; cat uid; stat -c %U /app"]);
+    expect(r.stdout).toBe("600 app\n1000\napp\n");
+  });
+
+  test("a second build is fully cached: same image id, no RUN executed", async () => {
+    const r = await ok(["build", "-t", "demo:1", "--build-arg", "GREETING=hi", dir], { env: { MINIBOX_TRACE: "1" } });
+    expect(r.stderr).toContain(`writing image ${firstId} done`);
+    expect(launches(r)).toBe(0);
+    expect(r.stderr.split("\n").filter((l) => / CACHED$/.test(l)).length).toBeGreaterThanOrEqual(9);
+  });
+
+  test("a changed build arg rebuilds from the step that uses it", async () => {
+    const r = await ok(["build", "-q", "--build-arg", "GREETING=bye", dir], { env: { MINIBOX_TRACE: "1" } });
+    expect(r.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+    expect(r.stdout.trim()).not.toBe(firstId);
+    expect(launches(r)).toBe(2);
+    const out = await ok(["run", "--rm", r.stdout.trim(), "cat", "out.txt"]);
+    expect(out.stdout).toBe("bye from /src\n");
+  });
+
+  test("--no-cache runs every step again", async () => {
+    const iid = join(base, "iid");
+    const r = await ok(["build", "--no-cache", "--iidfile", iid, "--build-arg", "GREETING=hi", dir], { env: { MINIBOX_TRACE: "1" } });
+    expect(launches(r)).toBe(2);
+    expect(r.stderr).not.toMatch(/ CACHED$/m);
+    expect(readFileSync(iid, "utf8")).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  test("--target builds only the stages it needs; an unknown target fails", async () => {
+    const r = await ok(["build", "--target", "build", "-t", "demo:build", "--build-arg", "GREETING=hi", dir]);
+    expect(r.stderr).not.toContain("[stage-1");
+    const out = await ok(["run", "--rm", "demo:build", "cat", "/src/out.txt"]);
+    expect(out.stdout).toBe("hi from /src\n");
+    const bad = await sb.run(["build", "--target", "nope", dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe("minibox: failed to reach build target nope in Dockerfile");
+  });
+
+  test("a tar context on stdin, ADD of a local tar, deletions across layers, -q", async () => {
+    const inner = tarBytes([{ name: "pkg/", type: "dir" }, { name: "pkg/data.txt", body: "from tar\n", mode: 0o640, uid: 7, gid: 8 }]);
+    const dockerfile = "FROM busybox\nADD files.tar /opt/\nRUN rm -r /opt/sub && rm /hello.txt\n"
+      + "CMD [\"sh\", \"-c\", \"ls /opt; stat -c '%a %u:%g' /opt/pkg/data.txt; cat /opt/pkg/data.txt; ls /hello.txt 2>&1 || true\"]\n";
+    const ctx = tarBytes([{ name: "Dockerfile", body: dockerfile }, { name: "files.tar", body: inner }]);
+    const r = await ok(["build", "-q", "-t", "stdin:1", "-"], { stdin: ctx });
+    expect(r.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+    const out = await ok(["run", "--rm", "stdin:1"]);
+    expect(out.stdout).toBe("old.txt\npkg\n640 7:8\nfrom tar\nls: /hello.txt: No such file or directory\n");
+  });
+});
+
+describe("build failures", () => {
+  test("a parse error: one line with the line number, exit 1", async () => {
+    const dir = context({ Dockerfile: "FROM busybox\n\n# comment\nRUNN echo\n" });
+    const r = await sb.run(["build", "-t", "bad:parse", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toEqual(["minibox: Dockerfile:4: dockerfile parse error on line 4: unknown instruction: RUNN"]);
+  });
+
+  test("a failing RUN: exit 1, the step shown, no image, container, mount or temp dir left", async () => {
+    const before = storeLeftovers();
+    const dir = context({ Dockerfile: "FROM busybox\nRUN echo written > /partial\nRUN echo about to fail && exit 3\nCMD [\"true\"]\n" });
+    const r = await sb.run(["build", "-t", "bad:run", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("about to fail");
+    expect(r.stderr).toContain('minibox: Dockerfile:3: RUN echo about to fail && exit 3: process "/bin/sh -c echo about to fail && exit 3" did not complete successfully: exit code: 3');
+    expect((await sb.run(["image", "inspect", "bad:run"])).code).not.toBe(0);
+    expect(storeLeftovers()).toEqual(before);
+  });
+
+  test("COPY of paths outside the context is refused", async () => {
+    const dir = context({ Dockerfile: "FROM busybox\nCOPY ../outside /x\n" });
+    const r = await sb.run(["build", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("minibox: Dockerfile:2: COPY ../outside /x: forbidden path outside the build context: ../outside");
+    const linked = context({ Dockerfile: "FROM busybox\nCOPY link /x\n" });
+    symlinkSync(join(base, "busybox.tar"), join(linked, "link"));
+    const r2 = await sb.run(["build", linked]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain("forbidden path outside the build context: link");
+  });
+
+  test("a missing or ignored context file, a cycle of stages", async () => {
+    const dir = context({ Dockerfile: "FROM busybox\nCOPY secret.key /x/\n", "secret.key": "k", ".dockerignore": "*.key" });
+    const r = await sb.run(["build", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('"/secret.key": not found');
+    const cycle = context({ Dockerfile: "FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /y /y\n" });
+    const r2 = await sb.run(["build", cycle]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr.trim()).toMatch(/^minibox: circular dependency detected on stage: [ab]$/);
+  });
+});
