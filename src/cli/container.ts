@@ -22,6 +22,8 @@ const ALIASES: Record<string, string> = {
   kill: "kill", restart: "restart", wait: "wait", inspect: "inspect", logs: "logs", exec: "exec", pause: "pause",
   unpause: "unpause", rename: "rename", stats: "stats", update: "update",
 };
+// files: container cp, diff, export, commit
+Object.assign(ALIASES, { cp: "cp", diff: "diff", export: "export", commit: "commit" });
 
 const container: CommandDef = defineCommand({
   meta: { name: "container", description: `Manage containers (${[...Object.keys(ALIASES), "prune"].join(", ")})` },

@@ -16,6 +16,8 @@ const subCommands: Record<string, () => Promise<CommandDef>> = {
   load: sub(() => import("./load.ts")),
   tag: sub(() => import("./tag.ts")),
   import: sub(() => import("./import.ts")),
+  // files: image history
+  history: sub(() => import("./history.ts")),
 };
 
 const image: CommandDef = defineCommand({

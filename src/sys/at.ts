@@ -126,3 +126,21 @@ export function unlinkat(dirfd: number, name: string, flags = 0): void {
 export function fchmodat(dirfd: number, name: string, mode: number): void {
   check(libc.fchmodat(dirfd, cstr(name), mode, 0), "fchmodat", name);
 }
+
+// files: hard links and xattrs relative to fds (src/files: cp, commit).
+/** linkat(2) of the object `fd` refers to (AT_EMPTY_PATH: needs CAP_DAC_READ_SEARCH) as `name` in `dirfd`. */
+export function linkFdAt(fd: number, dirfd: number, name: string): void {
+  check(libc.linkat(fd, cstr(""), dirfd, cstr(name), AT.EMPTY_PATH), "linkat", name);
+}
+
+/** fgetxattr(2) on an fd opened for reading (not O_PATH); null when the attribute is absent (ENODATA). */
+export function fgetxattr(fd: number, name: string): Buffer | null {
+  const buf = Buffer.alloc(4096);
+  const n = Number(libc.fgetxattr(fd, cstr(name), buf, buf.length));
+  if (n === -1) {
+    const errno = lastErrno();
+    if (errno === 61 /* ENODATA */ || errno === 95 /* EOPNOTSUPP */) return null;
+    throw new SyscallError("fgetxattr", errno, `${name} of fd ${fd}`);
+  }
+  return buf.subarray(0, n);
+}

@@ -82,4 +82,7 @@ export const libc = dlopen("libc.so.6", {
   send: { args: [i32, ptr, usize, i32], returns: i64 },
   recv: { args: [i32, ptr, usize, i32], returns: i64 },
   setsockopt: { args: [i32, i32, i32, ptr, u32], returns: i32 },
+  // files: cp/commit through fds (sys/at.ts: linkat, fgetxattr)
+  linkat: { args: [i32, ptr, i32, ptr, i32], returns: i32 },
+  fgetxattr: { args: [i32, ptr, ptr, usize], returns: i64 },
 }).symbols;

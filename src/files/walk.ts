@@ -1,0 +1,116 @@
+// Reads a tree as archive entries through file descriptors only: every child is opened relative to the fd
+// of its parent with O_NOFOLLOW, a regular file is re-opened for reading through the very fd that was
+// checked (/proc/self/fd/N), so a container swapping names while we read can change what we copy, never
+// make us read outside the tree we started from. Entries come depth-first, children sorted by name.
+import { closeSync, fstatSync, readSync, readdirSync, type BigIntStats } from "node:fs";
+import { AT, O, fdPath, fgetxattr, openat, readlinkat } from "../sys/at.ts";
+import { closeFd } from "../sys/fs.ts";
+import type { TarWriteEntry } from "../image/tar/writer.ts";
+
+export type CopyEntry = TarWriteEntry & { size?: number };
+
+export interface WalkOptions {
+  /** Overlay upper dir → layer: 0:0 char devices become `.wh.NAME`, opaque dirs get `.wh..wh..opq`. */
+  overlayWhiteouts?: boolean;
+  /** Leaves out this entry (not its children) when true. */
+  skip?: (name: string) => boolean;
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Entries of the object `fd` (an O_PATH fd, not consumed) named `name`; with name "" a directory's
+ * children come without an entry for the directory itself (Docker's "SRC/." form).
+ */
+export async function* walkTree(fd: number, name: string, opts: WalkOptions = {}): AsyncGenerator<CopyEntry> {
+  const links = new Map<string, string>();
+  yield* walkObject(fd, name, opts, links);
+}
+
+async function* walkObject(fd: number, name: string, opts: WalkOptions, links: Map<string, string>): AsyncGenerator<CopyEntry> {
+  const st = fstatSync(fd, { bigint: true });
+  const kind = Number(st.mode) & 0o170000;
+  const base = header(st, name);
+  const skipped = name !== "" && opts.skip?.(name) === true;
+  if (skipped && kind !== 0o040000) return;
+  if (kind === 0o040000) {
+    const dirFd = openat(fd, ".", O.RDONLY | O.DIRECTORY | O.CLOEXEC);
+    try {
+      if (name !== "" && !skipped) yield { ...base, type: "dir" };
+      if (opts.overlayWhiteouts && fgetxattr(dirFd, "trusted.overlay.opaque")?.toString() === "y") {
+        yield { ...base, type: "file", mode: Number(st.mode) & 0o777, name: join(name, ".wh..wh..opq"), size: 0 };
+      }
+      const children = readdirSync(fdPath(dirFd)).sort();
+      for (const child of children) {
+        let childFd: number;
+        try {
+          childFd = openat(dirFd, child, O.PATH | O.NOFOLLOW | O.CLOEXEC);
+        } catch (e) {
+          if ((e as { errno?: number }).errno === 2) continue; // removed since the listing: not there any more
+          throw e;
+        }
+        try {
+          yield* walkObject(childFd, join(name, child), opts, links);
+        } finally {
+          closeFd(childFd);
+        }
+      }
+    } finally {
+      closeFd(dirFd);
+    }
+    return;
+  }
+  if (kind === 0o100000) {
+    const key = `${st.dev}:${st.ino}`;
+    const first = st.nlink > 1n ? links.get(key) : undefined;
+    if (first !== undefined) { yield { ...base, type: "hardlink", linkname: first }; return; }
+    if (st.nlink > 1n) links.set(key, name);
+    const size = Number(st.size);
+    yield { ...base, type: "file", size, stream: () => readBody(fd, size) };
+    return;
+  }
+  if (kind === 0o120000) { yield { ...base, type: "symlink", linkname: readlinkat(fd, "") }; return; }
+  const rdev = st.rdev;
+  const devmajor = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
+  const devminor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
+  if (kind === 0o020000 && opts.overlayWhiteouts && devmajor === 0 && devminor === 0) {
+    const slash = name.lastIndexOf("/");
+    yield { ...base, type: "file", mode: Number(st.mode) & 0o777, name: `${name.slice(0, slash + 1)}.wh.${name.slice(slash + 1)}`, size: 0 };
+    return;
+  }
+  if (kind === 0o020000) yield { ...base, type: "char", devmajor, devminor };
+  else if (kind === 0o060000) yield { ...base, type: "block", devmajor, devminor };
+  else if (kind === 0o010000) yield { ...base, type: "fifo" };
+  // sockets cannot be archived (tar has no type for them): skipped, as tar and Docker do
+}
+
+function header(st: BigIntStats, name: string): CopyEntry {
+  return {
+    name, mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid),
+    mtime: Number(st.mtimeMs / 1000n),
+  };
+}
+
+function join(dir: string, child: string): string {
+  return dir === "" ? child : `${dir}/${child}`;
+}
+
+/**
+ * Exactly `size` bytes of the regular file behind the O_PATH `fd`: a file that shrinks while being read is
+ * padded with zeros and one that grows is cut, so the archive header written before stays true.
+ */
+async function* readBody(fd: number, size: number): AsyncGenerator<Uint8Array> {
+  const rd = openat(AT.FDCWD, fdPath(fd), O.RDONLY | O.CLOEXEC);
+  try {
+    let left = size;
+    while (left > 0) {
+      const buf = new Uint8Array(Math.min(CHUNK, left));
+      const n = readSync(rd, buf, 0, buf.length, null);
+      if (n === 0) { yield new Uint8Array(left); return; }
+      left -= n;
+      yield n === buf.length ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(rd);
+  }
+}
