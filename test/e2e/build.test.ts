@@ -144,6 +144,21 @@ describe("minibox build", () => {
   });
 });
 
+describe("layers from RUN", () => {
+  test("a directory removed and recreated hides the base image's content (opaque dir); engine mount points stay out", async () => {
+    const dir = context({ Dockerfile: "FROM busybox\nRUN rm -rf /opt && mkdir /opt && echo new > /opt/n\n" });
+    const r = await ok(["build", "-q", "-t", "opaque:1", dir]);
+    const out = await ok(["run", "--rm", "opaque:1", "sh", "-c", "ls -A /opt; cat /opt/n"]);
+    expect(out.stdout).toBe("n\nnew\n");
+    const diff = JSON.parse((await ok(["image", "inspect", r.stdout.trim()])).stdout)[0];
+    expect(diff.RootFS.Layers).toHaveLength(3);
+    const layer = join(sb.root, "layers", diff.RootFS.Layers[2].slice(7), "fs");
+    // No /proc, /sys, /dev or /etc/resolv.conf stubs; /etc itself may be there, copied up (same metadata), empty.
+    expect(readdirSync(layer).filter((n) => n !== "etc")).toEqual(["opt"]);
+    if (existsSync(join(layer, "etc"))) expect(readdirSync(join(layer, "etc"))).toEqual([]);
+  });
+});
+
 describe("build failures", () => {
   test("a parse error: one line with the line number, exit 1", async () => {
     const dir = context({ Dockerfile: "FROM busybox\n\n# comment\nRUNN echo\n" });

@@ -1,13 +1,12 @@
 // The executor's file handling without containers: the layered view (whiteouts, opaque directories,
 // symlinks kept inside the root), COPY planning (Docker's destination rules, .dockerignore, the
-// context's confinement), the upper dir → layer conversion, and cache keys.
+// context's confinement), and cache keys (the upper dir → layer conversion is files' walk, tested there).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LayeredFs, PathNotFoundError } from "../../src/build/executor/layered-fs.ts";
 import { planCopy, planDigest, type CopyRequest, type PlannedEntry } from "../../src/build/executor/copy-plan.ts";
-import { upperDirEntries } from "../../src/build/upper-layer.ts";
 import { BuildCache, stepKey } from "../../src/build/cache.ts";
 import { parseDockerignore } from "../../src/build/context/dockerignore.ts";
 import { parseChown } from "../../src/build/executor/owner.ts";
@@ -161,21 +160,6 @@ describe("content digests and cache keys", () => {
     writeFileSync(join(store.root, "build-cache", "k3.json"), "{not json");
     expect(cache.get("k3")).toBeNull();
     expect(cache.get("absent")).toBeNull();
-  });
-});
-
-describe("upper dir → layer", () => {
-  test.skipIf(!isRoot)("whiteouts, opaque directories, hard links; engine mount stubs left out (needs root)", () => {
-    const dir = join(tmp, "upper");
-    files(dir, { "etc/resolv.conf": "", "etc/hosts": "", proc: null, "keep/f": "f", "opq/n": "n" });
-    mknod(join(dir, "deleted"), S_IFCHR, 0, 0);
-    lsetxattr(join(dir, "opq"), "trusted.overlay.opaque", "y");
-    Bun.spawnSync(["ln", join(dir, "keep/f"), join(dir, "keep/g")]);
-    const existed = new Set(["etc", "etc/hosts"]);
-    const entries = upperDirEntries(dir, { existedBefore: (p) => existed.has(p) });
-    expect(entries.map((e) => `${e.name}:${e.type ?? "file"}`)).toEqual([
-      ".wh.deleted:file", "etc:dir", "etc/hosts:file", "keep:dir", "keep/f:file", "keep/g:hardlink", "opq:dir", "opq/.wh..wh..opq:file", "opq/n:file",
-    ]);
   });
 });
 

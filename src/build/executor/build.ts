@@ -11,7 +11,6 @@ import { expandWord, ExpansionError, type Lookup } from "../dockerfile/expand.ts
 import { parseDockerfile } from "../dockerfile/parse.ts";
 import { BuildError } from "../errors.ts";
 import { sourceDateEpoch } from "../tar-entries.ts";
-import { upperDirEntries } from "../upper-layer.ts";
 import { archiveEntries } from "./add-archive.ts";
 import { planCopy, planDigest, type CopySource } from "./copy-plan.ts";
 import { LayeredFs } from "./layered-fs.ts";
@@ -254,13 +253,9 @@ class Builder {
     const shown = argEnv.filter((e) => !PROXY_ARGS.has(e.slice(0, e.indexOf("="))));
     const createdBy = `RUN ${shown.length ? `|${shown.length} ${shown.join(" ")} ` : ""}${args.join(" ")} # buildkit`;
     return this.cached(state, JSON.stringify(["RUN", args, shown, network]), "", async () => {
-      const lower = new LayeredFs(state.config.rootfs.diff_ids.map((d) => this.req.store.layerPath(d)));
       const diffId = await runStep({
         store: this.req.store, config: state.config, args, env: [...argEnv, ...proxies], network, output: this.req.output,
-        collect: async (upper) => {
-          const entries = upperDirEntries(upper, { existedBefore: (p) => lower.lookupExact(p.split("/")) !== null });
-          return (await this.req.store.addLayer(writeTar(entries), {}, "RUN layer")).diffId;
-        },
+        collect: async (entries) => (await this.req.store.addLayer(writeTar(entries), {}, "RUN layer")).diffId,
       });
       return this.withHistory(state.config, createdBy, diffId);
     });

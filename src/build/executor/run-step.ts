@@ -10,6 +10,8 @@ import type { OciImageConfig } from "../../oci/image-config.ts";
 import type { Spec } from "../../oci/spec.ts";
 import { sha256Digest } from "../../image/digest.ts";
 import { BuildError } from "../errors.ts";
+import type { TarWriteEntry } from "../../image/tar/writer.ts";
+import type { ContainerRecord, ContainerStore } from "../../container/store.ts";
 
 export type RunNetwork = "none" | "host";
 
@@ -22,8 +24,8 @@ export interface RunRequest<T> {
   network: RunNetwork;
   /** Where the step's output goes (our stderr, or nowhere with -q). */
   output: (chunk: Uint8Array) => void;
-  /** Called with the container's upper dir once the command succeeded, before the container is removed. */
-  collect: (upperDir: string) => Promise<T>;
+  /** Called with the layer's entries once the command succeeded, before the container is removed. */
+  collect: (entries: AsyncIterable<TarWriteEntry>) => Promise<T>;
 }
 
 const TAIL_LINES = 10;
@@ -84,9 +86,33 @@ export async function runStep<T>(req: RunRequest<T>): Promise<T> {
     ]);
     const code = await finishContainer(store, record, launched.proc, launched.cgroup);
     if (code !== 0) throw new RunFailedError(req.args.join(" "), code, tail.text.trimEnd());
-    return await req.collect(join(store.dir(record.id), "upper"));
+    return await collectUpper(store, record, req.collect);
   } finally {
     for (const s of FORWARDED) process.off(s, forward);
     store.remove(record);
+  }
+}
+
+/**
+ * The container's upper dir as layer entries, with the conversion `minibox commit` uses (files area:
+ * read through fds, whiteouts → `.wh.` files, opaque dirs → `.wh..wh..opq`), leaving out the mount
+ * points the init created for /proc, /etc/hosts, … when the image did not have them.
+ */
+async function collectUpper<T>(store: ContainerStore, record: ContainerRecord, collect: (entries: AsyncIterable<TarWriteEntry>) => Promise<T>): Promise<T> {
+  const [{ containerLayers }, { lowerStat }, { walkTree }, { AT, O, openat }, { closeFd }] = await Promise.all([
+    import("../../files/container-root.ts"), import("../../files/lower-layers.ts"), import("../../files/walk.ts"),
+    import("../../sys/at.ts"), import("../../sys/fs.ts"),
+  ]);
+  const dirs = containerLayers(store, record);
+  const upper = openat(AT.FDCWD, dirs.upperdir, O.PATH | O.DIRECTORY | O.CLOEXEC);
+  const layers: number[] = [];
+  try {
+    for (const d of dirs.lowerdirs) layers.push(openat(AT.FDCWD, d, O.PATH | O.DIRECTORY | O.CLOEXEC));
+    const mountPoints = new Set(dirs.mountPoints);
+    const skip = (name: string) => mountPoints.has(name) && !lowerStat(layers, name);
+    return await collect(walkTree(upper, "", { overlayWhiteouts: true, skip }));
+  } finally {
+    closeFd(upper);
+    for (const l of layers) closeFd(l);
   }
 }
