@@ -62,9 +62,13 @@ export async function runStep<T>(req: RunRequest<T>): Promise<T> {
     volumes: [], tmpfs: [], readOnly: false, autoRemove: false, pull: "never",
   }, prepared);
   let pid: number | undefined;
+  // Ctrl-C or a TERM ends the step: the container is killed (a shell as PID 1 would ignore SIGINT),
+  // the step fails, and the container is removed below, so nothing is left half-built.
+  let interrupted: NodeJS.Signals | undefined;
   const forward = (signal: NodeJS.Signals) => {
+    interrupted = signal;
     if (pid === undefined) return;
-    try { kill(pid, os.signals[signal]); } catch { /* already gone */ }
+    try { kill(pid, os.signals.SIGKILL); } catch { /* already gone */ }
   };
   for (const s of FORWARDED) process.on(s, forward);
   try {
@@ -85,6 +89,7 @@ export async function runStep<T>(req: RunRequest<T>): Promise<T> {
       launched.proc.exited,
     ]);
     const code = await finishContainer(store, record, launched.proc, launched.cgroup);
+    if (interrupted !== undefined) throw new BuildError(`interrupted by ${interrupted}`);
     if (code !== 0) throw new RunFailedError(req.args.join(" "), code, tail.text.trimEnd());
     return await collectUpper(store, record, req.collect);
   } finally {
