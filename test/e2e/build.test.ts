@@ -159,6 +159,26 @@ describe("layers from RUN", () => {
   });
 });
 
+describe("stages", () => {
+  test("independent stages run at the same time (two RUN containers seen together)", async () => {
+    const dir = context({
+      Dockerfile: "FROM busybox AS a\nRUN sleep 4\nFROM busybox AS b\nRUN sleep 4\nFROM busybox\nCOPY --from=a /bin/busybox /a\nCOPY --from=b /bin/busybox /b\n",
+    });
+    const proc = Bun.spawn([join(import.meta.dir, "../../minibox"), "build", "-q", "--no-cache", dir], { env: sb.env, stdout: "pipe", stderr: "pipe" });
+    let most = 0;
+    const deadline = Date.now() + 60_000;
+    while (proc.exitCode === null && Date.now() < deadline) {
+      const ps = await sb.run(["ps", "-q"]);
+      most = Math.max(most, ps.stdout.split("\n").filter(Boolean).length);
+      if (most >= 2) break;
+      await Bun.sleep(100); // polling interval, not synchronisation
+    }
+    const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    if (code !== 0) throw new Error(`build failed (${code}): ${stderr}`);
+    expect(most).toBe(2);
+  });
+});
+
 describe("build failures", () => {
   test("a parse error: one line with the line number, exit 1", async () => {
     const dir = context({ Dockerfile: "FROM busybox\n\n# comment\nRUNN echo\n" });
