@@ -159,6 +159,44 @@ describe("layers from RUN", () => {
   });
 });
 
+describe("ARG scoping and image config", () => {
+  test("global ARGs reach a stage only when redeclared; platform ARGs after ARG; ENV wins; config fields", async () => {
+    const dockerfile = [
+      "ARG GLOBAL=g TAG=latest",
+      "FROM busybox:${TAG}",
+      "RUN echo \"global=[$GLOBAL]\" > /args",
+      "ARG GLOBAL",
+      "ARG TARGETARCH",
+      "ARG LOCAL=l",
+      "ENV LOCAL=env",
+      "RUN echo \"global=[$GLOBAL] arch=[$TARGETARCH] local=[$LOCAL]\" >> /args",
+      "EXPOSE 8080 53/udp",
+      "VOLUME /data",
+      "LABEL org.example.v=\"$GLOBAL\"",
+      "STOPSIGNAL SIGINT",
+      "HEALTHCHECK --interval=5s CMD true",
+      "ENTRYPOINT [\"cat\"]",
+      "CMD [\"/args\"]",
+      "",
+    ].join("\n");
+    const dir = context({ Dockerfile: dockerfile });
+    const r = await ok(["build", "-t", "args:1", "--build-arg", "GLOBAL=cli", "--build-arg", "UNUSED=1", "--label", "extra=yes", dir]);
+    expect(r.stderr).toContain("[Warning] One or more build-args [UNUSED] were not consumed");
+    const arch = process.arch === "x64" ? "amd64" : process.arch;
+    expect((await ok(["run", "--rm", "args:1"])).stdout).toBe(`global=[]\nglobal=[cli] arch=[${arch}] local=[env]\n`);
+    const c = JSON.parse((await ok(["image", "inspect", "args:1"])).stdout)[0].Config;
+    expect(c.ExposedPorts).toEqual({ "8080/tcp": {}, "53/udp": {} });
+    expect(c.Volumes).toEqual({ "/data": {} });
+    expect(c.Labels).toEqual({ "org.example.v": "cli", extra: "yes" });
+    expect(c.Entrypoint).toEqual(["cat"]);
+    expect(c.Cmd).toEqual(["/args"]);
+    const image = JSON.parse((await ok(["image", "inspect", "args:1"])).stdout)[0];
+    const raw = image.ImageConfig ?? image;
+    expect(JSON.stringify(raw)).toContain('"StopSignal":"SIGINT"');
+    expect(JSON.stringify(raw)).toContain('"Healthcheck":{"Test":["CMD-SHELL","true"],"Interval":5000000000}');
+  });
+});
+
 describe("stages", () => {
   test("independent stages run at the same time (two RUN containers seen together)", async () => {
     const dir = context({
