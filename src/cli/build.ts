@@ -18,9 +18,20 @@ const args = {
   progress: { type: "string", description: "Progress output: auto, plain or tty" },
   quiet: { type: "boolean", alias: "q", description: "Suppress the build output and print the image ID on success" },
   iidfile: { type: "string", description: "Write the image ID to the file" },
+  output: { type: "string", alias: "o", description: "Also export the image: type=oci|docker,dest=FILE.tar" },
 } as const satisfies ArgsDef;
 
 const REPEATABLE = ["tag", "build-arg", "label"];
+
+/** `--output type=docker|oci,dest=FILE` (BuildKit's syntax for the two archive exporters). */
+function parseOutput(spec: string): { format: "docker-archive" | "oci-archive"; dest: string } {
+  const fields = new Map(spec.split(",").map((f) => [f.slice(0, f.indexOf("=") < 0 ? f.length : f.indexOf("=")), f.slice(f.indexOf("=") + 1)] as const));
+  const type = fields.get("type");
+  const dest = fields.get("dest");
+  if (type !== "docker" && type !== "oci") throw new UserError(`invalid --output: ${spec}: only type=docker and type=oci are supported`);
+  if (!dest || dest === "-") throw new UserError(`invalid --output: ${spec}: dest=FILE is required`);
+  return { format: type === "docker" ? "docker-archive" : "oci-archive", dest };
+}
 
 function keyValues(list: string[], flag: string, fromEnv: boolean): Map<string, string> {
   const out = new Map<string, string>();
@@ -51,6 +62,7 @@ export default defineCommand({
     if (!["auto", "plain", "tty", "quiet", "rawjson"].includes(progress)) throw new UserError(`invalid progress mode: ${progress} (auto, plain or tty)`);
     const network = str("network") ?? "default";
     if (network !== "default" && network !== "none" && network !== "host") throw new UserError(`network mode "${network}" not supported by minibox build (default, none or host)`);
+    const output = str("output") !== undefined ? parseOutput(str("output")!) : undefined;
     const { parseReference } = await import("../image/reference.ts");
     for (const t of list("tag")) {
       try {
@@ -77,6 +89,10 @@ export default defineCommand({
         output: silent ? () => {} : (chunk) => process.stderr.write(chunk),
         warn: (line) => process.stderr.write(`${line}\n`),
       });
+      if (output) {
+        const { saveToFile } = await import("../image/save.ts");
+        await saveToFile(store, [list("tag")[0] ?? image.id], output.format, output.dest);
+      }
       const iidfile = str("iidfile");
       if (iidfile !== undefined) writeFileSync(iidfile, image.id);
       if (quiet) process.stdout.write(`${image.id}\n`);

@@ -197,6 +197,25 @@ describe("ARG scoping and image config", () => {
   });
 });
 
+describe("--output", () => {
+  const skopeo = Bun.which("skopeo");
+  test.skipIf(!skopeo)("type=docker and type=oci archives that skopeo reads (skipped without skopeo)", async () => {
+    const dir = context({ Dockerfile: "FROM busybox\nRUN echo out > /out\nCMD [\"cat\", \"/out\"]\n" });
+    for (const [type, transport] of [["docker", "docker-archive"], ["oci", "oci-archive"]] as const) {
+      const dest = join(base, `out-${type}.tar`);
+      const r = await ok(["build", "-q", "-t", `out:${type}`, "--output", `type=${type},dest=${dest}`, dir]);
+      const inspected = Bun.spawnSync([skopeo!, "inspect", "--config", `${transport}:${dest}`]);
+      expect(inspected.exitCode).toBe(0);
+      const config = JSON.parse(inspected.stdout.toString());
+      expect(`sha256:${new Bun.CryptoHasher("sha256").update(Bun.spawnSync([skopeo!, "inspect", "--raw", "--config", `${transport}:${dest}`]).stdout).digest("hex")}`).toBe(r.stdout.trim());
+      expect(config.config.Cmd).toEqual(["cat", "/out"]);
+    }
+    const bad = await sb.run(["build", "--output", "type=local,dest=x", dir]);
+    expect(bad.code).toBe(125);
+    expect(bad.stderr.trim()).toBe("minibox: invalid --output: type=local,dest=x: only type=docker and type=oci are supported");
+  });
+});
+
 describe("stages", () => {
   test("independent stages run at the same time (two RUN containers seen together)", async () => {
     const dir = context({

@@ -255,7 +255,7 @@ class Builder {
     return this.cached(state, JSON.stringify(["RUN", args, shown, network]), "", async () => {
       const diffId = await runStep({
         store: this.req.store, config: state.config, args, env: [...argEnv, ...proxies], network, output: this.req.output,
-        collect: async (entries) => (await this.req.store.addLayer(writeTar(entries), {}, "RUN layer")).diffId,
+        collect: async (entries) => (await this.req.store.addLayer(writeTar(entries), {}, "RUN layer", { keepBlob: true })).diffId,
       });
       return this.withHistory(state.config, createdBy, diffId);
     });
@@ -304,7 +304,7 @@ class Builder {
     const text = `${ins.kind} ${chown ? `--chown=${chown.uid}:${chown.gid} ` : ""}${chmod !== undefined ? `--chmod=${chmod.toString(8)} ` : ""}${sources.join(" ")} ${dest}`;
     const digest = await planDigest(plan);
     return this.cached(state, JSON.stringify([text, fromId]), digest, async () => {
-      const layer = await this.req.store.addLayer(writeTar(plan), {}, `${ins.kind} layer`);
+      const layer = await this.req.store.addLayer(writeTar(plan), {}, `${ins.kind} layer`, { keepBlob: true });
       return this.withHistory(state.config, `${text} # buildkit`, layer.diffId);
     });
   }
