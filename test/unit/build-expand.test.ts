@@ -70,3 +70,22 @@ describe("expandWords", () => {
     expect(expandWords("", env)).toEqual([]);
   });
 });
+
+describe("fuzz", () => {
+  test("random words only ever fail with ExpansionError", () => {
+    const pieces = ["$", "{", "}", ":", "-", "+", "?", "%", "#", "'", '"', "\\", "`", " ", "FOO", "EMPTY", "x", "\n", "$$", "${", "\u00e9"];
+    let seed = 7;
+    const random = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
+    for (let i = 0; i < 5000; i++) {
+      let word = "";
+      for (let j = Math.floor(random() * 20); j > 0; j--) word += pieces[Math.floor(random() * pieces.length)];
+      for (const fn of [() => expandWord(word, env), () => expandWords(word, env), () => expandWord(word, env, "`")]) {
+        try {
+          fn();
+        } catch (e) {
+          if (!(e instanceof ExpansionError)) throw new Error(`${JSON.stringify(word)} threw ${e}`);
+        }
+      }
+    }
+  });
+});

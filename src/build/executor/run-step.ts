@@ -60,6 +60,8 @@ export async function runStep<T>(req: RunRequest<T>): Promise<T> {
   const { record, store } = await createContainer({
     image: prepared.id, command: req.args, entrypoint: "", env: req.env, interactive: false, tty: false,
     volumes: [], tmpfs: [], readOnly: false, autoRemove: false, pull: "never",
+    // Recognisable in `ps -a` should a killed build leave one behind (`rm` removes it).
+    name: `build-${new Bun.CryptoHasher("sha256").update(crypto.getRandomValues(new Uint8Array(16))).digest("hex").slice(0, 12)}`,
   }, prepared);
   let pid: number | undefined;
   // Ctrl-C or a TERM ends the step: the container is killed (a shell as PID 1 would ignore SIGINT),
