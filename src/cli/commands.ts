@@ -32,6 +32,7 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   update: () => import("./update.ts").then((m) => m.default as CommandDef),
   container: () => import("./container.ts").then((m) => m.default as CommandDef),
   build: () => import("./build.ts").then((m) => m.default as CommandDef), // build (issue 12)
+  builder: () => import("./builder.ts").then((m) => m.default as CommandDef), // build (issue 12)
   // files: copy in and out, diff, export, commit, history
   cp: () => import("./cp.ts").then((m) => m.default as CommandDef),
   diff: () => import("./diff.ts").then((m) => m.default as CommandDef),

@@ -278,3 +278,22 @@ describe("build failures", () => {
     expect(r2.stderr.trim()).toMatch(/^minibox: circular dependency detected on stage: [ab]$/);
   });
 });
+
+describe("builder prune", () => {
+  test("empties the cache: the next build runs its RUN again; tagged images keep their layers", async () => {
+    const dir = context({ Dockerfile: "FROM busybox\nRUN echo kept > /kept\nRUN echo more > /more\n" });
+    await ok(["build", "-t", "pruned:1", dir]);
+    // The first stage's RUN layer is in no image: only the cache refers to it.
+    const cachedOnly = context({ Dockerfile: "FROM busybox AS a\nRUN echo only-in-cache > /c\nFROM busybox\nCOPY --from=a /c /c\n" });
+    await ok(["build", "-t", "pruned:2", cachedOnly]);
+    const pruned = await ok(["builder", "prune", "-f"]);
+    expect(pruned.stdout).toMatch(/Total reclaimed space: /);
+    expect(pruned.stdout).toContain("Deleted build cache objects:");
+    expect((await ok(["run", "--rm", "pruned:1", "cat", "/kept", "/more"])).stdout).toBe("kept\nmore\n");
+    expect((await ok(["run", "--rm", "pruned:2", "cat", "/c"])).stdout).toBe("only-in-cache\n");
+    const again = await ok(["build", "-t", "pruned:1", dir], { env: { MINIBOX_TRACE: "1" } });
+    expect(launches(again)).toBe(2);
+    const bad = await sb.run(["builder", "nope"]);
+    expect(bad.code).toBe(125);
+  });
+});
