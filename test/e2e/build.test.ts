@@ -255,6 +255,18 @@ describe("build failures", () => {
     expect(storeLeftovers()).toEqual(before);
   });
 
+  test("a RUN whose command cannot start, or whose USER does not exist: exit 1 with the step", async () => {
+    const dir = context({ Dockerfile: "FROM busybox\nRUN [\"nope\"]\n" });
+    const r = await sb.run(["build", "-q", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('minibox: Dockerfile:2: RUN ["nope"]: failed to start container: exec: "nope": executable file not found in $PATH');
+    const user = context({ Dockerfile: "FROM busybox\nUSER ghost\nRUN true\n" });
+    const r2 = await sb.run(["build", "-q", user]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain("minibox: Dockerfile:3: RUN true: failed to start container: unable to find user ghost");
+    expect((await sb.run(["ps", "-aq"])).stdout).toBe("");
+  });
+
   test("COPY of paths outside the context is refused", async () => {
     const dir = context({ Dockerfile: "FROM busybox\nCOPY ../outside /x\n" });
     const r = await sb.run(["build", dir]);

@@ -1,7 +1,7 @@
 // The build: stages in dependency order (independent ones concurrently), each instruction a step
 // whose result is looked up in the cache first. Nothing is tagged until the target stage is complete.
 import { posix } from "node:path";
-import { ImageNotFoundError, type ImageRecord, type ImageStore } from "../../image/store.ts";
+import type { ImageRecord, ImageStore } from "../../image/store.ts";
 import { writeTar } from "../../image/tar/writer.ts";
 import type { OciImageConfig } from "../../oci/image-config.ts";
 import { BuildCache, stepKey } from "../cache.ts";
@@ -10,6 +10,7 @@ import type { CopyInstruction, Dockerfile, Instruction, RunInstruction, Stage } 
 import { expandWord, ExpansionError, type Lookup } from "../dockerfile/expand.ts";
 import { parseDockerfile } from "../dockerfile/parse.ts";
 import { BuildError } from "../errors.ts";
+import { UserError } from "../../errors.ts";
 import { sourceDateEpoch } from "../tar-entries.ts";
 import { archiveEntries } from "./add-archive.ts";
 import { planCopy, planDigest, type CopySource } from "./copy-plan.ts";
@@ -139,7 +140,6 @@ class Builder {
     try {
       return await ensureImage(this.req.store, ref, this.req.pull ? "always" : "missing", { quiet: true, platform: `${this.target.os}/${this.target.architecture}` });
     } catch (error) {
-      if (error instanceof ImageNotFoundError) throw error;
       if (error instanceof Error && !(error instanceof BuildError)) throw new BuildError(`failed to resolve source image ${ref}: ${error.message}`);
       throw error;
     }
@@ -162,7 +162,13 @@ class Builder {
       config = clone(r.config);
       key = r.key;
     } else {
-      const image = await this.image(fromRef);
+      let image: ImageRecord;
+      try {
+        image = await this.image(fromRef);
+      } catch (error) {
+        if (error instanceof UserError) throw new BuildError(`${this.req.context.dockerfileName}:${stage.from.line}: FROM ${fromRef}: ${error.message}`);
+        throw error;
+      }
       config = clone(image.config);
       config.history ??= [];
       key = stepKey("", "FROM", image.id);
@@ -201,7 +207,9 @@ class Builder {
       const outcome = await this.execute(stage, ins, state, lookup);
       this.req.log(outcome === "cached" ? `#${n} CACHED` : `#${n} DONE ${((performance.now() - started) / 1000).toFixed(1)}s`);
     } catch (error) {
-      if (error instanceof ExpansionError || (error instanceof BuildError && !error.message.startsWith(`${file}:`))) {
+      // Any error the user can act on (a RUN whose command cannot start, a bad --chown, …) fails the
+      // build with exit 1 and names the step; engine faults keep their own class and exit code.
+      if (error instanceof UserError && !error.message.startsWith(`${file}:`)) {
         throw new BuildError(`${file}:${ins.line}: ${ins.original.split("\n")[0]}: ${error.message}`);
       }
       throw error;
