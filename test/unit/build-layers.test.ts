@@ -114,6 +114,8 @@ describe("planCopy", () => {
   test("--chmod applies to files and directories; URLs are refused", async () => {
     const entries = await plan({ sources: ["dir"], dest: "/d", chmod: 0o700 });
     expect(entries.filter((e) => e.name.startsWith("d")).every((e) => e.mode === 0o700)).toBe(true);
+    const file = await plan({ sources: ["a.txt"], dest: "/newdir/", chmod: 0o640 });
+    expect(file.map((e) => [e.name, e.mode])).toEqual([["newdir", 0o755], ["newdir/a.txt", 0o640]]);
     await expect(plan({ kind: "ADD", sources: ["https://example.com/x.tar"], dest: "/" })).rejects.toThrow("not supported");
   });
   test("a destination under a symlinked directory of the image lands where the link points", async () => {

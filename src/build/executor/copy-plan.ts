@@ -141,7 +141,9 @@ export async function planCopy(req: CopyRequest): Promise<PlannedEntry[]> {
   const owner = (st?: { uid: number; gid: number }) => req.chown ?? (req.source.preserveOwner && st ? { uid: st.uid, gid: st.gid } : { uid: 0, gid: 0 });
   const withMode = (e: PlannedEntry): PlannedEntry => (req.chmod !== undefined && e.type !== "symlink" ? { ...e, mode: req.chmod } : e);
   const put = (e: PlannedEntry) => planned.set(e.name, e);
-  const newDir = (name: string, mode = 0o755): PlannedEntry => withMode({ name, type: "dir", mode, ...owner(), mtime: epoch });
+  // Created parent directories are 0755 (with --chown's owner); --chmod is for what is copied, a
+  // 0640 parent would be unusable (buildah and BuildKit agree).
+  const newDir = (name: string): PlannedEntry => ({ name, type: "dir", mode: 0o755, ...owner(), mtime: epoch });
 
   const copyNode = (node: Node, to: string) => {
     const st = node.stat;
