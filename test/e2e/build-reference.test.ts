@@ -3,7 +3,7 @@
 // compared entry by entry (path, type, mode, owner, content, link target) and their configs field by
 // field. Skipped when buildah is not installed (scripts/setup.sh installs it).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { tarBytes } from "../../src/image/tar/writer.ts";
@@ -98,13 +98,16 @@ function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (typeof v === "object") {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).filter((k) => k !== "io.buildah.version").sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(",")}}`;
+    const keys = Object.keys(o).filter((k) => k !== "io.buildah.version").sort();
+    return keys.length ? `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(",")}}` : "null";
   }
   return JSON.stringify(v);
 }
 
-async function compare(name: string, files: Record<string, string | Uint8Array>): Promise<{ fs: string[]; config: string[] }> {
+async function compare(name: string, files: Record<string, string | Uint8Array>, links: Record<string, string> = {}): Promise<{ fs: string[]; config: string[] }> {
   const ctx = join(work, name);
+  mkdirSync(ctx, { recursive: true });
+  for (const [f, target] of Object.entries(links)) symlinkSync(target, join(ctx, f));
   for (const [f, body] of Object.entries(files)) {
     mkdirSync(join(ctx, f, ".."), { recursive: true });
     writeFileSync(join(ctx, f), body);
@@ -169,6 +172,27 @@ describe.skipIf(!buildah)("minibox build vs buildah bud (skipped without buildah
       Dockerfile: dockerfile, ".dockerignore": "**/*.secret\n", "app/config.ini": "[x]\n", "app/main.sh": "echo main\n",
       "app/key.secret": "no\n", "files.tar": inner,
     });
+    expect(diff).toEqual({ fs: [], config: [] });
+  }, 180_000);
+
+  test("COPY directory semantics, wildcards, symlinks, deletions and opaque directories across layers, shell-form CMD", async () => {
+    const dockerfile = [
+      "FROM busybox",
+      "COPY dir /into-new",
+      "COPY dir/ /etc/",
+      "COPY *.txt /texts/",
+      "COPY one.txt /etc",
+      "COPY link /link",
+      "RUN rm -rf /opt && mkdir /opt && echo fresh > /opt/f && ln -s /opt/f /usr/bin/f-link && rm -r /into-new/sub",
+      "RUN mkdir -p /a/b && touch /a/b/c && rm -rf /a/b && mkdir /a/b && chmod 1777 /a/b",
+      "WORKDIR relative",
+      "USER 1000:1000",
+      "CMD echo shell form",
+      "",
+    ].join("\n");
+    const diff = await compare("semantics", {
+      Dockerfile: dockerfile, "dir/sub/deep.txt": "deep\n", "dir/top.conf": "top\n", "one.txt": "1\n", "two.txt": "2\n",
+    }, { link: "one.txt" });
     expect(diff).toEqual({ fs: [], config: [] });
   }, 180_000);
 });

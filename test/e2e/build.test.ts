@@ -1,12 +1,15 @@
 // `minibox build` through the compiled binary, over the busybox test image: a multi-stage build with
 // RUN, COPY --from, ENV/ARG/WORKDIR/USER/CMD and .dockerignore; the cache (same image id, no RUN run
 // again); --no-cache; a tar context on stdin; and failures that leave nothing behind.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tarBytes } from "../../src/image/tar/writer.ts";
 import { buildImage, dockerArchive } from "../fixtures/images.ts";
 import { makeSandbox, type Result, type Sandbox } from "./harness.ts";
+
+// Builds start containers: generous per test, as CI machines get loaded (no test asserts a duration).
+setDefaultTimeout(120_000);
 
 let sb: Sandbox;
 let base: string;
@@ -90,7 +93,7 @@ describe("minibox build", () => {
     expect(inspect.Config.Env).toContain("APP=/app");
     expect(inspect.Config.User).toBe("app");
     expect(inspect.Config.WorkingDir).toBe("/app");
-    expect(inspect.RootFS.Layers).toHaveLength(2 + 3); // busybox's 2 + COPY, COPY, RUN
+    expect(inspect.RootFS.Layers).toHaveLength(2 + 4); // busybox's 2 + WORKDIR (creates /app), COPY, COPY, RUN
   });
 
   test("file metadata: --chown/--chmod and the RUN's own change", async () => {

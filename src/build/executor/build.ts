@@ -13,7 +13,7 @@ import { BuildError } from "../errors.ts";
 import { UserError } from "../../errors.ts";
 import { sourceDateEpoch } from "../tar-entries.ts";
 import { archiveEntries } from "./add-archive.ts";
-import { planCopy, planDigest, type CopySource } from "./copy-plan.ts";
+import { planCopy, planDigest, planMkdir, type CopySource } from "./copy-plan.ts";
 import { LayeredFs } from "./layered-fs.ts";
 import { applyMetadata, commandArgs, shellOf } from "./metadata.ts";
 import { parseChmod, parseChown } from "./owner.ts";
@@ -246,6 +246,19 @@ class Builder {
     const cmdState = { cmdSet: state.cmdSet };
     const text = applyMetadata(next, ins, lookup, this.df.escape, cmdState);
     state.cmdSet = cmdState.cmdSet;
+    if (ins.kind === "WORKDIR") {
+      // The directory is created when the image lacks it (BuildKit does; RUN and the container need it).
+      const target = new LayeredFs(next.rootfs.diff_ids.map((d) => this.req.store.layerPath(d)));
+      const user = next.config?.User;
+      const owner = user ? parseChown(user, target) : { uid: 0, gid: 0 };
+      const plan = planMkdir(target, next.config!.WorkingDir!, owner);
+      if (plan) {
+        return this.cached(state, text, await planDigest(plan), async () => {
+          const layer = await this.req.store.addLayer(writeTar(plan), {}, "WORKDIR layer", { keepBlob: true });
+          return this.withHistory(next, `${text} # buildkit`, layer.diffId);
+        });
+      }
+    }
     return this.cached(state, text, "", async () => this.withHistory(next, text));
   }
 

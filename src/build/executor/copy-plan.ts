@@ -221,3 +221,25 @@ export async function planDigest(entries: PlannedEntry[]): Promise<string> {
   }
   return `sha256:${hasher.digest("hex")}`;
 }
+
+/**
+ * WORKDIR's directory, when the image does not have it: the entries of a layer creating it (and its
+ * missing parents) 0755, owned by `owner` (the current USER, as BuildKit does); null when it exists.
+ */
+export function planMkdir(target: LayeredFs, path: string, owner: Owner): PlannedEntry[] | null {
+  const parts = canonicalDest(target, path);
+  const existing = target.lookupExact(parts);
+  if (existing !== null) {
+    if (!existing.stat.isDirectory()) throw new BuildError(`mkdir /${parts.join("/")}: not a directory`);
+    return null;
+  }
+  const epoch = sourceDateEpoch() ?? Math.floor(Date.now() / 1000);
+  const out: PlannedEntry[] = [];
+  for (let i = 1; i <= parts.length; i++) {
+    const st = target.lookupExact(parts.slice(0, i))?.stat;
+    if (st && !st.isDirectory()) throw new BuildError(`mkdir /${parts.slice(0, i).join("/")}: not a directory`);
+    out.push(st ? { name: parts.slice(0, i).join("/"), type: "dir", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: clampMtime(st.mtimeMs / 1000) }
+      : { name: parts.slice(0, i).join("/"), type: "dir", mode: 0o755, ...owner, mtime: epoch });
+  }
+  return out;
+}
