@@ -200,6 +200,24 @@ describe("ARG scoping and image config", () => {
   });
 });
 
+describe("ONBUILD and SHELL", () => {
+  test("a base image's ONBUILD triggers run in the child build and are not inherited; SHELL changes RUN and CMD", async () => {
+    const parent = context({ Dockerfile: "FROM busybox\nONBUILD COPY marker /marker\nONBUILD RUN echo triggered > /onbuild\n" });
+    await ok(["build", "-t", "onbuild-base:1", parent]);
+    const onBuild = JSON.parse((await ok(["image", "inspect", "onbuild-base:1"])).stdout)[0].Config.OnBuild;
+    expect(onBuild).toEqual(["COPY marker /marker", "RUN echo triggered > /onbuild"]);
+    const child = context({
+      Dockerfile: "FROM onbuild-base:1\nSHELL [\"/bin/sh\", \"-ec\"]\nRUN echo \"$0\" > /shell\nCMD cat /marker /onbuild /shell\n",
+      marker: "from the child's context\n",
+    });
+    await ok(["build", "-t", "onbuild-child:1", child]);
+    expect((await ok(["run", "--rm", "onbuild-child:1"])).stdout).toBe("from the child's context\ntriggered\n/bin/sh\n");
+    const config = JSON.parse((await ok(["image", "inspect", "onbuild-child:1"])).stdout)[0].Config;
+    expect(config.OnBuild ?? null).toBeNull();
+    expect(config.Cmd).toEqual(["/bin/sh", "-ec", "cat /marker /onbuild /shell"]);
+  });
+});
+
 describe("--output", () => {
   const skopeo = Bun.which("skopeo");
   test.skipIf(!skopeo)("type=docker and type=oci archives that skopeo reads (skipped without skopeo)", async () => {
