@@ -288,6 +288,23 @@ describe("build failures", () => {
     expect((await sb.run(["ps", "-aq"])).stdout).toBe("");
   });
 
+  test("a build killed with -9 during a RUN: the next build kills and removes the container it left", async () => {
+    const slow = context({ Dockerfile: "FROM busybox\nRUN sleep 600\n" });
+    const proc = Bun.spawn([join(import.meta.dir, "../../minibox"), "build", "-q", slow], { env: sb.env, stdout: "ignore", stderr: "ignore" });
+    let running = "";
+    const deadline = Date.now() + 60_000;
+    while (running === "" && Date.now() < deadline) {
+      running = (await sb.run(["ps", "-q"])).stdout.trim();
+      if (running === "") await Bun.sleep(100); // polling interval
+    }
+    proc.kill("SIGKILL");
+    await proc.exited;
+    expect(running).not.toBe("");
+    const next = await ok(["build", "-q", context({ Dockerfile: "FROM busybox\n" })]);
+    expect(next.stderr).toMatch(/^removed build-[0-9a-f]{12}, left behind by a build that was killed$/m);
+    expect((await sb.run(["ps", "-aq"])).stdout).toBe("");
+  });
+
   test("COPY of paths outside the context is refused", async () => {
     const dir = context({ Dockerfile: "FROM busybox\nCOPY ../outside /x\n" });
     const r = await sb.run(["build", dir]);

@@ -18,6 +18,7 @@ import { LayeredFs } from "./layered-fs.ts";
 import { applyMetadata, commandArgs, shellOf } from "./metadata.ts";
 import { parseChmod, parseChown } from "./owner.ts";
 import { parsePlatform, platformArgs, PROXY_ARGS, type Platform } from "./platform.ts";
+import { removeOrphanedBuildContainers } from "./orphans.ts";
 import { runStep, type RunNetwork } from "./run-step.ts";
 import { findStage, neededStages, targetStage } from "./stages.ts";
 
@@ -84,6 +85,10 @@ class Builder {
   private globalLookup: Lookup = (name) => this.globals.get(name);
 
   async build(): Promise<ImageRecord> {
+    const { ContainerStore } = await import("../../container/store.ts");
+    for (const name of await removeOrphanedBuildContainers(new ContainerStore(this.req.store.root))) {
+      this.req.warn(`removed ${name}, left behind by a build that was killed`);
+    }
     for (const [k, v] of this.platformArgs()) this.globals.set(k, v);
     for (const ins of this.df.metaArgs) {
       for (const a of ins.args) {
