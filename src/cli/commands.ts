@@ -34,6 +34,8 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   // image-store (#9): minibox system check [--repair]
   system: () => import("./system.ts").then((m) => m.default as CommandDef),
   volume: () => import("./volume.ts").then((m) => m.default as CommandDef), // volumes
+  build: () => import("./build.ts").then((m) => m.default as CommandDef), // build (issue 12)
+  builder: () => import("./builder.ts").then((m) => m.default as CommandDef), // build (issue 12)
   // files: copy in and out, diff, export, commit, history
   cp: () => import("./cp.ts").then((m) => m.default as CommandDef),
   diff: () => import("./diff.ts").then((m) => m.default as CommandDef),

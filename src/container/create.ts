@@ -34,13 +34,14 @@ import type { MountRequest } from "../volume/mount-request.ts";
 
 export interface Created { record: ContainerRecord; store: ContainerStore }
 
-export async function createContainer(opts: CreateOptions): Promise<Created> {
+/** `prepared`: build (issue 12) runs RUN steps on a layer chain that is not a stored image yet. */
+export async function createContainer(opts: CreateOptions, prepared?: ImageRecord): Promise<Created> {
   const root = storeRoot();
   trace("create: options parsed");
   // image-store (#9): hold the store lock (shared) from resolving the image until the record below
   // names it, so rmi and image prune (exclusive) cannot delete its layers in between.
   using _storeLock = acquireStoreLock(root, "shared");
-  const image = await findOrPullImage(new ImageStore(root), opts);
+  const image = prepared ?? await findOrPullImage(new ImageStore(root), opts);
   trace("create: image resolved");
   const store = new ContainerStore(root);
   const id = newContainerId();

@@ -1,0 +1,125 @@
+// RUN: a container from the stage's current layer chain, started through the engine's own create and
+// launch path (same init, same security defaults), whose overlay upper directory becomes the layer.
+// The container is removed afterwards whatever happens; its output goes to our stderr and the last
+// lines are kept for the error message.
+import { constants as os } from "node:os";
+import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import type { ImageRecord, ImageStore } from "../../image/store.ts";
+import type { OciImageConfig } from "../../oci/image-config.ts";
+import type { Spec } from "../../oci/spec.ts";
+import { sha256Digest } from "../../image/digest.ts";
+import { BuildError } from "../errors.ts";
+import type { TarWriteEntry } from "../../image/tar/writer.ts";
+import type { ContainerRecord, ContainerStore } from "../../container/store.ts";
+
+export type RunNetwork = "none" | "host";
+
+export interface RunRequest<T> {
+  store: ImageStore;
+  config: OciImageConfig;
+  args: string[];
+  /** Build ARGs in scope, passed as environment (not kept in the image). */
+  env: string[];
+  network: RunNetwork;
+  /** Where the step's output goes (our stderr, or nowhere with -q). */
+  output: (chunk: Uint8Array) => void;
+  /** Called with the layer's entries once the command succeeded, before the container is removed. */
+  collect: (entries: AsyncIterable<TarWriteEntry>) => Promise<T>;
+}
+
+const TAIL_LINES = 10;
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+export class RunFailedError extends BuildError {
+  constructor(readonly command: string, readonly status: number, tail: string) {
+    super(`process "${command}" did not complete successfully: exit code: ${status}${tail ? `\n${tail}` : ""}`);
+    this.name = "RunFailedError";
+  }
+}
+
+async function pump(stream: ReadableStream<Uint8Array>, output: (c: Uint8Array) => void, tail: { text: string }): Promise<void> {
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) {
+    output(chunk);
+    tail.text = (tail.text + decoder.decode(chunk, { stream: true })).split("\n").slice(-TAIL_LINES - 1).join("\n");
+  }
+}
+
+/** Runs the step; returns what `collect` made of its upper dir. */
+export async function runStep<T>(req: RunRequest<T>): Promise<T> {
+  const { createContainer } = await import("../../container/create.ts");
+  const { launchContainer } = await import("../../container/launch.ts");
+  const { finishContainer } = await import("../../container/finish.ts");
+  const { kill } = await import("../../sys/proc.ts");
+  const configBytes = new TextEncoder().encode(JSON.stringify(req.config));
+  const prepared: ImageRecord = {
+    id: sha256Digest(configBytes), repoTags: [], config: req.config, size: 0,
+    layers: req.config.rootfs.diff_ids.map((diffId) => ({ diffId, path: req.store.layerPath(diffId) })),
+  };
+  const { record, store } = await createContainer({
+    image: prepared.id, command: req.args, entrypoint: "", env: req.env, interactive: false, tty: false,
+    volumes: [], tmpfs: [], readOnly: false, autoRemove: false, pull: "never",
+    // Recognisable in `ps -a` should a killed build leave one behind (`rm` removes it).
+    name: `build-${new Bun.CryptoHasher("sha256").update(crypto.getRandomValues(new Uint8Array(16))).digest("hex").slice(0, 12)}`,
+  }, prepared);
+  let pid: number | undefined;
+  // Ctrl-C or a TERM ends the step: the container is killed (a shell as PID 1 would ignore SIGINT),
+  // the step fails, and the container is removed below, so nothing is left half-built.
+  let interrupted: NodeJS.Signals | undefined;
+  const forward = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    if (pid === undefined) return;
+    try { kill(pid, os.signals.SIGKILL); } catch { /* already gone */ }
+  };
+  for (const s of FORWARDED) process.on(s, forward);
+  try {
+    if (req.network === "host") {
+      // --network=host: no network namespace, as `run --network host` would have.
+      const path = join(store.dir(record.id), "config.json");
+      const spec = JSON.parse(readFileSync(path, "utf8")) as Spec;
+      spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== "network");
+      writeFileSync(path, JSON.stringify(spec, null, 2));
+    }
+    const launched = await launchContainer(store, record, { stdin: "ignore", stdout: "pipe", stderr: "pipe" }, {
+      spawned: (proc) => { pid = proc.pid; },
+    });
+    const tail = { text: "" };
+    await Promise.all([
+      pump(launched.proc.stdout as ReadableStream<Uint8Array>, req.output, tail),
+      pump(launched.proc.stderr as ReadableStream<Uint8Array>, req.output, tail),
+      launched.proc.exited,
+    ]);
+    const code = await finishContainer(store, record, launched.proc, launched.cgroup);
+    if (interrupted !== undefined) throw new BuildError(`interrupted by ${interrupted}`);
+    if (code !== 0) throw new RunFailedError(req.args.join(" "), code, tail.text.trimEnd());
+    return await collectUpper(store, record, req.collect);
+  } finally {
+    for (const s of FORWARDED) process.off(s, forward);
+    store.remove(record);
+  }
+}
+
+/**
+ * The container's upper dir as layer entries, with the conversion `minibox commit` uses (files area:
+ * read through fds, whiteouts → `.wh.` files, opaque dirs → `.wh..wh..opq`), leaving out the mount
+ * points the init created for /proc, /etc/hosts, … when the image did not have them.
+ */
+async function collectUpper<T>(store: ContainerStore, record: ContainerRecord, collect: (entries: AsyncIterable<TarWriteEntry>) => Promise<T>): Promise<T> {
+  const [{ containerLayers }, { lowerStat }, { walkTree }, { AT, O, openat }, { closeFd }] = await Promise.all([
+    import("../../files/container-root.ts"), import("../../files/lower-layers.ts"), import("../../files/walk.ts"),
+    import("../../sys/at.ts"), import("../../sys/fs.ts"),
+  ]);
+  const dirs = containerLayers(store, record);
+  const upper = openat(AT.FDCWD, dirs.upperdir, O.PATH | O.DIRECTORY | O.CLOEXEC);
+  const layers: number[] = [];
+  try {
+    for (const d of dirs.lowerdirs) layers.push(openat(AT.FDCWD, d, O.PATH | O.DIRECTORY | O.CLOEXEC));
+    const mountPoints = new Set(dirs.mountPoints);
+    const skip = (name: string) => mountPoints.has(name) && !lowerStat(layers, name);
+    return await collect(walkTree(upper, "", { overlayWhiteouts: true, skip }));
+  } finally {
+    closeFd(upper);
+    for (const l of layers) closeFd(l);
+  }
+}
