@@ -6,6 +6,7 @@ import { findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTm
 import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
 import { parseSecurityOpts, type SecurityOptions } from "../oci/security-opt.ts";
 import { out } from "./output.ts";
+import { networkRequest, type NetworkFlags } from "../network/request.ts";
 
 /** The cgroup limits, shared by run/create and update. */
 export const resourceArgs = {
@@ -58,9 +59,17 @@ export const containerArgs = {
   pull: { type: "string", description: "Pull image before running: missing (default), always, never" },
   platform: { type: "string", description: "Platform if the image is pulled (os/arch[/variant])" },
   "security-opt": { type: "string", description: "Security options: seccomp=unconfined|builtin|PROFILE.json, no-new-privileges[=true|false] (repeatable)" },
+  // net-core
+  network: { type: "string", alias: "net", description: "Connect a container to a network: bridge (default), none, host, container:<name|id>, or a network's name" },
+  publish: { type: "string", alias: "p", description: "Publish a container's port(s) to the host: [IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp] (repeatable)" },
+  "publish-all": { type: "boolean", alias: "P", description: "Publish all exposed ports to random ports" },
+  expose: { type: "string", description: "Expose a port or a range of ports (repeatable)" },
+  "network-alias": { type: "string", alias: "net-alias", description: "Add network-scoped alias for the container (repeatable)" },
+  ip: { type: "string", description: "IPv4 address (e.g., 172.30.100.104)" },
 } satisfies ArgsDef;
 
 const REPEATABLE = ["env", "env-file", "volume", "tmpfs", "ulimit", "security-opt"];
+REPEATABLE.push("publish", "expose", "network-alias"); // net-core
 
 export interface ParsedContainerArgs { opts: CreateOptions; values: Record<string, unknown> }
 
@@ -86,6 +95,7 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     init: v.init === true ? findInitBinary() : undefined,
     platform: str("platform"),
     ...securityOptions(list("security-opt")),
+    network: networkFlags(v), // net-core
   };
   if (opts.autoRemove && opts.restartPolicy && opts.restartPolicy.name !== "no") {
     throw new UserError("conflicting options: cannot specify both --restart and --rm");
@@ -98,6 +108,17 @@ function securityOptions(values: readonly string[]): SecurityOptions {
   const { options, warnings } = parseSecurityOpts(values);
   for (const w of warnings) out.warn(w);
   return options;
+}
+
+/** net-core: the network flags as given; validated now so that a bad -p fails before any pull. */
+function networkFlags(v: Record<string, unknown>): NetworkFlags {
+  const list = (k: string) => (v[k] as string[] | undefined) ?? [];
+  const flags: NetworkFlags = {
+    network: v.network as string | undefined, publish: list("publish"), publishAll: v["publish-all"] === true,
+    expose: list("expose"), aliases: list("network-alias"), ip: v.ip as string | undefined,
+  };
+  networkRequest(flags);
+  return flags;
 }
 
 function parsePullPolicy(value: string | undefined): CreateOptions["pull"] {

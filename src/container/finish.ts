@@ -5,6 +5,7 @@ import { EXIT } from "../errors.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 import type { Cgroup } from "../cgroups/index.ts";
 import { removeCgroup } from "./cgroup.ts";
+import { releaseNetwork } from "../network/release.ts";
 
 /** Docker's convention: the command's own code, or 128+N when signal N killed it. */
 export function exitStatus(proc: Subprocess): number {
@@ -19,6 +20,7 @@ export async function finishContainer(store: ContainerStore, record: ContainerRe
   let oomKilled = false;
   try { oomKilled = cgroup?.oomKilled() ?? false; } catch { /* cgroup already gone */ }
   await removeCgroup(record, cgroup);
+  await releaseNetwork(store, record.id); // net-core: veth, IP, ports and rules go with the process
   // The record on disk is the truth: stop/kill/update/rename may have changed it while the container ran.
   // Our copy takes it over whole, so that a restart (supervise.ts) also starts from the current one.
   try { Object.assign(record, store.load(record.id)); } catch { /* removed meanwhile */ }

@@ -12,6 +12,7 @@ import { identify } from "./liveness.ts";
 import { placeInCgroup, removeCgroup, type Placed } from "./cgroup.ts";
 import type { Cgroup } from "../cgroups/index.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
+import { releaseNetwork, setUpNetwork } from "../network/release.ts";
 
 export interface Launched {
   proc: Subprocess;
@@ -39,6 +40,9 @@ export async function launchContainer(store: ContainerStore, record: ContainerRe
   let placed: Placed | undefined;
   try {
     placed = placeInCgroup(record, init.proc.pid);
+    // net-core: veth, IP, routes and rules while the init waits, so the command starts with its network.
+    await setUpNetwork(store, record, init.proc.pid, spec.annotations);
+    trace("launch: network set up");
     init.release(placed.devicesEnforced ? "go" : "go-without-device-cgroup");
     if (init.consoleSocket !== undefined) {
       master = await receiveConsole(init.consoleSocket, init.errorFd, init.proc);
@@ -50,6 +54,7 @@ export async function launchContainer(store: ContainerStore, record: ContainerRe
     if (init.proc.exitCode === null) init.proc.kill("SIGKILL");
     await init.proc.exited;
     if (placed) await removeCgroup(record, placed.cgroup);
+    await releaseNetwork(store, record.id); // net-core
     record.state = { ...record.state, status: "created", error: e instanceof Error ? e.message : String(e), process: undefined };
     if (e instanceof InitStartError) record.state.exitCode = e.exitCode;
     store.save(record);

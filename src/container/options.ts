@@ -6,6 +6,7 @@ import type { RestartPolicy } from "./store.ts";
 import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
 import type { SecurityOptions } from "../oci/security-opt.ts";
+import type { NetworkFlags } from "../network/request.ts";
 
 export interface VolumeSpec { source: string; destination: string; readonly: boolean }
 export interface TmpfsSpec { destination: string; options: string[] }
@@ -36,6 +37,8 @@ export interface CreateOptions extends SecurityOptions {
   /** Host path of a static init (tini) to run as PID 1 in front of the command (`--init`). */
   init?: string;
   platform?: string;
+  // net-core: --network, -p/-P, --expose, --network-alias, --ip as given (resolved in network/request.ts).
+  network?: NetworkFlags;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

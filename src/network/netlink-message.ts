@@ -32,7 +32,7 @@ export function attr(type: number, data: Uint8Array): Uint8Array {
 }
 
 export function nested(type: number, ...children: Uint8Array[]): Uint8Array {
-  return attr(type | NLA_F_NESTED, concat(children));
+  return attr(type, concat(children)); // without NLA_F_NESTED, as iproute2 (the kernel parses these as nested either way)
 }
 
 export const attrString = (type: number, s: string) => attr(type, new TextEncoder().encode(s + "\0"));

@@ -90,19 +90,20 @@ export class Rtnetlink {
   }
 
   /**
-   * A veth pair in one message: `hostName` here, enslaved to `masterIndex` and up; the peer created
-   * directly in the namespace `peerNsFd` as `peerName` (so it never appears on the host under a
-   * guessable name), with `peerMac`, up.
+   * A veth pair in one message: `hostName` here, enslaved to `masterIndex`; the peer created directly in
+   * the namespace `peerNsFd` as `peerName` (so it never appears on the host under a guessable name), with
+   * `peerMac`. Both stay down: asking for IFF_UP in this message fails with ENOTCONN (measured, 6.x), so
+   * the caller brings each end up in its own namespace.
    */
   createVethPair(o: { hostName: string; masterIndex?: number; peerName: string; peerNsFd: number; peerMac?: string; mtu?: number }): void {
     const peer = [
-      ifinfomsg({ flags: IFF_UP, change: IFF_UP }),
+      ifinfomsg(),
       attrString(IFLA.IFNAME, o.peerName),
       attrI32(IFLA.NET_NS_FD, o.peerNsFd),
       ...(o.peerMac ? [attr(IFLA.ADDRESS, macBytes(o.peerMac))] : []),
       ...(o.mtu ? [attrU32(IFLA.MTU, o.mtu)] : []),
     ];
-    this.request(RTM.NEWLINK, NLM_F.CREATE | NLM_F.EXCL, ifinfomsg({ flags: IFF_UP, change: IFF_UP }), [
+    this.request(RTM.NEWLINK, NLM_F.CREATE | NLM_F.EXCL, ifinfomsg(), [
       attrString(IFLA.IFNAME, o.hostName),
       ...(o.masterIndex !== undefined ? [attrU32(IFLA.MASTER, o.masterIndex)] : []),
       ...(o.mtu ? [attrU32(IFLA.MTU, o.mtu)] : []),

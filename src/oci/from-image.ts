@@ -3,6 +3,7 @@ import { UserError } from "../errors.ts";
 import type { CreateOptions } from "../container/options.ts";
 import { ANNOTATION, type Mount, type Spec } from "./spec.ts";
 import { seccompForSpec } from "./security-opt.ts";
+import { NETWORK_ANNOTATION, networkRequest } from "../network/request.ts";
 import { DEFAULT_CAPABILITIES, DEFAULT_MOUNTS, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from "./defaults.ts";
 
 /** Where --init's binary appears in the container (Docker's path). */
@@ -15,6 +16,7 @@ export interface ImageProcessConfig {
   Cmd?: string[] | null;
   WorkingDir?: string;
   User?: string;
+  ExposedPorts?: Record<string, object> | null; // net-core: for -P
 }
 
 export interface ContainerPaths {
@@ -79,6 +81,7 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
       ...(opts.securityOpt?.length ? { [ANNOTATION.securityOpt]: JSON.stringify(opts.securityOpt) } : {}),
     },
   };
+  applyNetwork(spec, image, opts); // net-core
   // seccomp: last, from the spec's final bounding set (the profile's capability conditionals depend on it).
   const seccomp = seccompForSpec(opts, spec.process.capabilities?.bounding ?? []);
   if (seccomp) spec.linux.seccomp = seccomp;
@@ -106,4 +109,12 @@ export function mergeEnv(...lists: string[][]): string[] {
     byName.set(eq < 0 ? entry : entry.slice(0, eq), entry);
   }
   return [...byName.values()];
+}
+
+/** net-core: the network request travels in an annotation; host mode shares the host's namespace. */
+function applyNetwork(spec: Spec, image: ImageProcessConfig, opts: CreateOptions): void {
+  const request = networkRequest(opts.network ?? { publish: [], publishAll: false, expose: [], aliases: [] }, Object.keys(image.ExposedPorts ?? {}));
+  if (request.mode === "container") throw new UserError("--network container:<name|id> is not supported yet");
+  if (request.mode === "host") spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== "network");
+  spec.annotations = { ...spec.annotations, [NETWORK_ANNOTATION]: JSON.stringify(request) };
 }

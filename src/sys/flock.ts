@@ -19,3 +19,13 @@ export function tryLockExclusive(fd: number, path?: string): boolean {
 export function unlock(fd: number): void {
   libc.flock(fd, LOCK_UN);
 }
+
+// net-core: network state is changed under one lock held for a few milliseconds; waiting is right there.
+/** Takes an exclusive lock, waiting for the holder (retried on EINTR). */
+export function lockExclusive(fd: number, path?: string): void {
+  for (;;) {
+    if (libc.flock(fd, LOCK_EX) === 0) return;
+    const errno = lastErrno();
+    if (errno !== Errno.EINTR) throw new SyscallError("flock", errno, path);
+  }
+}

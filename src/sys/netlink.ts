@@ -36,7 +36,7 @@ export function netlinkSend(fd: number, message: Uint8Array): void {
   for (;;) {
     const n = Number(libc.write(fd, message, message.length));
     if (n === message.length) return;
-    if (n >= 0) throw new SyscallError("write(netlink)", Errno.EIO, undefined, `short write ${n}/${message.length}`);
+    if (n >= 0) throw new SyscallError("write(netlink)", 5 /* EIO */, undefined, `short write ${n}/${message.length}`);
     const errno = lastErrno();
     if (errno !== Errno.EINTR) throw new SyscallError("write(netlink)", errno);
   }

@@ -1,0 +1,108 @@
+// Giving a starting container its network, from the host side, while its init waits on the start pipe:
+// the init's network namespace exists and is empty (lo only). Per network: an IP, a veth pair whose host
+// end joins the bridge and whose other end is created directly inside the container's namespace as eth0,
+// the address and default route set through a netlink socket opened in that namespace.
+import { openSync, closeSync, constants } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { O_CLOEXEC } from "../sys/fs.ts";
+import { SyscallError } from "../sys/errno.ts";
+import type { ProcessIdentity } from "../container/liveness.ts";
+import { Rtnetlink, withRtnetlink } from "./rtnetlink.ts";
+import { allocateIp, macForIp } from "./ipam.ts";
+import { allocatePorts, hostSockets } from "./ports.ts";
+import { applyFirewall } from "./firewall.ts";
+import { networkForAttach } from "./networks.ts";
+import { liveEndpoints, teardownEndpoint } from "./reconcile.ts";
+import { parseSubnet } from "./subnet.ts";
+import type { NetworkRequest } from "./request.ts";
+import type { Attachment, Endpoint, NetworkRecord, NetworkStore } from "./store.ts";
+
+export interface AttachTarget { containerId: string; containerName: string; process: ProcessIdentity }
+
+/** Host name of the veth of the n-th attachment of a container (IFNAMSIZ: 15 characters at most). */
+export function hostVethName(containerId: string, n: number): string {
+  return `mb${containerId.slice(0, 10)}${n}`.slice(0, 15);
+}
+
+/** Sets up the container's networks (bridge/user modes); a no-op for none/host/container modes. */
+export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: NetworkRequest): Endpoint | undefined {
+  if ((request.mode !== "bridge" && request.mode !== "user") || !request.network) return undefined;
+  return ns.locked(() => {
+    const live = liveEndpoints(ns); // also removes what dead containers left behind
+    const network = networkForAttach(ns, request.network!);
+    const taken = new Set(live.flatMap((e) => e.attachments.filter((a) => a.network === network.id).map((a) => a.ip)));
+    const ip = allocateIp(network, taken, request.ip);
+    const ports = allocatePorts(request.ports, live.flatMap((e) => e.ports), hostSockets());
+    const attachment: Attachment = {
+      network: network.id, ip, prefixLength: parseSubnet(network.subnet).prefixLength, gateway: network.gateway,
+      mac: macForIp(ip), hostVeth: hostVethName(target.containerId, 0), ifname: "eth0", aliases: request.aliases,
+    };
+    const endpoint: Endpoint = { ...target, attachments: [attachment], ports };
+    // Recorded before anything exists, so that a crash from here on leaves a record of what to remove.
+    ns.saveEndpoint(endpoint);
+    try {
+      plugIn(network, attachment, target.process.pid, true);
+      applyFirewall(ns.networks(), [...live, endpoint]);
+    } catch (e) {
+      teardownEndpoint(ns, endpoint);
+      applyFirewall(ns.networks(), live);
+      throw e;
+    }
+    return endpoint;
+  });
+}
+
+/** The bridge (created on first use, with the gateway address), then the veth pair and eth0's address. */
+export function plugIn(network: NetworkRecord, a: Attachment, pid: number, defaultRoute: boolean): void {
+  const nsFd = openSync(`/proc/${pid}/ns/net`, constants.O_RDONLY | O_CLOEXEC);
+  try {
+    withRtnetlink((host) => {
+      const bridge = ensureBridge(host, network);
+      host.createVethPair({ hostName: a.hostVeth, masterIndex: bridge, peerName: a.ifname, peerNsFd: nsFd, peerMac: a.mac });
+      host.setUp(host.linkIndex(a.hostVeth));
+    });
+    const inside = Rtnetlink.openIn(nsFd, `/proc/${pid}/ns/net`);
+    try {
+      const index = inside.linkIndex(a.ifname);
+      inside.addAddress(index, a.ip, a.prefixLength);
+      inside.setUp(index);
+      if (defaultRoute) inside.addRoute({ gateway: a.gateway });
+    } finally {
+      inside.close();
+    }
+  } finally {
+    closeSync(nsFd);
+  }
+}
+
+/** The bridge's index; creates it with the gateway address when missing (it stays, like docker0). */
+export function ensureBridge(nl: Rtnetlink, network: NetworkRecord): number {
+  const prefixLength = parseSubnet(network.subnet).prefixLength;
+  let link = nl.linkByName(network.bridge);
+  if (!link) {
+    try {
+      // A fixed random MAC of its own: otherwise the bridge takes its ports' lowest one, and changes it as
+      // containers come and go (the neighbours' ARP caches then point at a gone address).
+      nl.createBridge(network.bridge, randomMac());
+    } catch (e) {
+      if (!(e instanceof SyscallError && e.errno === 17)) throw e; // EEXIST: another start created it
+    }
+    link = nl.linkByName(network.bridge);
+    if (!link) throw new SyscallError("rtnetlink getlink", 19, network.bridge);
+  }
+  if (!nl.addresses().some((x) => x.index === link!.index && x.address === network.gateway)) {
+    try {
+      nl.addAddress(link.index, network.gateway, prefixLength);
+    } catch (e) {
+      if (!(e instanceof SyscallError && e.errno === 17)) throw e;
+    }
+  }
+  if ((link.flags & 1) === 0) nl.setUp(link.index);
+  return link.index;
+}
+
+function randomMac(): string {
+  const b = randomBytes(6);
+  b[0] = (b[0]! & 0xfe) | 0x02; // unicast, locally administered
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join(":");
+}

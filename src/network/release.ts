@@ -1,0 +1,24 @@
+// The lifecycle's two hooks, kept tiny: the netlink and nftables code is loaded only for containers that
+// have (or had) a network of their own.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { identify } from "../container/liveness.ts";
+import { requestFromAnnotations } from "./request.ts";
+import type { Endpoint } from "./store.ts";
+
+/** Sets up the network a starting container asked for (its init, `pid`, waits on its start pipe). */
+export async function setUpNetwork(store: { root: string }, container: { id: string; name: string }, pid: number, annotations: Record<string, string> | undefined): Promise<Endpoint | undefined> {
+  const request = requestFromAnnotations(annotations);
+  if (request.mode !== "bridge" && request.mode !== "user") return undefined;
+  const process = identify(pid);
+  if (!process) throw new Error(`container init ${pid} exited before its network was set up`);
+  const [{ attachNetwork }, { NetworkStore }] = await Promise.all([import("./attach.ts"), import("./store.ts")]);
+  return attachNetwork(new NetworkStore(store.root), { containerId: container.id, containerName: container.name, process }, request);
+}
+
+/** Everything the container got (veth, IP, ports, rules) is removed; a no-op when it had nothing. */
+export async function releaseNetwork(store: { root: string }, containerId: string): Promise<void> {
+  if (!existsSync(join(store.root, "network", "endpoints", `${containerId}.json`))) return;
+  const [{ releaseEndpoint }, { NetworkStore }] = await Promise.all([import("./reconcile.ts"), import("./store.ts")]);
+  releaseEndpoint(new NetworkStore(store.root), containerId);
+}
