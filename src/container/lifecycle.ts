@@ -14,6 +14,7 @@ import { currentState, LOST_EXIT_CODE } from "./status.ts";
 import { parseSignal } from "./signals.ts";
 import { validateName } from "./options.ts";
 import { NoSuchContainerError } from "./lookup.ts";
+import { releaseNetwork } from "../network/release.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 
 const DEFAULT_STOP_TIMEOUT_S = 10;
@@ -139,6 +140,7 @@ export async function removeContainer(store: ContainerStore, record: ContainerRe
     await settleExit(store, record.id);
   }
   await removeCgroup(record, openContainerCgroup(record));
+  await releaseNetwork(store, record.id); // net-core: when no parent was left to release it at exit
   store.remove(record);
 }
 
