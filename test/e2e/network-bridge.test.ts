@@ -156,7 +156,7 @@ describe("teardown", () => {
     await waitFor("the init's exit", () => (existsSync(`/proc/${pid}/ns`) ? undefined : true));
     expect(endpointFiles()).toHaveLength(1);
     await ok(["--rm", "busybox", "true"]);
-    expect(endpointFiles()).toEqual([]);
+    expect(endpointFiles().map((f) => readFileSync(join(ctx.sb.root, "network", "endpoints", f), "utf8"))).toEqual([]);
     expect(hostNetworkState(names)).toBe(before);
   }, 180_000);
 });
