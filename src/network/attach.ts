@@ -10,9 +10,8 @@ import type { ProcessIdentity } from "../container/liveness.ts";
 import { Rtnetlink, withRtnetlink } from "./rtnetlink.ts";
 import { allocateIp, macForIp } from "./ipam.ts";
 import { allocatePorts, hostSockets } from "./ports.ts";
-import { applyFirewall } from "./firewall.ts";
 import { networkForAttach } from "./networks.ts";
-import { liveEndpoints, teardownEndpoint } from "./reconcile.ts";
+import { liveEndpoints, syncHost, teardownEndpoint } from "./reconcile.ts";
 import { parseSubnet } from "./subnet.ts";
 import type { NetworkRequest } from "./request.ts";
 import type { Attachment, Endpoint, NetworkRecord, NetworkStore } from "./store.ts";
@@ -42,10 +41,10 @@ export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: N
     ns.saveEndpoint(endpoint);
     try {
       plugIn(network, attachment, target.process.pid, true);
-      applyFirewall(ns.networks(), [...live, endpoint]);
+      syncHost(ns, [...live, endpoint]);
     } catch (e) {
       teardownEndpoint(ns, endpoint);
-      applyFirewall(ns.networks(), live);
+      syncHost(ns, live);
       throw e;
     }
     return endpoint;

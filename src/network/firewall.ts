@@ -1,16 +1,12 @@
 // minibox's nftables rules, rebuilt whole from the records on every change (one atomic transaction), so
 // that they are exactly what the live endpoints need: nothing left over after a crash, nothing missing.
-// One table of our own (`inet minibox`, MINIBOX_NFT_TABLE); the only rules outside it are accept rules in
+// One table of our own (`inet minibox`, see NetworkStore.table); the only rules outside it are accept rules in
 // iptables-nft's `ip filter FORWARD` chain when that chain exists (Docker sets its policy to DROP), tagged
 // with a comment so that exactly ours are replaced.
 import { writeFileSync } from "node:fs";
 import { nftRun, NftError } from "../sys/nftables.ts";
 import { UserError } from "../errors.ts";
 import type { Endpoint, NetworkRecord } from "./store.ts";
-
-export function tableName(env = process.env): string {
-  return env.MINIBOX_NFT_TABLE || "minibox";
-}
 
 const q = (s: string) => JSON.stringify(s); // nft accepts double-quoted strings
 
@@ -84,7 +80,7 @@ function tableExists(table: string): boolean {
 }
 
 /** Replaces our rules with the ones these records need, in one transaction. */
-export function applyFirewall(networks: readonly NetworkRecord[], endpoints: readonly Endpoint[], table = tableName()): void {
+export function applyFirewall(table: string, networks: readonly NetworkRecord[], endpoints: readonly Endpoint[]): void {
   const body = renderTable(table, networks, endpoints);
   const forward = forwardChainState(table);
   const script = [

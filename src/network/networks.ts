@@ -10,11 +10,6 @@ export const DEFAULT_NETWORK = "bridge";
 /** Docker shows these two as networks too; they have no record. */
 export const BUILTIN_NETWORKS = ["host", "none"] as const;
 
-/** The default bridge's Linux name: MINIBOX_BRIDGE, or minibox0. */
-export function defaultBridgeName(env = process.env): string {
-  return env.MINIBOX_BRIDGE || "minibox0";
-}
-
 /** Pools subnets are carved from (each into /16s, or /24s for user networks past them), MINIBOX_NETWORK_POOL. */
 export function addressPools(env = process.env): Subnet4[] {
   return (env.MINIBOX_NETWORK_POOL || "10.88.0.0/13").split(",").map((s) => parseSubnet(s.trim(), "MINIBOX_NETWORK_POOL subnet"));
@@ -74,9 +69,9 @@ export function createNetwork(ns: NetworkStore, o: CreateNetworkOptions, hostTak
     subnet = parseSubnet(o.subnet);
     const clash = existing.find((n) => overlaps(parseSubnet(n.subnet), subnet));
     if (clash) throw new UserError(`Pool overlaps with other one on this address space`);
-  } else if (o.name === DEFAULT_NETWORK && existingBridgeSubnet(defaultBridgeName())) {
-    // The bridge outlived an earlier store (it stays, like docker0): keep its subnet rather than stack another.
-    const found = existingBridgeSubnet(defaultBridgeName())!;
+  } else if (o.name === DEFAULT_NETWORK && existingBridgeSubnet(ns.defaultBridge)) {
+    // The bridge outlived an earlier store of this root: keep its subnet rather than stack another.
+    const found = existingBridgeSubnet(ns.defaultBridge)!;
     subnet = found.subnet;
     o = { ...o, gateway: o.gateway ?? found.gateway };
   } else {
@@ -97,7 +92,7 @@ export function createNetwork(ns: NetworkStore, o: CreateNetworkOptions, hostTak
     id, name: o.name, driver: "bridge", created: new Date().toISOString(),
     subnet: formatSubnet(subnet), gateway, ...(o.ipRange ? { ipRange: o.ipRange } : {}),
     internal: o.internal === true,
-    bridge: o.bridge ?? (o.name === DEFAULT_NETWORK ? defaultBridgeName() : `mbr-${id.slice(0, 10)}`),
+    bridge: o.bridge ?? (o.name === DEFAULT_NETWORK ? ns.defaultBridge : `mbr-${id.slice(0, 10)}`),
     labels: o.labels ?? {}, options: o.options ?? {},
   };
   ns.saveNetwork(record);

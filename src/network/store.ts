@@ -7,6 +7,7 @@
 // here: an endpoint is live only while the container's init it names is alive.
 import { mkdirSync, openSync, closeSync, readFileSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { replaceFile } from "../state/atomic.ts";
 import { lockExclusive } from "../sys/flock.ts";
 import type { ProcessIdentity } from "../container/liveness.ts";
@@ -49,10 +50,23 @@ export interface Endpoint {
   ports: PortBinding[];
 }
 
+/** The store root Docker users get; other roots (tests, a second engine) get host objects of their own. */
+const DEFAULT_ROOT = "/var/lib/minibox";
+
 export class NetworkStore {
   readonly dir: string;
-  constructor(root: string) {
+  /** nftables table (inet family) holding this store's rules: MINIBOX_NFT_TABLE, or derived from the root. */
+  readonly table: string;
+  /** The default network's bridge: MINIBOX_BRIDGE, or derived from the root. */
+  readonly defaultBridge: string;
+
+  constructor(readonly root: string, env: Record<string, string | undefined> = process.env) {
     this.dir = join(root, "network");
+    // Two stores on one host must not share a table (each rebuilds its table whole) nor a bridge (each
+    // allocates addresses on its own): the names of a non-default store carry a hash of its root.
+    const suffix = root === DEFAULT_ROOT ? "" : createHash("sha256").update(root).digest("hex").slice(0, 8);
+    this.table = env.MINIBOX_NFT_TABLE || (suffix ? `minibox-${suffix}` : "minibox");
+    this.defaultBridge = env.MINIBOX_BRIDGE || (suffix ? `mbx${suffix}` : "minibox0");
   }
 
   private sub(name: string): string {

@@ -47,7 +47,7 @@ export async function makeOutside(tag: string, block: number, port = 7000): Prom
   sh(["ip", "netns", "del", ns], { allowFail: true }); // a crashed earlier run of this file
   sh(["ip", "link", "del", hostVeth], { allowFail: true });
   sh(["ip", "netns", "add", ns]);
-  let server: ReturnType<typeof Bun.spawn> | undefined;
+  let server: { kill(signal?: number | NodeJS.Signals): void } | undefined;
   const close = () => {
     server?.kill("SIGKILL");
     sh(["ip", "link", "del", hostVeth], { allowFail: true });
@@ -63,8 +63,9 @@ export async function makeOutside(tag: string, block: number, port = 7000): Prom
     sh(["ip", "-n", ns, "link", "set", "lo", "up"]);
     // No default route: the outside can answer only what reaches it from the host's address, as a
     // remote server sees a NATed client.
-    server = Bun.spawn(["ip", "netns", "exec", ns, process.execPath, join(dir, "server.ts"), ip, String(port)], { stdout: "pipe", stderr: "inherit" });
-    const reader = server.stdout.getReader();
+    const proc = Bun.spawn(["ip", "netns", "exec", ns, process.execPath, join(dir, "server.ts"), ip, String(port)], { stdout: "pipe", stderr: "inherit" });
+    server = proc;
+    const reader = proc.stdout.getReader();
     const first = await reader.read();
     reader.releaseLock();
     if (!new TextDecoder().decode(first.value).includes("listening")) throw new Error("outside server did not start");
