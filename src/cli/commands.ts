@@ -31,4 +31,7 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   stats: () => import("./stats.ts").then((m) => m.default as CommandDef),
   update: () => import("./update.ts").then((m) => m.default as CommandDef),
   container: () => import("./container.ts").then((m) => m.default as CommandDef),
+  // net-core
+  network: () => import("./network.ts").then((m) => m.default as CommandDef),
+  port: () => import("./port.ts").then((m) => m.default as CommandDef),
 };

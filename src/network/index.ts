@@ -1,5 +1,6 @@
 // The network module's entry points for the container lifecycle and for the DNS server (net-dns).
 import { NetworkStore } from "./store.ts";
+import type { PortBinding } from "./ports.ts";
 import { findNetwork } from "./networks.ts";
 import { isAlive } from "../container/liveness.ts";
 
@@ -16,4 +17,10 @@ export function containersOnNetwork(store: { root: string }, networkName: string
   return ns.endpoints().filter((e) => isAlive(e.process)).flatMap((e) => e.attachments.filter((a) => a.network === network.id).map((a) => ({
     names: [e.containerName, e.containerId.slice(0, 12), ...a.aliases], ipv4: a.ip,
   })));
+}
+
+/** The ports a running container publishes (none once it stopped, as Docker shows them). */
+export function publishedPorts(store: { root: string }, containerId: string): PortBinding[] {
+  const e = new NetworkStore(store.root).endpoint(containerId);
+  return e && isAlive(e.process) ? e.ports : [];
 }
