@@ -54,7 +54,12 @@ export function renderForwardAccepts(table: string, networks: readonly NetworkRe
     const br = q(n.bridge);
     return n.internal
       ? [`insert rule ip filter FORWARD iifname ${br} oifname ${br} accept comment ${tag}`]
-      : [`insert rule ip filter FORWARD iifname ${br} accept comment ${tag}`, `insert rule ip filter FORWARD oifname ${br} ct state related,established accept comment ${tag}`];
+      : [
+        `insert rule ip filter FORWARD iifname ${br} accept comment ${tag}`,
+        `insert rule ip filter FORWARD oifname ${br} ct state related,established accept comment ${tag}`,
+        // Published ports: new connections that our prerouting DNAT sent to a container.
+        `insert rule ip filter FORWARD oifname ${br} ct status dnat accept comment ${tag}`,
+      ];
   });
 }
 
