@@ -6,6 +6,7 @@ import { ANNOTATION } from "../oci/spec.ts";
 import { currentState } from "./status.ts";
 import { logPath } from "../logs/json-file.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
+import { inspectNetworkOf } from "../network/inspect.ts";
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
 
@@ -17,6 +18,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
   const s = record.state;
   const binds = spec?.mounts.filter((m) => m.type === "bind" && !m.destination.startsWith("/etc/")) ?? [];
   const limits = record.limits ?? {};
+  const net = inspectNetworkOf(store.root, record.id, spec?.annotations); // net-core
   return {
     Id: record.id,
     Created: record.created,
@@ -64,6 +66,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       CgroupParent: record.cgroupParent ?? "",
       SecurityOpt: securityOpt(spec),
       Ulimits: (spec?.process.rlimits ?? []).map((r) => ({ Name: r.type.replace(/^RLIMIT_/, "").toLowerCase(), Soft: r.soft, Hard: r.hard })),
+      NetworkMode: net.NetworkMode, PortBindings: net.PortBindings, // net-core
     },
     Mounts: binds.map((m) => ({ Type: "bind", Source: m.source, Destination: m.destination, Mode: "", RW: !m.options?.includes("ro"), Propagation: "rprivate" })),
     Config: {
@@ -77,7 +80,9 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       WorkingDir: spec?.process.cwd ?? "",
       StopSignal: record.stopSignal ?? "SIGTERM",
       StopTimeout: record.stopTimeout ?? 10,
+      ExposedPorts: net.ExposedPorts, // net-core
     },
+    NetworkSettings: net.NetworkSettings, // net-core
   };
 }
 

@@ -111,6 +111,42 @@ describe("published ports", () => {
   }, T);
 });
 
+describe("inspect and ps", () => {
+  test("NetworkSettings, HostConfig.NetworkMode/PortBindings, Config.ExposedPorts and the PORTS column", async () => {
+    const id = (await ok(["-d", "-p", "18095:80", "--expose", "81", "busybox", "sleep", "60"])).trim();
+    try {
+      const [info] = JSON.parse((await ctx.sb.run(["inspect", id])).stdout);
+      expect(info.HostConfig.NetworkMode).toBe("bridge");
+      expect(info.HostConfig.PortBindings).toEqual({ "80/tcp": [{ HostIp: "", HostPort: "18095" }] });
+      expect(Object.keys(info.Config.ExposedPorts).sort()).toEqual(["80/tcp", "81/tcp"]);
+      const ns = info.NetworkSettings;
+      expect(ns.IPAddress).toMatch(/^10\.231\.\d+\.\d+$/);
+      expect(ns.Gateway).toBe("10.231.0.1");
+      expect(ns.IPPrefixLen).toBe(16);
+      expect(ns.MacAddress).toBe(`02:42:${ns.IPAddress.split(".").map((p: string) => Number(p).toString(16).padStart(2, "0")).join(":")}`);
+      expect(ns.Ports).toEqual({ "80/tcp": [{ HostIp: "0.0.0.0", HostPort: "18095" }], "81/tcp": null });
+      expect(ns.Networks.bridge).toMatchObject({ IPAddress: ns.IPAddress, Gateway: "10.231.0.1", MacAddress: ns.MacAddress });
+      // The container sees the same address and MAC.
+      const inside = (await ctx.sb.run(["exec", id, "ip", "-o", "link", "show", "eth0"])).stdout;
+      expect(inside).toContain(`link/ether ${ns.MacAddress}`);
+      const ps = (await ctx.sb.run(["ps"])).stdout;
+      expect(ps.split("\n")[0]).toContain("PORTS");
+      expect(ps).toContain("0.0.0.0:18095->80/tcp");
+    } finally {
+      await ctx.sb.run(["rm", "-f", id]);
+    }
+    const none = (await ok(["-d", "--network", "none", "busybox", "sleep", "60"])).trim();
+    try {
+      const [info] = JSON.parse((await ctx.sb.run(["inspect", none])).stdout);
+      expect(info.HostConfig.NetworkMode).toBe("none");
+      expect(info.NetworkSettings.IPAddress).toBe("");
+      expect(Object.keys(info.NetworkSettings.Networks)).toEqual(["none"]);
+    } finally {
+      await ctx.sb.run(["rm", "-f", none]);
+    }
+  }, T);
+});
+
 describe("--network modes", () => {
   test("none: only lo", async () => {
     const links = lines(await ok(["--rm", "--network", "none", "busybox", "ip", "-o", "link"]));
