@@ -6,7 +6,8 @@ import { openSync, closeSync, constants } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { O_CLOEXEC } from "../sys/fs.ts";
 import { SyscallError } from "../sys/errno.ts";
-import type { ProcessIdentity } from "../container/liveness.ts";
+import { isAlive, type ProcessIdentity } from "../container/liveness.ts";
+import { UserError } from "../errors.ts";
 import { Rtnetlink, withRtnetlink } from "./rtnetlink.ts";
 import { allocateIp, macForIp } from "./ipam.ts";
 import { allocatePorts, hostSockets } from "./ports.ts";
@@ -40,7 +41,7 @@ export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: N
     // Recorded before anything exists, so that a crash from here on leaves a record of what to remove.
     ns.saveEndpoint(endpoint);
     try {
-      plugIn(network, attachment, target.process.pid, true);
+      plugIn(network, attachment, target.process, true);
       syncHost(ns, [...live, endpoint]);
     } catch (e) {
       teardownEndpoint(ns, endpoint);
@@ -52,9 +53,12 @@ export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: N
 }
 
 /** The bridge (created on first use, with the gateway address), then the veth pair and eth0's address. */
-export function plugIn(network: NetworkRecord, a: Attachment, pid: number, defaultRoute: boolean): void {
+export function plugIn(network: NetworkRecord, a: Attachment, process: ProcessIdentity, defaultRoute: boolean): void {
+  const pid = process.pid;
   const nsFd = openSync(`/proc/${pid}/ns/net`, constants.O_RDONLY | O_CLOEXEC);
   try {
+    // Checked after the open: a pid recycled in between cannot hand us a stranger's namespace.
+    if (!isAlive(process)) throw new UserError(`container ${process.pid} exited before its network was set up`);
     withRtnetlink((host) => {
       const bridge = ensureBridge(host, network);
       host.createVethPair({ hostName: a.hostVeth, masterIndex: bridge, peerName: a.ifname, peerNsFd: nsFd, peerMac: a.mac });

@@ -131,7 +131,7 @@ export function connectContainer(ns: NetworkStore, ref: string, target: ConnectT
     ns.saveEndpoint(endpoint);
     const others = live.filter((e) => e.containerId !== target.id);
     try {
-      plugIn(record, attachment, target.process.pid, endpoint.attachments.length === 1);
+      plugIn(record, attachment, target.process, endpoint.attachments.length === 1);
       syncHost(ns, [...others, endpoint]);
     } catch (e) {
       withRtnetlink((nl) => nl.deleteLinkByName(attachment.hostVeth));
