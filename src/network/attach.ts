@@ -58,7 +58,7 @@ export function plugIn(network: NetworkRecord, a: Attachment, process: ProcessId
   const nsFd = openSync(`/proc/${pid}/ns/net`, constants.O_RDONLY | O_CLOEXEC);
   try {
     // Checked after the open: a pid recycled in between cannot hand us a stranger's namespace.
-    if (!isAlive(process)) throw new UserError(`container ${process.pid} exited before its network was set up`);
+    if (!isAlive(process)) throw new UserError(`the container (init ${pid}) exited before its network was set up`);
     withRtnetlink((host) => {
       const bridge = ensureBridge(host, network);
       host.createVethPair({ hostName: a.hostVeth, masterIndex: bridge, peerName: a.ifname, peerNsFd: nsFd, peerMac: a.mac });
