@@ -11,7 +11,7 @@ import { UserError } from "../errors.ts";
 import { Rtnetlink, withRtnetlink } from "./rtnetlink.ts";
 import { allocateIp, macForIp } from "./ipam.ts";
 import { allocatePorts, hostSockets } from "./ports.ts";
-import { networkForAttach } from "./networks.ts";
+import { networkForAttach, revalidateDefaultSubnet } from "./networks.ts";
 import { liveEndpoints, syncHost, teardownEndpoint } from "./reconcile.ts";
 import { parseSubnet } from "./subnet.ts";
 import type { NetworkRequest } from "./request.ts";
@@ -27,9 +27,10 @@ export function hostVethName(containerId: string, n: number): string {
 /** Sets up the container's networks (bridge/user modes); a no-op for none/host/container modes. */
 export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: NetworkRequest): Endpoint | undefined {
   if ((request.mode !== "bridge" && request.mode !== "user") || !request.network) return undefined;
-  return ns.locked(() => {
+  return ns.locked(() => ns.hostLocked(() => {
     const live = liveEndpoints(ns); // also removes what dead containers left behind
-    const network = networkForAttach(ns, request.network!);
+    const chosen = networkForAttach(ns, request.network!);
+    const network = revalidateDefaultSubnet(ns, chosen, withRtnetlink((nl) => nl.linkByName(chosen.bridge) !== undefined));
     const taken = new Set(live.flatMap((e) => e.attachments.filter((a) => a.network === network.id).map((a) => a.ip)));
     const ip = allocateIp(network, taken, request.ip);
     const ports = allocatePorts(request.ports, live.flatMap((e) => e.ports), hostSockets());
@@ -49,7 +50,7 @@ export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: N
       throw e;
     }
     return endpoint;
-  });
+  }));
 }
 
 /** The bridge (created on first use, with the gateway address), then the veth pair and eth0's address. */

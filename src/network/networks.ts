@@ -12,7 +12,7 @@ export const BUILTIN_NETWORKS = ["host", "none"] as const;
 
 /** Pools subnets are carved from (each into /16s, or /24s for user networks past them), MINIBOX_NETWORK_POOL. */
 export function addressPools(env = process.env): Subnet4[] {
-  return (env.MINIBOX_NETWORK_POOL || "10.88.0.0/13").split(",").map((s) => parseSubnet(s.trim(), "MINIBOX_NETWORK_POOL subnet"));
+  return (env.MINIBOX_NETWORK_POOL || "10.88.0.0/13,10.96.0.0/11").split(",").map((s) => parseSubnet(s.trim(), "MINIBOX_NETWORK_POOL subnet"));
 }
 
 export class NetworkNotFoundError extends UserError {
@@ -125,4 +125,21 @@ export function networkForAttach(ns: NetworkStore, name: string): NetworkRecord 
 /** Where the lead's DNS server listens for a network: its gateway (the bridge's address). */
 export function dnsAddressOf(network: NetworkRecord): string {
   return network.gateway;
+}
+
+/**
+ * The default network's subnet was picked when it was first used; its bridge goes away with its last
+ * container, and meanwhile the host (or another store) may have started routing that subnet. Before
+ * the bridge is created again, pick again if so. Under the network lock (and the host lock).
+ */
+export function revalidateDefaultSubnet(ns: NetworkStore, network: NetworkRecord, bridgeExists: boolean, hostTaken: () => Subnet4[] = hostSubnets): NetworkRecord {
+  if (network.name !== DEFAULT_NETWORK || bridgeExists) return network;
+  const current = parseSubnet(network.subnet);
+  const taken = hostTaken();
+  if (!taken.some((t) => overlaps(t, current))) return network;
+  const others = ns.networks().filter((n) => n.id !== network.id).map((n) => parseSubnet(n.subnet));
+  const subnet = pickSubnet([...others, ...taken], addressPools(), 16);
+  const updated = { ...network, subnet: formatSubnet(subnet), gateway: formatIPv4(subnet.base + 1) };
+  ns.saveNetwork(updated);
+  return updated;
 }

@@ -152,7 +152,8 @@ export function allocatePorts(requests: readonly PortRequest[], others: readonly
     }
     if (chosen === undefined) {
       const where = `${shown(r.hostIp)}:${explicit ? (lo === hi ? lo : `${lo}-${hi}`) : "0"}`;
-      if (lastReason === "host") throw new UserError(`driver failed programming external connectivity: listen ${r.protocol} ${where}: bind: address already in use`);
+      // A single port: say who holds it. A range or "any": the range is full, whoever holds its ports.
+      if (lastReason === "host" && span === 1) throw new UserError(`driver failed programming external connectivity: listen ${r.protocol} ${where}: bind: address already in use`);
       throw new UserError(`Bind for ${where} failed: port is already allocated`);
     }
     out.push({ hostIp: r.hostIp, hostPort: chosen, containerPort: r.containerPort, protocol: r.protocol });

@@ -88,6 +88,21 @@ export class NetworkStore {
     }
   }
 
+  /**
+   * Runs `fn` holding the host-wide network lock as well: stores are independent, but the host's routes
+   * are shared, so picking a free subnet and creating its bridge must not interleave across stores.
+   */
+  hostLocked<T>(fn: () => T): T {
+    const path = "/run/minibox-network.lock";
+    const fd = openSync(path, "a", 0o600);
+    try {
+      lockExclusive(fd, path);
+      return fn();
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   networks(): NetworkRecord[] {
     return readRecords<NetworkRecord>(this.sub("networks"));
   }

@@ -160,3 +160,33 @@ describe("nftables ruleset from records", () => {
     expect(renderTable("t", [evil], [ep("c1", "a", "10.1.0.2")])).toContain(JSON.stringify(evil.bridge));
   });
 });
+
+describe("the default network's subnet", () => {
+  test("is picked again when the host started routing it while its bridge was gone", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { NetworkStore } = await import("../../src/network/store.ts");
+    const { createNetwork, revalidateDefaultSubnet } = await import("../../src/network/networks.ts");
+    const dir = mkdtempSync(join(tmpdir(), "mbt-netstore-"));
+    try {
+      const ns = new NetworkStore(dir, { MINIBOX_NETWORK_POOL: "10.50.0.0/15", MINIBOX_BRIDGE: "mbtunit0" });
+      const env = process.env.MINIBOX_NETWORK_POOL;
+      process.env.MINIBOX_NETWORK_POOL = "10.50.0.0/15";
+      try {
+        const n = createNetwork(ns, { name: "bridge", bridge: "mbtunit0" }, () => []);
+        expect(n.subnet).toBe("10.50.0.0/16");
+        expect(revalidateDefaultSubnet(ns, n, false, () => [])).toBe(n);
+        expect(revalidateDefaultSubnet(ns, n, true, () => [parseSubnet("10.50.3.0/24")])).toBe(n); // its own bridge's route
+        const moved = revalidateDefaultSubnet(ns, n, false, () => [parseSubnet("10.50.3.0/24")]);
+        expect([moved.subnet, moved.gateway]).toEqual(["10.51.0.0/16", "10.51.0.1"]);
+        expect(ns.networks()[0]!.subnet).toBe("10.51.0.0/16");
+      } finally {
+        if (env === undefined) delete process.env.MINIBOX_NETWORK_POOL;
+        else process.env.MINIBOX_NETWORK_POOL = env;
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
