@@ -12,7 +12,7 @@ import { Rtnetlink, withRtnetlink } from "./rtnetlink.ts";
 import { allocateIp, macForIp } from "./ipam.ts";
 import { allocatePorts, hostSockets } from "./ports.ts";
 import { networkForAttach, revalidateDefaultSubnet } from "./networks.ts";
-import { liveEndpoints, syncHost, teardownEndpoint } from "./reconcile.ts";
+import { liveEndpoints, syncNetworks, syncPorts, teardownEndpoint } from "./reconcile.ts";
 import { parseSubnet } from "./subnet.ts";
 import type { NetworkRequest } from "./request.ts";
 import type { Attachment, Endpoint, NetworkRecord, NetworkStore } from "./store.ts";
@@ -29,11 +29,13 @@ export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: N
   if ((request.mode !== "bridge" && request.mode !== "user") || !request.network) return undefined;
   return ns.locked(() => ns.hostLocked(() => {
     const live = liveEndpoints(ns); // also removes what dead containers left behind
+    const known = ns.networks().length;
     const chosen = networkForAttach(ns, request.network!);
     const network = revalidateDefaultSubnet(ns, chosen, withRtnetlink((nl) => nl.linkByName(chosen.bridge) !== undefined));
+    const networksChanged = ns.networks().length !== known || network !== chosen;
     const taken = new Set(live.flatMap((e) => e.attachments.filter((a) => a.network === network.id).map((a) => a.ip)));
     const ip = allocateIp(network, taken, request.ip);
-    const ports = allocatePorts(request.ports, live.flatMap((e) => e.ports), hostSockets());
+    const ports = request.ports.length ? allocatePorts(request.ports, live.flatMap((e) => e.ports), hostSockets()) : [];
     const attachment: Attachment = {
       network: network.id, ip, prefixLength: parseSubnet(network.subnet).prefixLength, gateway: network.gateway,
       mac: macForIp(ip), hostVeth: hostVethName(target.containerId, 0), ifname: "eth0", aliases: request.aliases,
@@ -42,28 +44,34 @@ export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: N
     // Recorded before anything exists, so that a crash from here on leaves a record of what to remove.
     ns.saveEndpoint(endpoint);
     try {
-      plugIn(network, attachment, target.process, true);
-      syncHost(ns, [...live, endpoint]);
+      const bridgeCreated = plugIn(network, attachment, target.process, true);
+      // A new network or bridge needs the network rules; otherwise only published ports change anything.
+      if (networksChanged || bridgeCreated) syncNetworks(ns, [...live, endpoint]);
+      else if (ports.length > 0) syncPorts(ns, [...live, endpoint]);
     } catch (e) {
       teardownEndpoint(ns, endpoint);
-      syncHost(ns, live);
+      if (ports.length > 0) syncPorts(ns, live);
       throw e;
     }
     return endpoint;
   }));
 }
 
-/** The bridge (created on first use, with the gateway address), then the veth pair and eth0's address. */
-export function plugIn(network: NetworkRecord, a: Attachment, process: ProcessIdentity, defaultRoute: boolean): void {
+/**
+ * The bridge (created on first use, with the gateway address), then the veth pair and eth0's address;
+ * true when the bridge had to be created (its rules must then be (re)applied).
+ */
+export function plugIn(network: NetworkRecord, a: Attachment, process: ProcessIdentity, defaultRoute: boolean): boolean {
   const pid = process.pid;
   const nsFd = openSync(`/proc/${pid}/ns/net`, constants.O_RDONLY | O_CLOEXEC);
   try {
     // Checked after the open: a pid recycled in between cannot hand us a stranger's namespace.
     if (!isAlive(process)) throw new UserError(`the container (init ${pid}) exited before its network was set up`);
-    withRtnetlink((host) => {
+    const created = withRtnetlink((host) => {
       const bridge = ensureBridge(host, network);
-      host.createVethPair({ hostName: a.hostVeth, masterIndex: bridge, peerName: a.ifname, peerNsFd: nsFd, peerMac: a.mac });
+      host.createVethPair({ hostName: a.hostVeth, masterIndex: bridge.index, peerName: a.ifname, peerNsFd: nsFd, peerMac: a.mac });
       host.setUp(host.linkIndex(a.hostVeth));
+      return bridge.created;
     });
     const inside = Rtnetlink.openIn(nsFd, `/proc/${pid}/ns/net`);
     try {
@@ -74,15 +82,17 @@ export function plugIn(network: NetworkRecord, a: Attachment, process: ProcessId
     } finally {
       inside.close();
     }
+    return created;
   } finally {
     closeSync(nsFd);
   }
 }
 
 /** The bridge's index; creates it with the gateway address when missing (it stays, like docker0). */
-export function ensureBridge(nl: Rtnetlink, network: NetworkRecord): number {
+export function ensureBridge(nl: Rtnetlink, network: NetworkRecord): { index: number; created: boolean } {
   const prefixLength = parseSubnet(network.subnet).prefixLength;
   let link = nl.linkByName(network.bridge);
+  if (link && (link.flags & 1) !== 0) return { index: link.index, created: false }; // the common case: ours, up
   if (!link) {
     try {
       // A fixed random MAC of its own: otherwise the bridge takes its ports' lowest one, and changes it as
@@ -102,7 +112,7 @@ export function ensureBridge(nl: Rtnetlink, network: NetworkRecord): number {
     }
   }
   if ((link.flags & 1) === 0) nl.setUp(link.index);
-  return link.index;
+  return { index: link.index, created: true };
 }
 
 function randomMac(): string {

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { UserError } from "../errors.ts";
 import type { ProcessIdentity } from "../container/liveness.ts";
 import { BUILTIN_NETWORKS, DEFAULT_NETWORK, createNetwork, findNetwork, networkForAttach, NetworkNotFoundError, type CreateNetworkOptions } from "./networks.ts";
-import { liveEndpoints, syncHost } from "./reconcile.ts";
+import { liveEndpoints, syncNetworks, syncPorts } from "./reconcile.ts";
 import { allocateIp, macForIp } from "./ipam.ts";
 import { plugIn } from "./attach.ts";
 import { withRtnetlink } from "./rtnetlink.ts";
@@ -82,7 +82,7 @@ export function removeNetwork(ns: NetworkStore, ref: string): void {
     }
     ns.removeNetwork(record.id);
     withRtnetlink((nl) => nl.deleteLinkByName(record.bridge));
-    syncHost(ns, live);
+    syncNetworks(ns, live);
   });
 }
 
@@ -95,7 +95,7 @@ export function pruneNetworks(ns: NetworkStore): string[] {
       ns.removeNetwork(n.id);
       withRtnetlink((nl) => nl.deleteLinkByName(n.bridge));
     }
-    syncHost(ns, live);
+    if (unused.length > 0) syncNetworks(ns, live);
     return unused.map((n) => n.name);
   });
 }
@@ -109,8 +109,10 @@ export function connectContainer(ns: NetworkStore, ref: string, target: ConnectT
   }
   ns.locked(() => {
     const live = liveEndpoints(ns);
+    const known = ns.networks().length;
     const record = findNetwork(ns.networks(), ref) ?? (ref === DEFAULT_NETWORK ? networkForAttach(ns, DEFAULT_NETWORK) : undefined);
     if (!record) throw new NetworkNotFoundError(ref);
+    const created = ns.networks().length !== known;
     if (o.ip !== undefined && record.name === DEFAULT_NETWORK) throw new UserError("user specified IP address is supported on user defined networks only", 1);
     if (o.aliases.length > 0 && record.name === DEFAULT_NETWORK) throw new UserError("network-scoped alias is supported only for containers in user defined networks", 1);
     const existing = live.find((e) => e.containerId === target.id);
@@ -131,14 +133,12 @@ export function connectContainer(ns: NetworkStore, ref: string, target: ConnectT
     ns.saveEndpoint(endpoint);
     const others = live.filter((e) => e.containerId !== target.id);
     try {
-      plugIn(record, attachment, target.process, endpoint.attachments.length === 1);
-      syncHost(ns, [...others, endpoint]);
+      if (plugIn(record, attachment, target.process, endpoint.attachments.length === 1) || created) syncNetworks(ns, [...others, endpoint]);
     } catch (e) {
       withRtnetlink((nl) => nl.deleteLinkByName(attachment.hostVeth));
       endpoint.attachments.pop();
       if (endpoint.attachments.length > 0) ns.saveEndpoint(endpoint);
       else ns.removeEndpoint(target.id);
-      syncHost(ns, endpoint.attachments.length > 0 ? [...others, endpoint] : others);
       throw e;
     }
   });
@@ -155,9 +155,10 @@ export function disconnectContainer(ns: NetworkStore, ref: string, containerId: 
     if (!endpoint || !attachment) throw new UserError(`container ${containerName} is not connected to network ${record.name}`, 1);
     withRtnetlink((nl) => nl.deleteLinkByName(attachment.hostVeth));
     endpoint.attachments = endpoint.attachments.filter((a) => a !== attachment);
+    const hadPorts = endpoint.ports.length > 0;
     if (endpoint.attachments.length === 0) endpoint.ports = []; // nothing left to forward to
     if (endpoint.attachments.length > 0 || endpoint.ports.length > 0) ns.saveEndpoint(endpoint);
     else ns.removeEndpoint(containerId);
-    syncHost(ns, live.map((e) => (e === endpoint ? endpoint : e)).filter((e) => e.attachments.length > 0));
+    if (hadPorts) syncPorts(ns, live.filter((e) => e.attachments.length > 0));
   });
 }

@@ -1,10 +1,10 @@
 // Removing what a container got (release at exit) and what dead containers left behind (reconcile on the
 // next command after a kill -9). Both work from the endpoint records; every step tolerates "already gone".
-// A bridge goes with the last endpoint on it, and the nftables table with the last endpoint of the store,
-// so the host is left exactly as it was once no container runs.
+// A network's bridge and rules stay while the network exists (the default one always, like docker0):
+// only the container's veth, address and published ports come and go with it.
 import { isAlive } from "../container/liveness.ts";
 import { withRtnetlink } from "./rtnetlink.ts";
-import { applyFirewall } from "./firewall.ts";
+import { applyNetworkRules, applyPublished } from "./firewall.ts";
 import type { Endpoint, NetworkStore } from "./store.ts";
 
 /** Deletes the endpoint's host veths (their peers go with them) and its record. Under the lock. */
@@ -15,15 +15,14 @@ export function teardownEndpoint(ns: NetworkStore, e: Endpoint): void {
   ns.removeEndpoint(e.containerId);
 }
 
-/** Makes the host's rules and bridges match the live endpoints. Under the lock. */
-export function syncHost(ns: NetworkStore, live: readonly Endpoint[]): void {
-  const networks = ns.networks();
-  applyFirewall(ns.table, networks, live);
-  const idle = networks.filter((n) => !live.some((e) => e.attachments.some((a) => a.network === n.id)));
-  if (idle.length === 0) return;
-  withRtnetlink((nl) => {
-    for (const n of idle) nl.deleteLinkByName(n.bridge);
-  });
+/** Rebuilds every rule of the store: after a network was created or removed, or a bridge (re)created. */
+export function syncNetworks(ns: NetworkStore, live: readonly Endpoint[]): void {
+  applyNetworkRules(ns.table, ns.networks(), live);
+}
+
+/** Refills the published ports' chain from the live endpoints. */
+export function syncPorts(ns: NetworkStore, live: readonly Endpoint[]): void {
+  applyPublished(ns.table, ns.networks(), live);
 }
 
 /** The endpoints whose container still runs; the others are torn down on the way. Under the lock. */
@@ -32,7 +31,7 @@ export function liveEndpoints(ns: NetworkStore): Endpoint[] {
   const live = all.filter((e) => isAlive(e.process));
   const dead = all.filter((e) => !live.includes(e));
   for (const e of dead) teardownEndpoint(ns, e);
-  if (dead.length > 0) syncHost(ns, live);
+  if (dead.some((e) => e.ports.length > 0)) syncPorts(ns, live);
   return live;
 }
 
@@ -42,15 +41,12 @@ export function releaseEndpoint(ns: NetworkStore, containerId: string): void {
     const e = ns.endpoint(containerId);
     if (!e) return;
     teardownEndpoint(ns, e);
-    syncHost(ns, liveEndpoints(ns));
+    const live = liveEndpoints(ns);
+    if (e.ports.length > 0) syncPorts(ns, live);
   });
 }
 
 /** Reconciles after a crash: removes links, rules and IPs of containers that no longer run. */
 export function reconcileNetworks(ns: NetworkStore): Endpoint[] {
-  return ns.locked(() => {
-    const live = liveEndpoints(ns);
-    syncHost(ns, live);
-    return live;
-  });
+  return ns.locked(() => liveEndpoints(ns));
 }

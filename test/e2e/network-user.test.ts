@@ -14,6 +14,7 @@ let before = "";
 beforeAll(async () => {
   Object.assign(ctx.sb.env, names.env);
   outside = await makeOutside("u", 2);
+  await ok(["--rm", "busybox", "true"]); // the default bridge and the table exist from here on (they stay)
   before = hostNetworkState(names);
 }, T);
 

@@ -7,7 +7,7 @@ import { carve, formatSubnet, overlaps, parseSubnet } from "../../src/network/su
 import { pickSubnet } from "../../src/network/networks.ts";
 import { allocateIp, macForIp } from "../../src/network/ipam.ts";
 import { networkRequest } from "../../src/network/request.ts";
-import { renderForwardAccepts, renderTable } from "../../src/network/firewall.ts";
+import { renderForwardAccepts, renderPublished, renderTable } from "../../src/network/firewall.ts";
 import type { Endpoint, NetworkRecord } from "../../src/network/store.ts";
 
 describe("-p parsing (Docker's nat.ParsePortSpec)", () => {
@@ -132,9 +132,10 @@ describe("nftables ruleset from records", () => {
     attachments: [{ network: net, ip, prefixLength: 16, gateway: "", mac: "", hostVeth: `v${id}`, ifname: "eth0", aliases: [] }],
   });
 
-  test("nothing when no endpoint uses a network", () => {
-    expect(renderTable("t", [a, b], [])).toBe("");
-    expect(renderForwardAccepts("t", [a, b], [])).toEqual([]);
+  test("no table without networks; a network's rules do not depend on its containers", () => {
+    expect(renderTable("t", [], [])).toBe("");
+    expect(renderTable("t", [a], [])).toContain(`ip saddr 10.1.0.0/16 oifname != "bra" masquerade`);
+    expect(renderTable("t", [a], [])).toContain("  chain published {\n  }");
   });
 
   test("masquerade for non-internal networks, isolation both ways, internal drops, DNAT per port with the container's id", () => {
@@ -150,9 +151,14 @@ describe("nftables ruleset from records", () => {
   });
 
   test("FORWARD accepts are tagged with the table, internal networks only accept among themselves", () => {
-    const rules = renderForwardAccepts("t", [a, b], [ep("c1", "a", "10.1.0.2"), ep("c2", "b", "10.2.0.2")]);
+    const rules = renderForwardAccepts("t", [a, b]);
     expect(rules.every((r) => r.startsWith("insert rule ip filter FORWARD ") && r.endsWith(`comment "minibox:t"`))).toBe(true);
     expect(rules.filter((r) => r.includes(`"brb"`))).toEqual([`insert rule ip filter FORWARD iifname "brb" oifname "brb" accept comment "minibox:t"`]);
+  });
+
+  test("the published chain alone, for a container start with ports", () => {
+    expect(renderPublished([a], [ep("c1", "a", "10.1.0.2", [{ hostIp: "127.0.0.1", hostPort: 9000, containerPort: 90, protocol: "udp" }])]))
+      .toEqual([`ip daddr 127.0.0.1 udp dport 9000 dnat ip to 10.1.0.2:90 comment "c1"`]);
   });
 
   test("interface names are quoted, so a bridge name cannot inject rules", () => {
