@@ -40,6 +40,7 @@ export async function launchContainer(store: ContainerStore, record: ContainerRe
   let placed: Placed | undefined;
   try {
     placed = placeInCgroup(record, init.proc.pid);
+    trace("launch: cgroup placed");
     // net-core: veth, IP, routes and rules while the init waits, so the command starts with its network.
     await setUpNetwork(store, record, init.proc.pid, spec.annotations);
     trace("launch: network set up");

@@ -8,6 +8,7 @@ import { O_CLOEXEC } from "../sys/fs.ts";
 import { SyscallError } from "../sys/errno.ts";
 import { isAlive, type ProcessIdentity } from "../container/liveness.ts";
 import { UserError } from "../errors.ts";
+import { trace } from "../trace.ts";
 import { Rtnetlink, withRtnetlink } from "./rtnetlink.ts";
 import { allocateIp, macForIp } from "./ipam.ts";
 import { allocatePorts, hostSockets } from "./ports.ts";
@@ -28,11 +29,13 @@ export function hostVethName(containerId: string, n: number): string {
 export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: NetworkRequest): Endpoint | undefined {
   if ((request.mode !== "bridge" && request.mode !== "user") || !request.network) return undefined;
   return ns.locked(() => ns.hostLocked(() => {
+    trace("network: locked");
     const live = liveEndpoints(ns); // also removes what dead containers left behind
     const known = ns.networks().length;
     const chosen = networkForAttach(ns, request.network!);
     const network = revalidateDefaultSubnet(ns, chosen, withRtnetlink((nl) => nl.linkByName(chosen.bridge) !== undefined));
     const networksChanged = ns.networks().length !== known || network !== chosen;
+    trace("network: network resolved");
     const taken = new Set(live.flatMap((e) => e.attachments.filter((a) => a.network === network.id).map((a) => a.ip)));
     const ip = allocateIp(network, taken, request.ip);
     const ports = request.ports.length ? allocatePorts(request.ports, live.flatMap((e) => e.ports), hostSockets()) : [];
@@ -43,6 +46,7 @@ export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: N
     const endpoint: Endpoint = { ...target, attachments: [attachment], ports };
     // Recorded before anything exists, so that a crash from here on leaves a record of what to remove.
     ns.saveEndpoint(endpoint);
+    trace("network: endpoint recorded");
     try {
       const bridgeCreated = plugIn(network, attachment, target.process, true);
       // A new network or bridge needs the network rules; otherwise only published ports change anything.
@@ -73,6 +77,7 @@ export function plugIn(network: NetworkRecord, a: Attachment, process: ProcessId
       host.setUp(host.linkIndex(a.hostVeth));
       return bridge.created;
     });
+    trace("network: veth created");
     const inside = Rtnetlink.openIn(nsFd, `/proc/${pid}/ns/net`);
     try {
       const index = inside.linkIndex(a.ifname);

@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { identify } from "../container/liveness.ts";
+import { trace } from "../trace.ts";
 import { requestFromAnnotations } from "./request.ts";
 import type { Endpoint } from "./store.ts";
 
@@ -13,6 +14,7 @@ export async function setUpNetwork(store: { root: string }, container: { id: str
   const process = identify(pid);
   if (!process) throw new Error(`container init ${pid} exited before its network was set up`);
   const [{ attachNetwork }, { NetworkStore }] = await Promise.all([import("./attach.ts"), import("./store.ts")]);
+  trace("network: modules loaded");
   return attachNetwork(new NetworkStore(store.root), { containerId: container.id, containerName: container.name, process }, request);
 }
 

@@ -57,23 +57,20 @@ export class Rtnetlink {
 
   // ---- links
   links(): LinkInfo[] {
-    return this.dump(RTM.GETLINK, ifinfomsg(), "links").map((m) => {
-      const v = new DataView(m.payload.buffer, m.payload.byteOffset);
-      const attrs = decodeAttrs(m.payload.subarray(16));
-      const info = attrs.get(IFLA.LINKINFO)?.[0];
-      const kind = info ? decodeAttrs(info).get(IFLA_INFO.KIND)?.[0] : undefined;
-      const master = attrs.get(IFLA.MASTER)?.[0];
-      return {
-        index: v.getInt32(4, true), flags: v.getUint32(8, true),
-        name: attrToString(attrs.get(IFLA.IFNAME)?.[0] ?? new Uint8Array()),
-        ...(master ? { master: attrToU32(master) } : {}), ...(kind ? { kind: attrToString(kind) } : {}),
-      };
-    });
+    return this.dump(RTM.GETLINK, ifinfomsg(), "links").map(decodeLink);
   }
 
+  /** One link by name: a single GETLINK request (no dump); undefined when there is none (ENODEV). */
   linkByName(name: string): LinkInfo | undefined {
-    return this.links().find((l) => l.name === name);
+    try {
+      const [reply] = this.exchange(RTM.GETLINK, 0, ifinfomsg(), [attrString(IFLA.IFNAME, name)], name);
+      return reply ? decodeLink(reply) : undefined;
+    } catch (e) {
+      if (e instanceof SyscallError && e.errno === 19) return undefined;
+      throw e;
+    }
   }
+
 
   linkIndex(name: string): number {
     const link = this.linkByName(name);
@@ -203,4 +200,17 @@ function concatBytes(parts: Uint8Array[]): Uint8Array {
 export function withRtnetlink<T>(fn: (nl: Rtnetlink) => T): T {
   const nl = Rtnetlink.open();
   try { return fn(nl); } finally { nl.close(); }
+}
+
+function decodeLink(m: Decoded): LinkInfo {
+  const v = new DataView(m.payload.buffer, m.payload.byteOffset);
+  const attrs = decodeAttrs(m.payload.subarray(16));
+  const info = attrs.get(IFLA.LINKINFO)?.[0];
+  const kind = info ? decodeAttrs(info).get(IFLA_INFO.KIND)?.[0] : undefined;
+  const master = attrs.get(IFLA.MASTER)?.[0];
+  return {
+    index: v.getInt32(4, true), flags: v.getUint32(8, true),
+    name: attrToString(attrs.get(IFLA.IFNAME)?.[0] ?? new Uint8Array()),
+    ...(master ? { master: attrToU32(master) } : {}), ...(kind ? { kind: attrToString(kind) } : {}),
+  };
 }
