@@ -28,6 +28,8 @@ export function listNetworks(ns: NetworkStore): ListedNetwork[] {
 export function createUserNetwork(ns: NetworkStore, o: CreateNetworkOptions & { driver?: string }): NetworkRecord {
   if (o.driver !== undefined && o.driver !== "bridge") throw new UserError(`plugin "${o.driver}" not found`);
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(o.name)) throw new UserError(`invalid network name "${o.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  // A Linux interface name: at most 15 bytes, no '/', no whitespace (the kernel's dev_valid_name).
+  if (o.bridge !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/.test(o.bridge)) throw new UserError(`invalid bridge name "${o.bridge}" (com.docker.network.bridge.name): at most 15 characters of [a-zA-Z0-9_.-]`);
   return ns.locked(() => createNetwork(ns, o));
 }
 
@@ -104,8 +106,11 @@ export interface ConnectTarget { id: string; name: string; process: ProcessIdent
 
 /** `network connect`: one more interface (eth1, …) in a running container, without a default route. */
 export function connectContainer(ns: NetworkStore, ref: string, target: ConnectTarget, o: { aliases: string[]; ip?: string }): void {
-  if (target.networkMode === "host" || target.networkMode === "none" || target.networkMode === "container") {
-    throw new UserError(`container cannot be disconnected from host network or connected to host network`, 1);
+  if (target.networkMode === "host" || target.networkMode === "container") {
+    throw new UserError("container sharing network namespace with another container or host cannot be connected to any other network", 1);
+  }
+  if (target.networkMode === "none") {
+    throw new UserError("container cannot be connected to multiple networks with one of the networks in private (none) mode", 1);
   }
   ns.locked(() => {
     const live = liveEndpoints(ns);

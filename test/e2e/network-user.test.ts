@@ -51,12 +51,12 @@ describe("network create / ls / inspect / rm", () => {
   }, T);
 
   test("bad input: a duplicate name, an overlapping subnet, an unknown driver, a gateway outside the subnet", async () => {
-    for (const args of [["unet1"], ["--subnet", "10.233.5.128/25", "x1"], ["--driver", "overlay", "x2"], ["--subnet", "10.233.9.0/24", "--gateway", "10.1.1.1", "x3"], ["--subnet", "10.233.9.1/24", "x4"]]) {
+    for (const args of [["unet1"], ["--subnet", "10.233.5.128/25", "x1"], ["--driver", "overlay", "x2"], ["--subnet", "10.233.9.0/24", "--gateway", "10.1.1.1", "x3"], ["--subnet", "10.233.9.1/24", "x4"], ["-o", "com.docker.network.bridge.name=much-too-long-name0", "x5"]]) {
       const r = await mb(["network", "create", ...args]);
       expect(r.code).not.toBe(0);
       expect(lines(r.stderr)).toHaveLength(1);
     }
-    expect((await mb(["network", "ls"])).stdout).not.toMatch(/\bx[1-4]\b/);
+    expect((await mb(["network", "ls"])).stdout).not.toMatch(/\bx[1-5]\b/);
   }, T);
 
   test("rm of a network in use fails with exit 1 and Docker's message; pre-defined networks cannot be removed", async () => {
@@ -143,6 +143,14 @@ describe("containers on user networks", () => {
       expect(again.stderr).toContain("is not connected to network unet2");
     } finally {
       await mb(["rm", "-f", a]);
+    }
+    const none = (await ok(["-d", "--network", "none", "busybox", "sleep", "60"])).trim();
+    try {
+      const r = await mb(["network", "connect", "unet2", none]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("private (none) mode");
+    } finally {
+      await mb(["rm", "-f", none]);
     }
   }, T);
 

@@ -7,7 +7,7 @@ import { carve, formatSubnet, overlaps, parseSubnet } from "../../src/network/su
 import { pickSubnet } from "../../src/network/networks.ts";
 import { allocateIp, macForIp } from "../../src/network/ipam.ts";
 import { networkRequest } from "../../src/network/request.ts";
-import { renderForwardAccepts, renderPublished, renderTable } from "../../src/network/firewall.ts";
+import { iptablesAccepts, renderForwardAccepts, renderPublished, renderTable } from "../../src/network/firewall.ts";
 import type { Endpoint, NetworkRecord } from "../../src/network/store.ts";
 
 describe("-p parsing (Docker's nat.ParsePortSpec)", () => {
@@ -154,6 +154,13 @@ describe("nftables ruleset from records", () => {
     const rules = renderForwardAccepts("t", [a, b]);
     expect(rules.every((r) => r.startsWith("insert rule ip filter FORWARD ") && r.endsWith(`comment "minibox:t"`))).toBe(true);
     expect(rules.filter((r) => r.includes(`"brb"`))).toEqual([`insert rule ip filter FORWARD iifname "brb" oifname "brb" accept comment "minibox:t"`]);
+  });
+
+  test("the same accepts as iptables arguments, tagged with an iptables comment match", () => {
+    const args = iptablesAccepts("t", [a, b]);
+    expect(args).toHaveLength(4);
+    expect(args.every((x) => x[0] === "-I" && x[1] === "FORWARD" && x.join(" ").includes("-m comment --comment minibox:t") && x.at(-1) === "ACCEPT")).toBe(true);
+    expect(args.map((x) => x.join(" "))).toContain("-I FORWARD -o bra -m conntrack --ctstate DNAT -m comment --comment minibox:t -j ACCEPT");
   });
 
   test("the published chain alone, for a container start with ports", () => {
