@@ -31,8 +31,9 @@ function keyValues(list: readonly string[], what: string): Record<string, string
 
 const createArgs = {
   driver: { type: "string", alias: "d", description: "Driver to manage the Network (bridge)" },
-  subnet: { type: "string", description: "Subnet in CIDR format that represents a network segment" },
-  gateway: { type: "string", description: "IPv4 Gateway for the master subnet" },
+  subnet: { type: "string", description: "Subnet in CIDR format that represents a network segment (repeatable: one IPv4, one IPv6)" },
+  gateway: { type: "string", description: "IPv4 or IPv6 Gateway for the master subnet (repeatable)" },
+  ipv6: { type: "boolean", description: "Enable IPv6 networking" },
   "ip-range": { type: "string", description: "Allocate container ip from a sub-range" },
   internal: { type: "boolean", description: "Restrict external access to the network" },
   label: { type: "string", description: "Set metadata on a network (repeatable)" },
@@ -40,12 +41,17 @@ const createArgs = {
 } satisfies ArgsDef;
 
 function create(rawArgs: string[]): number {
-  const { values: v, positionals } = splitArgv(rawArgs, createArgs, Infinity, ["label", "opt"]);
+  const { values: v, positionals } = splitArgv(rawArgs, createArgs, Infinity, ["label", "opt", "subnet", "gateway"]);
+  const byFamily = (k: string, v6: boolean) => {
+    const all = ((v[k] as string[] | undefined) ?? []).filter((s) => s.includes(":") === v6);
+    if (all.length > 1) throw new UserError(`only one IPv${v6 ? 6 : 4} --${k} is supported`);
+    return all[0];
+  };
   if (positionals.length !== 1) throw new UserError(`"network create" requires exactly 1 argument: network create [OPTIONS] NETWORK`);
   const options = keyValues((v.opt as string[] | undefined) ?? [], "option");
   const record = createUserNetwork(networkStore(), {
-    name: positionals[0]!, driver: v.driver as string | undefined, subnet: v.subnet as string | undefined,
-    gateway: v.gateway as string | undefined, ipRange: v["ip-range"] as string | undefined, internal: v.internal === true,
+    name: positionals[0]!, driver: v.driver as string | undefined, subnet: byFamily("subnet", false),
+    gateway: byFamily("gateway", false), ipv6: v.ipv6 === true, subnet6: byFamily("subnet", true), gateway6: byFamily("gateway", true), ipRange: v["ip-range"] as string | undefined, internal: v.internal === true,
     labels: keyValues((v.label as string[] | undefined) ?? [], "label"), options,
     bridge: options["com.docker.network.bridge.name"],
   });

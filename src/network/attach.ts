@@ -15,6 +15,7 @@ import { allocatePorts, hostSockets } from "./ports.ts";
 import { networkForAttach, revalidateDefaultSubnet } from "./networks.ts";
 import { liveEndpoints, syncNetworks, syncPorts, teardownEndpoint } from "./reconcile.ts";
 import { parseSubnet } from "./subnet.ts";
+import { allocateIp6, parseIPv6, parseSubnet6 } from "./subnet6.ts";
 import type { NetworkRequest } from "./request.ts";
 import type { Attachment, Endpoint, NetworkRecord, NetworkStore } from "./store.ts";
 
@@ -36,13 +37,8 @@ export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: N
     const network = revalidateDefaultSubnet(ns, chosen, withRtnetlink((nl) => nl.linkByName(chosen.bridge) !== undefined));
     const networksChanged = ns.networks().length !== known || network !== chosen;
     trace("network: network resolved");
-    const taken = new Set(live.flatMap((e) => e.attachments.filter((a) => a.network === network.id).map((a) => a.ip)));
-    const ip = allocateIp(network, taken, request.ip);
+    const attachment = newAttachment(network, live, target.containerId, 0, { aliases: request.aliases, ip: request.ip });
     const ports = request.ports.length ? allocatePorts(request.ports, live.flatMap((e) => e.ports), hostSockets()) : [];
-    const attachment: Attachment = {
-      network: network.id, ip, prefixLength: parseSubnet(network.subnet).prefixLength, gateway: network.gateway,
-      mac: macForIp(ip), hostVeth: hostVethName(target.containerId, 0), ifname: "eth0", aliases: request.aliases,
-    };
     const endpoint: Endpoint = { ...target, attachments: [attachment], ports };
     // Recorded before anything exists, so that a crash from here on leaves a record of what to remove.
     ns.saveEndpoint(endpoint);
@@ -59,6 +55,24 @@ export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: N
     }
     return endpoint;
   }));
+}
+
+/** The addresses and names of a container's n-th interface on `network` (IPAM over the live endpoints). */
+export function newAttachment(network: NetworkRecord, live: readonly Endpoint[], containerId: string, n: number, o: { aliases: string[]; ip?: string }): Attachment {
+  const onNetwork = live.flatMap((e) => e.attachments.filter((a) => a.network === network.id));
+  const ip = allocateIp(network, new Set(onNetwork.map((a) => a.ip)), o.ip);
+  const attachment: Attachment = {
+    network: network.id, ip, prefixLength: parseSubnet(network.subnet).prefixLength, gateway: network.gateway,
+    mac: macForIp(ip), hostVeth: hostVethName(containerId, n), ifname: `eth${n}`, aliases: o.aliases,
+  };
+  if (network.ipv6) {
+    const s6 = parseSubnet6(network.ipv6.subnet);
+    const taken6 = new Set(onNetwork.flatMap((a) => (a.ipv6 ? [a.ipv6] : [])));
+    attachment.ipv6 = allocateIp6(s6, parseIPv6(network.ipv6.gateway)!, taken6);
+    attachment.prefixLength6 = s6.prefixLength;
+    attachment.gateway6 = network.ipv6.gateway;
+  }
+  return attachment;
 }
 
 /**
@@ -82,8 +96,10 @@ export function plugIn(network: NetworkRecord, a: Attachment, process: ProcessId
     try {
       const index = inside.linkIndex(a.ifname);
       inside.addAddress(index, a.ip, a.prefixLength);
+      if (a.ipv6 !== undefined) inside.addAddress(index, a.ipv6, a.prefixLength6!);
       inside.setUp(index);
       if (defaultRoute) inside.addRoute({ gateway: a.gateway });
+      if (defaultRoute && a.gateway6 !== undefined) inside.addRoute({ gateway: a.gateway6 });
     } finally {
       inside.close();
     }
@@ -109,9 +125,13 @@ export function ensureBridge(nl: Rtnetlink, network: NetworkRecord): { index: nu
     link = nl.linkByName(network.bridge);
     if (!link) throw new SyscallError("rtnetlink getlink", 19, network.bridge);
   }
-  if (!nl.addresses().some((x) => x.index === link!.index && x.address === network.gateway)) {
+  const present = nl.addresses().filter((x) => x.index === link!.index).map((x) => x.address);
+  const wanted: [string, number][] = [[network.gateway, prefixLength]];
+  if (network.ipv6) wanted.push([network.ipv6.gateway, parseSubnet6(network.ipv6.subnet).prefixLength]);
+  for (const [address, length] of wanted) {
+    if (present.includes(address)) continue;
     try {
-      nl.addAddress(link.index, network.gateway, prefixLength);
+      nl.addAddress(link.index, address, length);
     } catch (e) {
       if (!(e instanceof SyscallError && e.errno === 17)) throw e;
     }

@@ -41,6 +41,7 @@ export function renderTable(table: string, networks: readonly NetworkRecord[], e
       forward.push(`iifname ${br} oifname != ${br} drop`, `oifname ${br} iifname != ${br} drop`);
     } else {
       post.push(`ip saddr ${n.subnet} oifname != ${br} masquerade`);
+      if (n.ipv6) post.push(`ip6 saddr ${n.ipv6.subnet} oifname != ${br} masquerade`); // NAT66, as Docker's ip6tables mode
     }
     // Published ports reached from the host's loopback (route_localnet) or by a container of the same
     // network (hairpin): the reply must come back through us, so the source becomes the gateway.
@@ -168,6 +169,7 @@ export function applyPublished(table: string, networks: readonly NetworkRecord[]
 /** ip_forward for routing out of the bridges, route_localnet on them for DNAT from 127.0.0.1. */
 function enableForwarding(networks: readonly NetworkRecord[]): void {
   writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
+  if (networks.some((n) => n.ipv6)) writeFileSync("/proc/sys/net/ipv6/conf/all/forwarding", "1");
   for (const n of networks) {
     try {
       writeFileSync(`/proc/sys/net/ipv4/conf/${n.bridge}/route_localnet`, "1");

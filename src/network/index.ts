@@ -15,7 +15,7 @@ export function containersOnNetwork(store: { root: string }, networkName: string
   const network = findNetwork(ns.networks(), networkName);
   if (!network) return [];
   return ns.endpoints().filter((e) => isAlive(e.process)).flatMap((e) => e.attachments.filter((a) => a.network === network.id).map((a) => ({
-    names: [e.containerName, e.containerId.slice(0, 12), ...a.aliases], ipv4: a.ip,
+    names: [e.containerName, e.containerId.slice(0, 12), ...a.aliases], ipv4: a.ip, ...(a.ipv6 ? { ipv6: a.ipv6 } : {}),
   })));
 }
 

@@ -49,7 +49,7 @@ export function inspectNetworkOf(root: string, containerId: string, annotations:
     entries[n.name] = {
       IPAMConfig: null, Links: null, Aliases: a.aliases.length ? a.aliases : null, MacAddress: a.mac, NetworkID: n.id,
       EndpointID: endpointId(containerId, n.id), Gateway: a.gateway, IPAddress: a.ip, IPPrefixLen: a.prefixLength,
-      IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null,
+      IPv6Gateway: a.gateway6 ?? "", GlobalIPv6Address: a.ipv6 ?? "", GlobalIPv6PrefixLen: a.prefixLength6 ?? 0, DriverOpts: null,
       DNSNames: n.name === DEFAULT_NETWORK ? null : [containerId.slice(0, 12), ...a.aliases],
     };
   }

@@ -5,12 +5,9 @@ import { UserError } from "../errors.ts";
 import type { ProcessIdentity } from "../container/liveness.ts";
 import { BUILTIN_NETWORKS, DEFAULT_NETWORK, createNetwork, findNetwork, networkForAttach, NetworkNotFoundError, type CreateNetworkOptions } from "./networks.ts";
 import { liveEndpoints, syncNetworks, syncPorts } from "./reconcile.ts";
-import { allocateIp, macForIp } from "./ipam.ts";
-import { plugIn } from "./attach.ts";
 import { withRtnetlink } from "./rtnetlink.ts";
-import { parseSubnet } from "./subnet.ts";
-import type { Attachment, Endpoint, NetworkRecord, NetworkStore } from "./store.ts";
-import { hostVethName } from "./attach.ts";
+import type { Endpoint, NetworkRecord, NetworkStore } from "./store.ts";
+import { hostVethName, newAttachment, plugIn } from "./attach.ts";
 
 /** What `network ls` shows: the records plus Docker's two built-in ones (ids derived from their names). */
 export interface ListedNetwork { id: string; name: string; driver: string; scope: "local"; record?: NetworkRecord }
@@ -51,13 +48,16 @@ export function inspectNetwork(ns: NetworkStore, ref: string): object {
       for (const a of e.attachments.filter((x) => x.network === record.id)) {
         containers[e.containerId] = {
           Name: e.containerName, EndpointID: endpointId(e.containerId, record.id), MacAddress: a.mac,
-          IPv4Address: `${a.ip}/${a.prefixLength}`, IPv6Address: "",
+          IPv4Address: `${a.ip}/${a.prefixLength}`, IPv6Address: a.ipv6 ? `${a.ipv6}/${a.prefixLength6}` : "",
         };
       }
     }
     return {
-      Name: record.name, Id: record.id, Created: record.created, Scope: "local", Driver: record.driver, EnableIPv6: false,
-      IPAM: { Driver: "default", Options: {}, Config: [{ Subnet: record.subnet, Gateway: record.gateway, ...(record.ipRange ? { IPRange: record.ipRange } : {}) }] },
+      Name: record.name, Id: record.id, Created: record.created, Scope: "local", Driver: record.driver, EnableIPv6: record.ipv6 !== undefined,
+      IPAM: { Driver: "default", Options: {}, Config: [
+        { Subnet: record.subnet, Gateway: record.gateway, ...(record.ipRange ? { IPRange: record.ipRange } : {}) },
+        ...(record.ipv6 ? [{ Subnet: record.ipv6.subnet, Gateway: record.ipv6.gateway }] : []),
+      ] },
       Internal: record.internal, Attachable: false, Ingress: false, ConfigFrom: { Network: "" }, ConfigOnly: false,
       Containers: containers,
       Options: { "com.docker.network.bridge.name": record.bridge, ...record.options },
@@ -125,15 +125,10 @@ export function connectContainer(ns: NetworkStore, ref: string, target: ConnectT
       throw new UserError(`endpoint with name ${target.name} already exists in network ${record.name}`, 1);
     }
     const endpoint: Endpoint = existing ?? { containerId: target.id, containerName: target.name, process: target.process, attachments: [], ports: [] };
-    const taken = new Set(live.flatMap((e) => e.attachments.filter((a) => a.network === record.id).map((a) => a.ip)));
-    const ip = allocateIp(record, taken, o.ip);
     const used = new Set(endpoint.attachments.map((a) => a.ifname));
     let n = 0;
     while (used.has(`eth${n}`) || endpoint.attachments.some((a) => a.hostVeth === hostVethName(target.id, n))) n++;
-    const attachment: Attachment = {
-      network: record.id, ip, prefixLength: parseSubnet(record.subnet).prefixLength, gateway: record.gateway,
-      mac: macForIp(ip), hostVeth: hostVethName(target.id, n), ifname: `eth${n}`, aliases: o.aliases,
-    };
+    const attachment = newAttachment(record, live, target.id, n, o);
     endpoint.attachments.push(attachment);
     ns.saveEndpoint(endpoint);
     const others = live.filter((e) => e.containerId !== target.id);

@@ -12,8 +12,9 @@ export const VETH_INFO_PEER = 1;
 export const IFA = { ADDRESS: 1, LOCAL: 2 } as const;
 export const RTA = { DST: 1, OIF: 4, GATEWAY: 5, TABLE: 15 } as const;
 export const IFF_UP = 0x1;
+/** IFA_F_NODAD: an IPv6 address usable at once, without duplicate address detection (ours are unique). */
+export const IFA_F_NODAD = 0x02;
 export const AF = { UNSPEC: 0, INET: 2, INET6: 10 } as const;
-const NLA_F_NESTED = 0x8000;
 const NLA_TYPE_MASK = 0x3fff;
 
 export const HEADER_SIZE = 16;
@@ -62,11 +63,12 @@ export function ifinfomsg(o: { family?: number; index?: number; flags?: number; 
 }
 
 /** struct ifaddrmsg (8 bytes). */
-export function ifaddrmsg(o: { family: number; prefixLength: number; index: number; scope?: number }): Uint8Array {
+export function ifaddrmsg(o: { family: number; prefixLength: number; index: number; scope?: number; flags?: number }): Uint8Array {
   const b = new Uint8Array(8);
   const v = new DataView(b.buffer);
   v.setUint8(0, o.family);
   v.setUint8(1, o.prefixLength);
+  v.setUint8(2, o.flags ?? 0);
   v.setUint8(3, o.scope ?? 0);
   v.setUint32(4, o.index, true);
   return b;

@@ -5,6 +5,7 @@ import { UserError } from "../errors.ts";
 import { withRtnetlink } from "./rtnetlink.ts";
 import { carve, contains, mask, formatIPv4, formatSubnet, overlaps, parseIPv4, parseSubnet, type Subnet4 } from "./subnet.ts";
 import type { NetworkRecord, NetworkStore } from "./store.ts";
+import { contains6, formatIPv6, formatSubnet6, parseIPv6, parseSubnet6, randomUlaSubnet, type Subnet6 } from "./subnet6.ts";
 
 export const DEFAULT_NETWORK = "bridge";
 /** Docker shows these two as networks too; they have no record. */
@@ -50,6 +51,10 @@ export function pickSubnet(taken: readonly Subnet4[], pools: readonly Subnet4[],
 
 export interface CreateNetworkOptions {
   name: string;
+  /** --ipv6, with an IPv6 --subnet/--gateway (a random unique local /64 without one). */
+  ipv6?: boolean;
+  subnet6?: string;
+  gateway6?: string;
   subnet?: string;
   gateway?: string;
   ipRange?: string;
@@ -87,10 +92,21 @@ export function createNetwork(ns: NetworkStore, o: CreateNetworkOptions, hostTak
     const range = parseSubnet(o.ipRange, "ip-range");
     if (!contains(subnet, range.base) || range.prefixLength < subnet.prefixLength) throw new UserError(`no matching subnet for range ${o.ipRange}`);
   }
+  let ipv6: NetworkRecord["ipv6"];
+  if (o.ipv6 || o.subnet6) {
+    if (!o.ipv6) throw new UserError("an IPv6 subnet needs --ipv6");
+    const s6 = o.subnet6 ? parseSubnet6(o.subnet6) : randomUlaSubnet();
+    const clash6 = existing.find((n) => n.ipv6 && overlaps6(parseSubnet6(n.ipv6.subnet), s6));
+    if (clash6) throw new UserError("Pool overlaps with other one on this address space");
+    const gw6 = o.gateway6 ?? formatIPv6(s6.base + 1n);
+    const g = parseIPv6(gw6);
+    if (g === undefined || !contains6(s6, g)) throw new UserError(`no matching subnet for gateway ${gw6}`);
+    ipv6 = { subnet: formatSubnet6(s6), gateway: formatIPv6(g) };
+  } else if (o.gateway6) throw new UserError(`no matching subnet for gateway ${o.gateway6}`);
   const id = randomBytes(32).toString("hex");
   const record: NetworkRecord = {
     id, name: o.name, driver: "bridge", created: new Date().toISOString(),
-    subnet: formatSubnet(subnet), gateway, ...(o.ipRange ? { ipRange: o.ipRange } : {}),
+    subnet: formatSubnet(subnet), gateway, ...(o.ipRange ? { ipRange: o.ipRange } : {}), ...(ipv6 ? { ipv6 } : {}),
     internal: o.internal === true,
     bridge: o.bridge ?? (o.name === DEFAULT_NETWORK ? ns.defaultBridge : `mbr-${id.slice(0, 10)}`),
     labels: o.labels ?? {}, options: o.options ?? {},
@@ -142,4 +158,9 @@ export function revalidateDefaultSubnet(ns: NetworkStore, network: NetworkRecord
   const updated = { ...network, subnet: formatSubnet(subnet), gateway: formatIPv4(subnet.base + 1) };
   ns.saveNetwork(updated);
   return updated;
+}
+
+function overlaps6(a: Subnet6, b: Subnet6): boolean {
+  const len = Math.min(a.prefixLength, b.prefixLength);
+  return contains6({ base: a.base & ~((1n << BigInt(128 - len)) - 1n), prefixLength: len }, b.base);
 }

@@ -4,7 +4,7 @@
 import { openNetlinkSocket, openNetlinkSocketIn, netlinkSend, netlinkReceive, closeNetlinkSocket } from "../sys/netlink.ts";
 import { SyscallError } from "../sys/errno.ts";
 import {
-  AF, IFA, IFF_UP, IFLA, IFLA_INFO, NLM_F, NLMSG, RTA, RTM, VETH_INFO_PEER,
+  AF, IFA, IFA_F_NODAD, IFF_UP, IFLA, IFLA_INFO, NLM_F, NLMSG, RTA, RTM, VETH_INFO_PEER,
   addressBytes, attr, attrI32, attrString, attrToString, attrToU32, attrU32, bytesToAddress, decodeAttrs, decodeMessages, errorCode,
   ifaddrmsg, ifinfomsg, macBytes, message, nested, rtmsg, type Decoded,
 } from "./netlink-message.ts";
@@ -146,7 +146,8 @@ export class Rtnetlink {
   addAddress(index: number, address: string, prefixLength: number): void {
     const family = address.includes(":") ? AF.INET6 : AF.INET;
     const bytes = addressBytes(address);
-    this.request(RTM.NEWADDR, NLM_F.CREATE | NLM_F.EXCL, ifaddrmsg({ family, prefixLength, index }), [
+    const flags = family === AF.INET6 ? IFA_F_NODAD : 0;
+    this.request(RTM.NEWADDR, NLM_F.CREATE | NLM_F.EXCL, ifaddrmsg({ family, prefixLength, index, flags }), [
       attr(IFA.LOCAL, bytes), attr(IFA.ADDRESS, bytes),
     ], `${address}/${prefixLength} on #${index}`);
   }

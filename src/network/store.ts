@@ -39,6 +39,10 @@ export interface Attachment {
   hostVeth: string;
   ifname: string;
   aliases: string[];
+  /** On networks created with --ipv6. */
+  ipv6?: string;
+  prefixLength6?: number;
+  gateway6?: string;
 }
 
 export interface Endpoint {

@@ -203,3 +203,27 @@ describe("the default network's subnet", () => {
     }
   });
 });
+
+describe("IPv6 subnets", async () => {
+  const { allocateIp6, formatIPv6, parseIPv6, parseSubnet6, randomUlaSubnet, formatSubnet6 } = await import("../../src/network/subnet6.ts");
+  test("parse and format round-trip; host bits set are refused", () => {
+    expect(formatSubnet6(parseSubnet6("fd00:db8:1::/64"))).toBe("fd00:db8:1::/64");
+    expect(formatIPv6(parseIPv6("fd00:0:0:0:0:0:0:1")!)).toBe("fd00::1");
+    expect(() => parseSubnet6("fd00::1/64")).toThrow("it should be fd00::/64");
+    expect(() => parseSubnet6("fd00::/129")).toThrow(UserError);
+    expect(parseIPv6("10.0.0.1")).toBeUndefined();
+  });
+  test("addresses skip the gateway and the taken ones; requested ones are checked", () => {
+    const s = parseSubnet6("fd00:1::/64");
+    const gw = parseIPv6("fd00:1::1")!;
+    expect(allocateIp6(s, gw, new Set())).toBe("fd00:1::2");
+    expect(allocateIp6(s, gw, new Set(["fd00:1::2"]))).toBe("fd00:1::3");
+    expect(() => allocateIp6(s, gw, new Set(), "fd00:2::5")).toThrow("does not belong");
+    expect(() => allocateIp6(s, gw, new Set(), "fd00:1::1")).toThrow("Address already in use");
+  });
+  test("a random unique local /64 lies in fd00::/8", () => {
+    const s = randomUlaSubnet();
+    expect(s.prefixLength).toBe(64);
+    expect(formatSubnet6(s)).toMatch(/^fd[0-9a-f]{2}:/);
+  });
+});
