@@ -15,9 +15,10 @@ if (argv[0] === "init") {
 } else if (argv[0] === "monitor") {
   void import("./monitor/server.ts").then(({ monitorMain }) => monitorMain());
 } else {
-  void import("./cli/main.ts").then(async ({ cliMain }) => {
+  void Promise.all([import("./cli/main.ts"), import("./cli/host-bytes.ts")]).then(async ([{ cliMain }, { hostArgv }]) => {
     trace("cli code loaded");
-    process.exitCode = await cliMain(argv);
+    // The arguments as bytes: process.argv has replaced any byte that is not UTF-8 with U+FFFD.
+    process.exitCode = await cliMain(hostArgv(argv));
     trace("cli done");
   });
 }

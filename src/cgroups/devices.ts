@@ -34,3 +34,14 @@ export function v1DeviceLine(rule: DeviceRule): string {
 export function isAll(access: string): boolean {
   return ["r", "w", "m"].every((c) => access.includes(c));
 }
+
+// hardening-flags: the spec's linux.resources.devices (OCI) → rules for both backends.
+/** Allow rules only (minibox's specs never carry others); absent fields are wildcards, access rwm. */
+export function deviceRulesFromSpec(rules: readonly { allow: boolean; type?: string; major?: number; minor?: number; access?: string }[] | undefined): DeviceRule[] {
+  return (rules ?? []).filter((r) => r.allow).map((r) => {
+    const type = r.type === "c" || r.type === "b" ? r.type : "a";
+    const access = r.access ?? "rwm";
+    if (!/^[rwm]{1,3}$/.test(access)) throw new Error(`invalid device access "${access}" in the spec`);
+    return { type, major: r.major, minor: r.minor, access };
+  });
+}

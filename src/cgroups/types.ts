@@ -1,3 +1,5 @@
+import type { DeviceRule } from "./devices.ts";
+
 // The library's public shapes. Limits use Docker's units (bytes, CFS microseconds, shares 2-262144,
 // blkio weight 10-1000); each backend converts to its own files.
 
@@ -60,8 +62,8 @@ export interface Cgroup {
   addProcess(pid: number): void;
   /** Also used by `minibox update` on a running container. Only the limits that are set are written. */
   apply(limits: Limits): ApplyReport;
-  /** Deny every device but Docker's defaults (null, zero, full, random, urandom, tty, console, ptmx, pts). */
-  applyDefaultDevices(): DeviceReport;
+  /** Deny every device but Docker's defaults (null, zero, full, random, urandom, tty, console, ptmx, pts) and `extra`. */
+  applyDefaultDevices(extra?: readonly DeviceRule[]): DeviceReport;
   stats(): Stats;
   /** From the kernel's oom_kill counter, not guessed from an exit code. */
   oomKilled(): boolean;

@@ -1,5 +1,6 @@
 // Docker's resource flags → Limits and OCI rlimits, with Docker's units and one-line errors (the CLI's
 // `invalid argument "X" for "--flag" flag: …` for syntax, the daemon's wording for ranges and conflicts).
+import { readFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import type { Rlimit } from "../oci/spec.ts";
 import type { Limits } from "./types.ts";
@@ -18,7 +19,9 @@ export function parseBytes(value: string, flag = "--memory"): number {
   const m = SIZE.exec(value.trim());
   const n = m ? Number(m[1]) : NaN;
   if (!m || !Number.isFinite(n)) throw flagError(flag, value, `invalid size: '${value}'`);
-  return Math.trunc(n * (m[2] ? MULT[m[2].toLowerCase()]! : 1));
+  const bytes = Math.trunc(n * (m[2] ? MULT[m[2].toLowerCase()]! : 1));
+  if (!Number.isSafeInteger(bytes)) throw flagError(flag, value, "value out of range"); // [cli] never "1e+23" to the kernel
+  return bytes;
 }
 
 /** --memory-swap: a size, or -1 for unlimited swap. */
@@ -116,6 +119,7 @@ export function limitsFromFlags(f: ResourceFlags, hostCpus = navigator.hardwareC
   if (l.blkioWeight !== undefined && l.blkioWeight !== 0 && (l.blkioWeight < 10 || l.blkioWeight > 1000)) {
     throw new UserError("Range of blkio weight is from 10 to 1000");
   }
+  checkKernelRanges(f, l);
   // `run -m X` alone: Docker's default memory+swap is twice the memory (`update` passes creating=false).
   if (creating && memory > 0 && l.memorySwap === undefined) l.memorySwap = memory * 2;
   return l;
@@ -160,4 +164,48 @@ export function parseUlimits(values: readonly string[]): Rlimit[] {
     byType.set(r.type, r);
   }
   return [...byType.values()];
+}
+
+// [cli] Values the kernel would refuse with a bare EINVAL/EOVERFLOW when the cgroup is written: refused here,
+// in the user's words, before anything is created.
+/** PID_MAX_LIMIT on 64-bit Linux: pids.max takes no more. */
+const PID_MAX_LIMIT = 4 * 1024 * 1024;
+/** The kernel's largest CFS quota (max_cfs_runtime: 2^44 - 1 µs, kernel/sched/core.c). */
+const MAX_CFS_QUOTA_US = 2 ** 44 - 1;
+
+function checkKernelRanges(f: ResourceFlags, l: Limits): void {
+  if (l.pidsLimit !== undefined && l.pidsLimit > PID_MAX_LIMIT) {
+    throw flagError("--pids-limit", f.pidsLimit!, `value out of range (at most ${PID_MAX_LIMIT}; 0 or -1 for unlimited)`);
+  }
+  if (l.cpuQuota !== undefined && l.cpuQuota > MAX_CFS_QUOTA_US) {
+    throw flagError("--cpu-quota", f.cpuQuota!, `value out of range (at most ${MAX_CFS_QUOTA_US})`);
+  }
+  if (l.cpusetCpus !== undefined) checkAvailable(l.cpusetCpus, "CPUs", "/sys/devices/system/cpu/online");
+  if (l.cpusetMems !== undefined) checkAvailable(l.cpusetMems, "Memory nodes", "/sys/devices/system/node/online");
+}
+
+/** Docker's check of --cpuset-cpus/--cpuset-mems against what the host has online. */
+function checkAvailable(requested: string, what: "CPUs" | "Memory nodes", onlineFile: string): void {
+  let online: string;
+  try {
+    online = readFileSync(onlineFile, "utf8").trim();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") online = "0"; // no NUMA: node 0 only
+    else throw e;
+  }
+  const available = cpusetMembers(online);
+  if (![...cpusetMembers(requested)].every((n) => available.has(n))) {
+    throw new UserError(`Requested ${what} are not available - requested ${requested}, available: ${online}`);
+  }
+}
+
+/** The numbers of a cpuset list that parseCpuset accepted; a number too large for the kernel is never online. */
+function cpusetMembers(list: string): Set<number> {
+  const members = new Set<number>();
+  for (const part of list.split(",")) {
+    const [lo, hi = lo] = part.split("-").map(Number) as [number, number?];
+    if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || hi! - lo > 65_536) { members.add(-1); continue; }
+    for (let n = lo; n <= hi!; n++) members.add(n);
+  }
+  return members;
 }

@@ -3,7 +3,7 @@
 import { readCgroupFile, readOptional, writeCgroupFile, hasFile, parseKeyValues, parseLimit, parsePids } from "./file.ts";
 import { ApplyWriter } from "./apply-writer.ts";
 import { cpuQuotaPeriod } from "./convert.ts";
-import { DEFAULT_DEVICE_RULES, v1DeviceLine } from "./devices.ts";
+import { DEFAULT_DEVICE_RULES, v1DeviceLine, type DeviceRule } from "./devices.ts";
 import { CgroupError } from "./errors.ts";
 import { killEverything, SIGKILL } from "./kill.ts";
 import { removeDir } from "./paths.ts";
@@ -87,11 +87,11 @@ export class V1Cgroup implements Cgroup {
     }
   }
 
-  applyDefaultDevices(): DeviceReport {
+  applyDefaultDevices(extra: readonly DeviceRule[] = []): DeviceReport {
     const dir = this.dir("devices");
     if (dir === undefined) return { enforced: false, reason: "the devices cgroup is not mounted" };
     writeCgroupFile(dir, "devices.deny", "a");
-    for (const rule of DEFAULT_DEVICE_RULES) writeCgroupFile(dir, "devices.allow", v1DeviceLine(rule));
+    for (const rule of [...DEFAULT_DEVICE_RULES, ...extra]) writeCgroupFile(dir, "devices.allow", v1DeviceLine(rule));
     return { enforced: true };
   }
 

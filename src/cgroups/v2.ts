@@ -3,7 +3,7 @@ import { closeSync, openSync, constants } from "node:fs";
 import { readCgroupFile, readOptional, writeCgroupFile, hasFile, parseKeyValues, parseLimit, parsePids } from "./file.ts";
 import { ApplyWriter } from "./apply-writer.ts";
 import { blkioToIoWeight, cpuQuotaPeriod, DEFAULT_CPU_PERIOD, sharesToWeight } from "./convert.ts";
-import { DEFAULT_DEVICE_RULES } from "./devices.ts";
+import { DEFAULT_DEVICE_RULES, type DeviceRule } from "./devices.ts";
 import { buildDeviceProgram, encode } from "./device-bpf.ts";
 import { CgroupError } from "./errors.ts";
 import { killEverything, SIGKILL, waitUntil } from "./kill.ts";
@@ -68,12 +68,12 @@ export class V2Cgroup implements Cgroup {
     w.write(d, "memory.swap.max", l.memorySwap - memory, "memorySwap", NO_SWAP);
   }
 
-  applyDefaultDevices(): DeviceReport {
+  applyDefaultDevices(extra: readonly DeviceRule[] = []): DeviceReport {
     let fd: number | undefined;
     let prog: number | undefined;
     try {
       fd = openSync(this.dir, constants.O_RDONLY | constants.O_DIRECTORY | O_CLOEXEC);
-      prog = loadDeviceProgram(encode(buildDeviceProgram(DEFAULT_DEVICE_RULES)));
+      prog = loadDeviceProgram(encode(buildDeviceProgram([...DEFAULT_DEVICE_RULES, ...extra])));
       attachCgroupProgram(fd, prog);
       // The attachment holds its own reference to the program; our fd can go.
       return { enforced: true };

@@ -34,4 +34,7 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   // net-core
   network: () => import("./network.ts").then((m) => m.default as CommandDef),
   port: () => import("./port.ts").then((m) => m.default as CommandDef),
+  // image-store (#9): minibox system check [--repair]
+  system: () => import("./system.ts").then((m) => m.default as CommandDef),
+  volume: () => import("./volume.ts").then((m) => m.default as CommandDef), // volumes
 };

@@ -2,11 +2,18 @@
 import type { ArgsDef } from "citty";
 import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
-import { findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, parseVolume, resolveEnvArg, type CreateOptions } from "../container/options.ts";
+import { checkedWorkdir, findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, resolveEnvArg, type CreateOptions } from "../container/options.ts";
+import { hostEnv } from "./host-bytes.ts";
+import { parseSignal } from "../container/signals.ts";
 import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
 import { parseSecurityOpts, type SecurityOptions } from "../oci/security-opt.ts";
 import { out } from "./output.ts";
 import { networkRequest, type NetworkFlags } from "../network/request.ts";
+import { HARDENING_REPEATABLE, hardeningArgs, parseHardeningFlags } from "../container/hardening-options.ts";
+import { parseDnsFlags } from "../network/resolv.ts";
+import { parseExtraHost } from "../network/hosts.ts";
+import { parseVolumeFlag } from "../volume/volume-flag.ts"; // volumes
+import { parseMountFlag } from "../volume/mount-flag.ts"; // volumes
 
 /** The cgroup limits, shared by run/create and update. */
 export const resourceArgs = {
@@ -46,7 +53,10 @@ export const containerArgs = {
   workdir: { type: "string", alias: "w", description: "Working directory inside the container" },
   user: { type: "string", alias: "u", description: "Username or UID (format: <name|uid>[:<group|gid>])" },
   hostname: { type: "string", alias: "h", description: "Container host name" },
-  volume: { type: "string", alias: "v", description: "Bind mount a volume HOST:CONTAINER[:ro] (repeatable)" },
+  // volumes
+  volume: { type: "string", alias: "v", description: "Bind mount a volume [HOST-DIR|NAME:]CONTAINER-DIR[:ro|rw|nocopy|z|Z|propagation] (repeatable)" },
+  mount: { type: "string", description: "Attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…[,readonly][,…] (repeatable)" },
+  "volumes-from": { type: "string", description: "Mount volumes from the specified container(s): CONTAINER[:ro|rw] (repeatable)" },
   tmpfs: { type: "string", description: "Mount a tmpfs directory PATH[:OPTIONS] (repeatable)" },
   "read-only": { type: "boolean", description: "Mount the container's root filesystem as read only" },
   restart: { type: "string", description: "Restart policy: no, on-failure[:max-retries], always, unless-stopped" },
@@ -59,6 +69,13 @@ export const containerArgs = {
   pull: { type: "string", description: "Pull image before running: missing (default), always, never" },
   platform: { type: "string", description: "Platform if the image is pulled (os/arch[/variant])" },
   "security-opt": { type: "string", description: "Security options: seccomp=unconfined|builtin|PROFILE.json, no-new-privileges[=true|false] (repeatable)" },
+  // hardening-flags
+  ...hardeningArgs,
+  // network-dns area: resolv.conf and /etc/hosts
+  dns: { type: "string", description: "Set custom DNS servers (repeatable)" },
+  "dns-search": { type: "string", description: "Set custom DNS search domains (repeatable)" },
+  "dns-option": { type: "string", alias: "dns-opt", description: "Set DNS options (repeatable)" },
+  "add-host": { type: "string", description: "Add a custom host-to-IP mapping (host:ip, ip may be host-gateway) (repeatable)" },
   // net-core
   network: { type: "string", alias: "net", description: "Connect a container to a network: bridge (default), none, host, container:<name|id>, or a network's name" },
   publish: { type: "string", alias: "p", description: "Publish a container's port(s) to the host: [IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp] (repeatable)" },
@@ -68,7 +85,10 @@ export const containerArgs = {
   ip: { type: "string", description: "IPv4 address (e.g., 172.30.100.104)" },
 } satisfies ArgsDef;
 
-const REPEATABLE = ["env", "env-file", "volume", "tmpfs", "ulimit", "security-opt"];
+/** network-dns area: the repeatable DNS and hosts flags. */
+const DNS_REPEATABLE = ["dns", "dns-search", "dns-option", "add-host"];
+
+const REPEATABLE = ["env", "env-file", "volume", "mount", "volumes-from", "tmpfs", "ulimit", "security-opt", ...HARDENING_REPEATABLE, ...DNS_REPEATABLE];
 REPEATABLE.push("publish", "expose", "network-alias"); // net-core
 
 export interface ParsedContainerArgs { opts: CreateOptions; values: Record<string, unknown> }
@@ -80,14 +100,16 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
   if (!image) throw new UserError(`requires at least 1 argument: ${usage}`);
   const list = (k: string) => (v[k] as string[] | undefined) ?? [];
   const str = (k: string) => v[k] as string | undefined;
-  const env = [...list("env-file").flatMap((f) => parseEnvFile(f)), ...list("env").flatMap((e) => resolveEnvArg(e) ?? [])];
+  // hostEnv(): the host's values as bytes (cli/host-bytes.ts), read only when a flag asks for one.
+  const env = [...list("env-file").flatMap((f) => parseEnvFile(f, hostEnv())), ...list("env").flatMap((e) => resolveEnvArg(e, hostEnv()) ?? [])];
   const opts: CreateOptions = {
     image, command, env,
-    entrypoint: str("entrypoint"), workdir: str("workdir"), user: str("user"), name: str("name"), hostname: str("hostname"),
+    entrypoint: str("entrypoint"), workdir: checkedWorkdir(str("workdir")), user: str("user"), name: str("name"), hostname: str("hostname"),
     interactive: v.interactive === true, tty: v.tty === true, readOnly: v["read-only"] === true, autoRemove: v.rm === true,
-    volumes: list("volume").map(parseVolume), tmpfs: list("tmpfs").map(parseTmpfs),
+    volumes: [...list("volume").map(parseVolumeFlag), ...list("mount").map(parseMountFlag)], volumesFrom: list("volumes-from"), // volumes
+    tmpfs: list("tmpfs").map(parseTmpfs),
     restartPolicy: str("restart") === undefined ? undefined : parseRestartPolicy(str("restart")!),
-    stopSignal: str("stop-signal"), stopTimeout: parseSeconds(str("stop-timeout"), "--stop-timeout"),
+    stopSignal: checkedSignal(str("stop-signal")), stopTimeout: parseSeconds(str("stop-timeout"), "--stop-timeout"),
     limits: limitsFromFlags(resourceFlags(v)),
     rlimits: parseUlimits(list("ulimit")),
     cgroupParent: str("cgroup-parent"),
@@ -95,6 +117,8 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     init: v.init === true ? findInitBinary() : undefined,
     platform: str("platform"),
     ...securityOptions(list("security-opt")),
+    hardening: parseHardeningFlags(v, str("hostname")), // hardening-flags
+    ...dnsOptions(list),
     network: networkFlags(v), // net-core
   };
   if (opts.autoRemove && opts.restartPolicy && opts.restartPolicy.name !== "no") {
@@ -121,7 +145,20 @@ function networkFlags(v: Record<string, unknown>): NetworkFlags {
   return flags;
 }
 
+/** --dns, --dns-search, --dns-option, --add-host (network-dns area): validated here, written by etc-files. */
+function dnsOptions(list: (k: string) => string[]): Partial<CreateOptions> {
+  const extraHosts = list("add-host");
+  for (const spec of extraHosts) parseExtraHost(spec);
+  return { ...parseDnsFlags(list("dns"), list("dns-search"), list("dns-option")), ...(extraHosts.length > 0 ? { extraHosts } : {}) };
+}
+
 function parsePullPolicy(value: string | undefined): CreateOptions["pull"] {
   if (value === undefined || value === "missing" || value === "always" || value === "never") return value;
   throw new UserError(`invalid pull policy: "${value}" (missing, always, never)`);
+}
+
+/** --stop-signal as given (Docker keeps the name), once parseSignal has accepted it. */
+function checkedSignal(value: string | undefined): string | undefined {
+  if (value !== undefined) parseSignal(value);
+  return value;
 }

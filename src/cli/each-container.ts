@@ -18,11 +18,12 @@ export async function eachContainer(refs: string[], what: string, act: (store: C
   for (const ref of refs) {
     try {
       await act(store, findContainer(store, ref));
-      out.log(ref);
     } catch (e) {
       out.error(describeError(e));
       failed = true;
+      continue;
     }
+    out.log(ref); // outside the catch: a closed stdout ends the command (output.ts), it is no failure of `ref`
   }
   return failed ? 1 : 0;
 }

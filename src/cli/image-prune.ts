@@ -11,6 +11,7 @@ export default defineCommand({
     const { pruneImages } = await import("../image/prune.ts");
     const { ImageStore } = await import("../image/store.ts");
     const result = await pruneImages(new ImageStore());
+    for (const b of result.skipped) out.warn(`skipped damaged image ${b.id.slice(7, 19)} (${b.problem}); 'minibox rmi -f' or 'minibox system check --repair' removes it`);
     if (result.deletedImages.length || result.deletedLayers.length) {
       out.log("Deleted Images:");
       for (const id of result.deletedImages) out.log(`deleted: ${id}`);

@@ -14,7 +14,9 @@ export default defineCommand({
     trunc: { type: "boolean", default: true, description: "Truncate image IDs (--no-trunc: show them whole)" },
   },
   async run({ args }) {
-    const images = await new ImageStore().list();
+    const { images, broken } = await new ImageStore().listAll();
+    // A damaged image is listed (so it can be found and removed) with one warning line each.
+    for (const b of broken) consola.warn(`image ${shortId(b.id)} is damaged (${b.problem}); remove it with 'minibox rmi -f ${shortId(b.id)}' or run 'minibox system check --repair'`);
     const wanted = args.repository ? parseReference(args.repository, { defaultTag: false }) : undefined;
     const rows: string[][] = [];
     const ids: string[] = [];
@@ -30,6 +32,14 @@ export default defineCommand({
       const size = humanSize(image.size);
       if (shown.length === 0) rows.push(["<none>", "<none>", id, created, size]);
       for (const t of shown) rows.push([familiarName(t), t.tag ?? "<none>", id, created, size]);
+    }
+    for (const b of broken) {
+      const id = args.trunc === false ? b.id : shortId(b.id);
+      const tags = b.repoTags.map((t) => parseReference(t));
+      if (wanted && !tags.some((t) => t.domain === wanted.domain && t.path === wanted.path)) continue;
+      if (!ids.includes(id)) ids.push(id);
+      if (tags.length === 0) rows.push(["<none>", "<none>", id, "<broken>", "-"]);
+      for (const t of tags) rows.push([familiarName(t), t.tag ?? "<none>", id, "<broken>", "-"]);
     }
     if (args.quiet) {
       for (const id of ids) consola.log(id);

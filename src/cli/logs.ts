@@ -1,6 +1,6 @@
 import { defineCommand, type ArgsDef } from "citty";
-import { writeSync } from "node:fs";
 import { splitArgv } from "./argv.ts";
+import { writeStderr, writeStdout } from "./output.ts";
 import { UserError } from "../errors.ts";
 import { parseTail, parseTimeArgument } from "../logs/since.ts";
 import { formatEntry, type LogEntry } from "../logs/reader.ts";
@@ -40,21 +40,10 @@ function printer(timestamps: boolean): (entries: LogEntry[]) => void {
       const stream = entries[i]!.stream;
       let text = "";
       for (; i < entries.length && entries[i]!.stream === stream; i++) text += formatEntry(entries[i]!, timestamps);
-      writeAll(stream === "stderr" ? 2 : 1, Buffer.from(text));
+      if (stream === "stderr") writeStderr(text);
+      else writeStdout(text);
     }
   };
-}
-
-function writeAll(fd: number, data: Uint8Array): void {
-  for (let off = 0; off < data.length; ) {
-    try {
-      off += writeSync(fd, data, off);
-    } catch (e) {
-      // A non-blocking pipe we share: wait for the reader rather than drop output.
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
-      Bun.sleepSync(1);
-    }
-  }
 }
 
 export default defineCommand({
@@ -65,13 +54,8 @@ export default defineCommand({
     const [{ containerLogs }, { ContainerStore }, { storeRoot }] = await Promise.all([
       import("../container/logs.ts"), import("../container/store.ts"), import("../image/store.ts"),
     ]);
-    try {
-      await containerLogs(new ContainerStore(storeRoot()), opts, printer(opts.timestamps));
-    } catch (e) {
-      // The reader went away (`logs -f | head`): that ends the command quietly, as for Docker.
-      if ((e as NodeJS.ErrnoException).code === "EPIPE") return 0;
-      throw e;
-    }
+    // A reader that went away (`logs -f | head`) ends the command quietly: output.ts, ClosedOutputError.
+    await containerLogs(new ContainerStore(storeRoot()), opts, printer(opts.timestamps));
     return 0;
   },
 });

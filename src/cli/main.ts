@@ -1,5 +1,5 @@
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
-import { out as consola } from "./output.ts";
+import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
+import { CLOSED_OUTPUT_EXIT, ClosedOutputError, out as consola, writeStdout } from "./output.ts";
 import { commands } from "./commands.ts";
 import { describeError, exitCodeOf } from "./report.ts";
 
@@ -12,12 +12,10 @@ const root = defineCommand({
 export async function cliMain(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    await showUsage(root);
-    return name ? 0 : 1;
+    return print(`${await renderUsage(root)}\n`, name ? 0 : 1);
   }
   if (name === "--version" || name === "-v" || name === "version") {
-    console.log("minibox version 0.1.0");
-    return 0;
+    return print("minibox version 0.1.0\n", 0);
   }
   const load = commands[name];
   if (!load) {
@@ -26,14 +24,29 @@ export async function cliMain(argv: string[]): Promise<number> {
   }
   const sub: CommandDef = await load();
   if (rest[0] === "--help") {
-    await showUsage(sub, root);
-    return 0;
+    return print(`${await renderUsage(sub, root)}\n`, 0);
   }
   try {
+    // monitor area: the store is private to its owner (docs/security.md); loaded lazily, as every command is
+    const [{ storeRoot }, { secureStore }] = await Promise.all([import("../image/store.ts"), import("../state/store-permissions.ts")]);
+    secureStore(storeRoot());
     const { result } = await runCommand(sub, { rawArgs: rest });
     return typeof result === "number" ? result : 0;
   } catch (error) {
+    // The reader of stdout went away (`minibox ps | head -1`): quiet, like a tool killed by SIGPIPE.
+    if (error instanceof ClosedOutputError) return CLOSED_OUTPUT_EXIT;
     consola.error(describeError(error));
     return exitCodeOf(error);
+  }
+}
+
+/** Usage and version text; `code` unless the reader has gone (output.ts). */
+function print(text: string, code: number): number {
+  try {
+    writeStdout(text);
+    return code;
+  } catch (error) {
+    if (error instanceof ClosedOutputError) return CLOSED_OUTPUT_EXIT;
+    throw error;
   }
 }

@@ -3,6 +3,7 @@ import { splitArgv } from "./argv.ts";
 import { containerStore } from "./each-container.ts";
 import { currentState, type CurrentState } from "../container/status.ts";
 import type { ContainerRecord } from "../container/store.ts";
+import { asRecord, listEntries } from "../container/reconcile.ts";
 import { createdAgo, humanDuration, table } from "./human-format.ts";
 import { out } from "./output.ts";
 import { UserError } from "../errors.ts";
@@ -26,7 +27,11 @@ export default defineCommand({
     const { values: v, positionals } = splitArgv(rawArgs, args, Infinity, ["filter"]);
     if (positionals.length) throw new UserError(`"ps" accepts no arguments`);
     const filters = ((v.filter as string[] | undefined) ?? []).map(parseFilter);
-    const rows: Row[] = containerStore().list()
+    const store = containerStore();
+    const entries = listEntries(store);
+    // A broken entry is listed (as Dead) and named once on stderr; it never hides the others.
+    for (const e of entries) if (!e.record) out.warn(`container ${e.id.slice(0, 12)} has an unreadable record (${e.broken}): shown as Dead; rm -f removes it`);
+    const rows: Row[] = entries.map((e) => asRecord(store, e))
       .map((record) => ({ record, state: currentState(record) }))
       .filter((r) => v.all === true || filters.some((f) => f.key === "status") || r.state.running)
       .filter((r) => filters.every((f) => matches(r, f)))
@@ -66,6 +71,7 @@ export function statusText(record: ContainerRecord, state: CurrentState, now = D
     case "paused": return `Up ${since(record.state.startedAt)} (Paused)`;
     case "created": return "Created";
     case "exited": return `Exited (${state.exitCode ?? 0}) ${since(record.state.finishedAt)} ago`;
+    case "dead": return "Dead";
   }
 }
 

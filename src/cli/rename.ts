@@ -6,10 +6,10 @@ import { UserError } from "../errors.ts";
 
 export default defineCommand({
   meta: { name: "rename", description: "Rename a container: rename CONTAINER NEW_NAME" },
-  run({ rawArgs }) {
+  async run({ rawArgs }) {
     if (rawArgs.length !== 2) throw new UserError('"rename" requires exactly 2 arguments: rename CONTAINER NEW_NAME');
     const store = containerStore();
-    renameContainer(store, findContainer(store, rawArgs[0]!), rawArgs[1]!);
+    await renameContainer(store, findContainer(store, rawArgs[0]!), rawArgs[1]!);
     return 0;
   },
 });

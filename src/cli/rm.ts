@@ -5,7 +5,7 @@ import { removeContainer } from "../container/lifecycle.ts";
 
 const args = {
   force: { type: "boolean", alias: "f", description: "Force the removal of a running container (uses SIGKILL)" },
-  volumes: { type: "boolean", alias: "v", description: "Remove anonymous volumes (minibox has none: accepted for compatibility)" },
+  volumes: { type: "boolean", alias: "v", description: "Remove anonymous volumes associated with the container" },
 } as const;
 
 export default defineCommand({
@@ -13,6 +13,6 @@ export default defineCommand({
   args,
   run({ rawArgs }) {
     const { values, positionals } = splitArgv(rawArgs, args, Infinity);
-    return eachContainer(positionals, "rm", (store, r) => removeContainer(store, r, values.force === true));
+    return eachContainer(positionals, "rm", (store, r) => removeContainer(store, r, values.force === true, values.volumes === true));
   },
 });

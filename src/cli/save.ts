@@ -1,6 +1,8 @@
 import { defineCommand } from "citty";
 import { UserError } from "../errors.ts";
 import { ImageStore } from "../image/store.ts";
+import { isatty } from "../sys/tty.ts";
+import { writeStdout } from "./output.ts";
 
 export default defineCommand({
   meta: { name: "save", description: "Save images to a docker-archive or OCI archive" },
@@ -18,10 +20,8 @@ export default defineCommand({
       await saveToFile(store, names, format, String(args.output));
       return 0;
     }
-    if (process.stdout.isTTY) throw new UserError("cowardly refusing to save to a terminal. Use the -o flag or redirect");
-    const writer = Bun.stdout.writer();
-    for await (const chunk of await saveStream(store, names, format)) await writer.write(chunk);
-    await writer.end();
+    if (isatty(1)) throw new UserError("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+    for await (const chunk of await saveStream(store, names, format)) writeStdout(chunk);
     return 0;
   },
 });

@@ -29,8 +29,8 @@ export default defineCommand({
     if (Object.keys(req.limits).length === 0 && !req.restartPolicy) {
       throw new UserError("you must provide one or more flags when using this command");
     }
-    return eachContainer(positionals, "update", (store, record) => {
-      for (const w of updateContainer(store, record, req)) out.warn(w);
+    return eachContainer(positionals, "update", async (store, record) => {
+      for (const w of await updateContainer(store, record, req)) out.warn(w);
     });
   },
 });

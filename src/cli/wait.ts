@@ -13,12 +13,15 @@ export default defineCommand({
     const store = containerStore();
     let failed = false;
     for (const ref of rawArgs) {
+      let code: number;
       try {
-        out.log(String(await waitContainer(store, findContainer(store, ref))));
+        code = await waitContainer(store, findContainer(store, ref));
       } catch (e) {
         out.error(describeError(e));
         failed = true;
+        continue;
       }
+      out.log(String(code)); // outside the catch: a closed stdout ends the command (output.ts)
     }
     return failed ? 1 : 0;
   },

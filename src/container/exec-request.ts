@@ -1,10 +1,12 @@
 // What an exec'd process gets, from the container's config.json and the exec flags, as Docker does it:
 // the container's environment with -e on top, its user unless -u, its cwd unless -w, its capabilities,
 // rlimits and no_new_privs. Pure, so it is unit-tested.
-import type { Spec } from "../oci/spec.ts";
+import type { Process, Spec } from "../oci/spec.ts";
 import { ANNOTATION } from "../oci/spec.ts";
 import type { ExecRequest } from "../runtime/exec-protocol.ts";
 import { UserError } from "../errors.ts";
+import { hostCapabilities, readHostConfig } from "../oci/hardening.ts";
+import { tweakCapabilities } from "../oci/capabilities.ts";
 
 export interface ExecOptions {
   container: string;
@@ -16,6 +18,10 @@ export interface ExecOptions {
   env: string[];
   workdir?: string;
   user?: string;
+  // hardening-flags: Docker's exec --privileged; --cap-add/--cap-drop (normalized) are minibox's own.
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
 }
 
 /** Later entries win, and the position of the first one is kept (as Docker's ReplaceOrAppendEnvValues). */
@@ -43,17 +49,26 @@ export function buildExecRequest(spec: Spec, opts: ExecOptions): ExecRequest {
   // Docker sets TERM for a terminal unless the container or -e already did.
   if (opts.tty && !env.some((e) => e.startsWith("TERM="))) env.push("TERM=xterm");
   const p = spec.process;
+  const groupAdd = readHostConfig(spec).GroupAdd ?? [];
   return {
     process: {
       args: opts.command,
       env,
       cwd: opts.workdir ?? p.cwd,
       terminal: opts.tty,
-      capabilities: p.capabilities,
+      capabilities: execCapabilities(p.capabilities, opts),
       rlimits: p.rlimits,
       noNewPrivileges: p.noNewPrivileges,
     },
     user: opts.user ?? spec.annotations?.[ANNOTATION.user] ?? "",
+    ...(groupAdd.length > 0 ? { groupAdd } : {}),
     ...(spec.linux.seccomp ? { seccomp: spec.linux.seccomp } : {}),
   };
+}
+
+/** The container's capabilities, or (with exec's flags) those tweaked as at create; seccomp stays either way. */
+function execCapabilities(caps: Process["capabilities"], opts: ExecOptions): Process["capabilities"] {
+  if (!opts.privileged && !opts.capAdd?.length && !opts.capDrop?.length) return caps;
+  const list = tweakCapabilities(caps?.bounding ?? [], opts.capAdd ?? [], opts.capDrop ?? [], opts.privileged === true, hostCapabilities());
+  return { bounding: list, effective: [...list], permitted: [...list], inheritable: [], ambient: [] };
 }

@@ -4,7 +4,7 @@
 // and waits for the command, whose exit code becomes ours. The exec-init (init/exec-main.ts) becomes the
 // command through execve, so no minibox process stays in the container's PID namespace.
 import { closeSync, readFileSync, writeSync } from "node:fs";
-import { constants as os } from "node:os";
+import { FORWARDED_SIGNALS, signalNumber } from "./signals.ts";
 import type { Subprocess } from "bun";
 import type { Spec } from "../oci/spec.ts";
 import { EXIT, UserError } from "../errors.ts";
@@ -26,7 +26,6 @@ import type { ContainerRecord, ContainerStore } from "./store.ts";
 
 export type { ExecOptions } from "./exec-request.ts";
 
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
 /** Docker exits 1 when the container is not running. */
 export class ContainerNotRunningError extends UserError {
@@ -157,7 +156,7 @@ async function receiveConsole(child: Spawned): Promise<number> {
 
 function forwardSignals(pid: number): () => void {
   const forward = (signal: NodeJS.Signals) => {
-    try { kill(pid, os.signals[signal]); } catch { /* already gone */ }
+    try { kill(pid, signalNumber(signal)); } catch { /* already gone */ }
   };
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
   return () => { for (const s of FORWARDED_SIGNALS) process.off(s, forward); };

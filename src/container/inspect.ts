@@ -5,8 +5,11 @@ import type { Spec } from "../oci/spec.ts";
 import { ANNOTATION } from "../oci/spec.ts";
 import { currentState } from "./status.ts";
 import { logPath } from "../logs/json-file.ts";
+import { readHostConfig } from "../oci/hardening.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 import { inspectNetworkOf } from "../network/inspect.ts";
+import { readEtcConfig } from "./etc-files.ts";
+import { inspectMounts, mountInfoOfSpec } from "../volume/mount-info.ts"; // volumes
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
 
@@ -16,7 +19,6 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
   try { spec = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Spec; } catch { /* being removed */ }
   const now = currentState(record);
   const s = record.state;
-  const binds = spec?.mounts.filter((m) => m.type === "bind" && !m.destination.startsWith("/etc/")) ?? [];
   const limits = record.limits ?? {};
   const net = inspectNetworkOf(store.root, record.id, spec?.annotations); // net-core
   return {
@@ -47,7 +49,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
     Driver: "overlay",
     Platform: "linux",
     HostConfig: {
-      Binds: binds.map((m) => `${m.source}:${m.destination}${m.options?.includes("ro") ? ":ro" : ""}`),
+      Binds: hostConfigBinds(spec), // volumes: -v as Docker records it (NAME|HOST:DEST[:MODE])
       AutoRemove: record.autoRemove,
       RestartPolicy: { Name: record.restartPolicy?.name ?? "no", MaximumRetryCount: record.restartPolicy?.maximumRetryCount ?? 0 },
       ReadonlyRootfs: spec?.root.readonly ?? false,
@@ -67,8 +69,10 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       SecurityOpt: securityOpt(spec),
       Ulimits: (spec?.process.rlimits ?? []).map((r) => ({ Name: r.type.replace(/^RLIMIT_/, "").toLowerCase(), Soft: r.soft, Hard: r.hard })),
       NetworkMode: net.NetworkMode, PortBindings: net.PortBindings, // net-core
+      ...readHostConfig(spec), // hardening-flags: CapAdd, CapDrop, Privileged, Devices, …, UTSMode
+      ...dnsHostConfig(dir),
     },
-    Mounts: binds.map((m) => ({ Type: "bind", Source: m.source, Destination: m.destination, Mode: "", RW: !m.options?.includes("ro"), Propagation: "rprivate" })),
+    Mounts: inspectMounts(spec), // volumes: Type, Name, Source, Destination, Driver, Mode, RW, Propagation
     Config: {
       Hostname: spec?.hostname ?? "",
       User: spec?.annotations?.[ANNOTATION.user] ?? "",
@@ -91,4 +95,17 @@ function securityOpt(spec: Spec | undefined): string[] | null {
   const given = spec?.annotations?.[ANNOTATION.securityOpt];
   if (given) return JSON.parse(given) as string[];
   return spec && !spec.linux.seccomp ? ["seccomp=unconfined"] : null;
+}
+
+/** network-dns area: --dns, --dns-search, --dns-option and --add-host as given (Docker: [] and null when unset). */
+function dnsHostConfig(dir: string): Record<string, unknown> {
+  const etc = readEtcConfig(dir);
+  return { Dns: etc.dns ?? [], DnsOptions: etc.dnsOptions ?? [], DnsSearch: etc.dnsSearch ?? [], ExtraHosts: etc.extraHosts ?? null };
+}
+
+// volumes: binds and named volumes as -v would spell them; anonymous volumes and tmpfs are not binds.
+function hostConfigBinds(spec: Spec | undefined): string[] | null {
+  const binds = mountInfoOfSpec(spec).filter((m) => !m.Anonymous && m.Type !== "tmpfs")
+    .map((m) => `${m.Type === "volume" ? m.Name : m.Source}:${m.Destination}${m.Mode ? `:${m.Mode}` : m.RW ? "" : ":ro"}`);
+  return binds.length ? binds : null;
 }

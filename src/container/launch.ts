@@ -13,6 +13,11 @@ import { placeInCgroup, removeCgroup, type Placed } from "./cgroup.ts";
 import type { Cgroup } from "../cgroups/index.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 import { releaseNetwork, setUpNetwork } from "../network/release.ts";
+import { openJoinedNamespaces } from "./namespace-joins.ts";
+import { deviceRulesFromSpec } from "../cgroups/devices.ts";
+import { ContainerLock } from "./lock.ts";
+import { currentState } from "./status.ts";
+import { UserError } from "../errors.ts";
 
 export interface Launched {
   proc: Subprocess;
@@ -30,20 +35,60 @@ export interface LaunchHooks {
   console?(master: number): void;
 }
 
+/**
+ * Under the container's lock, so that of concurrent starts exactly one launches an init: the record is
+ * read fresh, and the init's identity (and ours, its parent) is on disk before the init may execve.
+ */
 export async function launchContainer(store: ContainerStore, record: ContainerRecord, stdio: InitStdio, hooks: LaunchHooks = {}): Promise<Launched> {
+  const lock = await ContainerLock.acquireIn(store.dir(record.id), record.id);
+  try {
+    takeFresh(store, record);
+    if (currentState(record).running) throw new UserError(`container ${record.name} is already running`, 1);
+    return await launchLocked(store, record, stdio, hooks);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The record on disk wins (a rename, update or stop may have changed it), except our restart count. */
+function takeFresh(store: ContainerStore, record: ContainerRecord): void {
+  const restartCount = record.state.restartCount;
+  Object.assign(record, store.load(record.id));
+  if (restartCount !== undefined && restartCount > (record.state.restartCount ?? 0)) record.state.restartCount = restartCount;
+}
+
+async function launchLocked(store: ContainerStore, record: ContainerRecord, stdio: InitStdio, hooks: LaunchHooks): Promise<Launched> {
   const bundle = store.dir(record.id);
   const spec = (await Bun.file(join(bundle, "config.json")).json()) as Spec;
-  const init = spawnInit(bundle, spec.linux.namespaces.map((n) => n.type), stdio, spec.process.terminal === true);
+  // hardening-flags: --pid/--ipc container:X are entered through fds checked right before use.
+  const joins = openJoinedNamespaces(store, spec);
+  let init: ReturnType<typeof spawnInit>;
+  try {
+    init = spawnInit(bundle, spec.linux.namespaces.map((n) => n.type), stdio, spec.process.terminal === true, joins);
+  } finally {
+    for (const { fd } of joins) closeFd(fd);
+  }
   trace("launch: init spawned");
   hooks.spawned?.(init.proc);
   let master: number | undefined;
   let placed: Placed | undefined;
+  const before = record.state;
   try {
-    placed = placeInCgroup(record, init.proc.pid);
+    placed = placeInCgroup(record, init.proc.pid, deviceRulesFromSpec(spec.linux.resources?.devices));
     trace("launch: cgroup placed");
     // net-core: veth, IP, routes and rules while the init waits, so the command starts with its network.
     await setUpNetwork(store, record, init.proc.pid, spec.annotations);
     trace("launch: network set up");
+    // Durable before the command can run: a kill -9 of this process from here on leaves a record that
+    // says which process runs (status is derived from it), and that its parent is gone.
+    const initProcess = identify(init.proc.pid);
+    if (!initProcess) throw new InitStartError("failed to start container: its init exited before it was released");
+    record.state = {
+      ...record.state, status: "running", process: initProcess, parent: identify(process.pid), startedAt: new Date().toISOString(),
+      exitCode: undefined, finishedAt: undefined, error: undefined, oomKilled: undefined, stoppedByUser: undefined, paused: undefined,
+    };
+    store.save(record);
+    trace("launch: recorded");
     init.release(placed.devicesEnforced ? "go" : "go-without-device-cgroup");
     if (init.consoleSocket !== undefined) {
       master = await receiveConsole(init.consoleSocket, init.errorFd, init.proc);
@@ -56,17 +101,12 @@ export async function launchContainer(store: ContainerStore, record: ContainerRe
     await init.proc.exited;
     if (placed) await removeCgroup(record, placed.cgroup);
     await releaseNetwork(store, record.id); // net-core
-    record.state = { ...record.state, status: "created", error: e instanceof Error ? e.message : String(e), process: undefined };
+    record.state = { ...before, status: "created", error: e instanceof Error ? e.message : String(e), process: undefined, parent: undefined };
     if (e instanceof InitStartError) record.state.exitCode = e.exitCode;
     store.save(record);
     throw e;
   }
   trace("launch: command exec'd");
-  record.state = {
-    ...record.state, status: "running", process: identify(init.proc.pid), startedAt: new Date().toISOString(),
-    exitCode: undefined, finishedAt: undefined, error: undefined, oomKilled: undefined, stoppedByUser: undefined,
-  };
-  store.save(record);
   return { proc: init.proc, master, cgroup: placed.cgroup, warnings: placed.warnings };
 }
 

@@ -1,21 +1,26 @@
 // stop, kill, wait, rm, pause, rename, prune: acting on containers that another process (the monitor, or a
 // foreground `run`) is the parent of. Every signal goes to a process verified by start time, never to a
 // bare recorded pid.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import { kill } from "../sys/proc.ts";
 import { pidfdOpen, pidfdWait } from "../sys/pidfd.ts";
 import { closeFd } from "../sys/fs.ts";
 import { openContainerCgroup, removeCgroup } from "./cgroup.ts";
-import type { Cgroup } from "../cgroups/index.ts";
-import { isAlive } from "./liveness.ts";
+import { CgroupError, type Cgroup } from "../cgroups/index.ts";
+import { isAlive, type ProcessIdentity } from "./liveness.ts";
 import { currentState, LOST_EXIT_CODE } from "./status.ts";
+import { ExitWitness } from "./exit-witness.ts";
 import { parseSignal } from "./signals.ts";
 import { validateName } from "./options.ts";
 import { NoSuchContainerError } from "./lookup.ts";
 import { releaseNetwork } from "../network/release.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
+import { ContainerGoneError, withContainerLock } from "./lock.ts";
+import { clearJournal, writeJournal } from "./journal.ts";
+import { claimName, listEntries } from "./reconcile.ts";
+import { trace } from "../trace.ts";
+import { CorruptRecordError } from "./record.ts";
+import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
 
 const DEFAULT_STOP_TIMEOUT_S = 10;
 /** How long the parent may take to record an exit before we record it ourselves. */
@@ -69,34 +74,65 @@ async function killEverything(record: ContainerRecord, cgroup: Cgroup | undefine
  * foreground CLI was killed), records it here, so the next command sees a consistent state. Undefined when
  * the container was removed meanwhile (--rm: its parent removes it right after the exit).
  */
-export async function settleExit(store: ContainerStore, id: string): Promise<ContainerRecord | undefined> {
+export async function settleExit(store: ContainerStore, id: string, witness?: ExitWitness): Promise<ContainerRecord | undefined> {
   const deadline = Date.now() + RECORD_DEADLINE_MS;
   for (;;) {
     let record: ContainerRecord;
-    try { record = store.load(id); } catch { return undefined; }
+    try {
+      record = store.load(id);
+    } catch (e) {
+      if (e instanceof CorruptRecordError || (e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
     if (record.state.status !== "running") return record;
-    if (Date.now() > deadline) {
-      record.state = { ...record.state, status: "exited", exitCode: record.state.exitCode ?? LOST_EXIT_CODE, finishedAt: new Date().toISOString(), process: undefined };
-      await removeCgroup(record, openContainerCgroup(record));
-      store.save(record);
-      return record;
+    // A parent known to be dead will never record the exit: no point waiting for it. The exit code comes
+    // from the witness (the kernel's proc connector) when one watched; else it is honestly unknown.
+    const orphaned = record.state.parent !== undefined && !isAlive(record.state.parent) && !isAlive(record.state.process);
+    if (orphaned || Date.now() > deadline) {
+      try {
+        return await withContainerLock(store.dir(id), id, async () => {
+          const fresh = store.load(id);
+          if (fresh.state.status !== "running" || isAlive(fresh.state.process)) return fresh;
+          // isAlive narrows as a type guard; a dead process is still recorded here.
+          const proc = fresh.state.process as ProcessIdentity | undefined;
+          const seen = proc ? await witness?.exitCodeOf(proc.pid) : undefined;
+          fresh.state = { ...fresh.state, status: "exited", exitCode: seen ?? fresh.state.exitCode ?? LOST_EXIT_CODE, finishedAt: new Date().toISOString(), process: undefined, parent: undefined };
+          await removeCgroup(fresh, openContainerCgroup(fresh));
+          store.save(fresh);
+          return fresh;
+        });
+      } catch (e) {
+        if (e instanceof ContainerGoneError) return undefined;
+        throw e;
+      }
     }
     await Bun.sleep(10);
   }
 }
 
-function markStoppedByUser(store: ContainerStore, record: ContainerRecord): void {
+/** On the record as it is now (under the lock): a stale copy must never overwrite an exit just recorded. */
+async function markStoppedByUser(store: ContainerStore, record: ContainerRecord): Promise<void> {
   record.state.stoppedByUser = true;
-  store.save(record);
+  try {
+    await withContainerLock(store.dir(record.id), record.id, () => {
+      const fresh = store.load(record.id);
+      fresh.state.stoppedByUser = true;
+      store.save(fresh);
+    });
+  } catch (e) {
+    if (!(e instanceof ContainerGoneError)) throw e; // removed meanwhile (--rm): nothing left to mark
+  }
 }
 
 export async function stopContainer(store: ContainerStore, record: ContainerRecord, timeoutSeconds?: number): Promise<void> {
   const state = currentState(record);
-  markStoppedByUser(store, record);
+  if (state.status === "dead") throw new ContainerStateError(`Cannot stop container ${short(record)}: its record is unreadable (rm -f removes it)`);
+  await markStoppedByUser(store, record);
   if (!state.running) return;
   const cgroup = openContainerCgroup(record);
   if (state.status === "paused") cgroup?.thaw();
   const timeout = timeoutSeconds ?? record.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S;
+  const witness = witnessIfOrphaned(record);
   try {
     kill(state.pid!, parseSignal(record.stopSignal ?? "SIGTERM"));
   } catch { /* exited meanwhile */ }
@@ -104,77 +140,152 @@ export async function stopContainer(store: ContainerStore, record: ContainerReco
     await killEverything(record, cgroup);
     waitForProcessExit(record, 5_000);
   }
-  await settleExit(store, record.id);
+  try {
+    await settleExit(store, record.id, witness);
+  } finally {
+    witness?.close();
+  }
+}
+
+/** With no parent left to wait() for the container, subscribe to its exit event (monitor area). */
+function witnessIfOrphaned(record: ContainerRecord): ExitWitness | undefined {
+  const { parent, process: init } = record.state;
+  if (parent === undefined || isAlive(parent) || !isAlive(init)) return undefined;
+  const witness = ExitWitness.open();
+  witness?.watch(init.pid);
+  return witness;
 }
 
 export async function killContainer(store: ContainerStore, record: ContainerRecord, signal = "SIGKILL"): Promise<void> {
   const number = parseSignal(signal);
   const state = currentState(record);
   if (!state.running) throw new ContainerStateError(`Cannot kill container: ${short(record)}: container ${short(record)} is not running`);
-  if (number === 9 || number === 15) markStoppedByUser(store, record);
+  if (number === 9 || number === 15) await markStoppedByUser(store, record);
   if (state.status === "paused" && number === 9) openContainerCgroup(record)?.thaw();
-  kill(state.pid!, number);
-  if (number === 9) {
-    waitForProcessExit(record, 5_000);
-    await settleExit(store, record.id);
+  const witness = number === 9 ? witnessIfOrphaned(record) : undefined;
+  try {
+    kill(state.pid!, number);
+    if (number === 9) {
+      waitForProcessExit(record, 5_000);
+      await settleExit(store, record.id, witness);
+    }
+  } finally {
+    witness?.close();
   }
 }
 
 /** `wait`: blocks until the container is not running and returns its exit code. */
 export async function waitContainer(store: ContainerStore, record: ContainerRecord): Promise<number> {
-  if (currentState(record).running) waitForProcessExit(record, -1);
-  const done = await settleExit(store, record.id);
-  if (!done) throw new NoSuchContainerError(record.id);
-  return done.state.exitCode ?? 0;
+  const witness = witnessIfOrphaned(record);
+  let done: ContainerRecord | undefined;
+  try {
+    if (currentState(record).running) waitForProcessExit(record, -1);
+    done = await settleExit(store, record.id, witness);
+  } finally {
+    witness?.close();
+  }
+  if (done) return done.state.exitCode ?? 0;
+  // Removed meanwhile (--rm): its parent kept the exit code for us.
+  const kept = store.keptExit(record.id);
+  if (kept === undefined) throw new NoSuchContainerError(record.id);
+  return kept;
 }
 
-export async function removeContainer(store: ContainerStore, record: ContainerRecord, force: boolean): Promise<void> {
+export async function removeContainer(store: ContainerStore, record: ContainerRecord, force: boolean, removeVolumes = false): Promise<void> {
   const state = currentState(record);
   if (state.running) {
     if (!force) {
       throw new ContainerStateError(`You cannot remove a ${state.status} container ${record.id}. Stop the container before attempting removal or force remove`);
     }
-    markStoppedByUser(store, record);
+    await markStoppedByUser(store, record);
     await killEverything(record, openContainerCgroup(record));
     waitForProcessExit(record, 5_000);
     await settleExit(store, record.id);
   }
-  await removeCgroup(record, openContainerCgroup(record));
-  await releaseNetwork(store, record.id); // net-core: when no parent was left to release it at exit
-  store.remove(record);
+  // A broken entry: whatever still runs in its cgroup (derivable from the id) is killed with it.
+  const dead = state.status === "dead";
+  if (dead && !force && (openContainerCgroup(record)?.pids().length ?? 0) > 0) {
+    throw new ContainerStateError(`You cannot remove a dead container ${record.id} that still has processes. Force remove it`);
+  }
+  await withContainerLock(store.dir(record.id), record.id, async () => {
+    const fresh = store.entry(record.id);
+    if (fresh?.record && currentState(fresh.record).running) throw new ContainerStateError(`container ${short(record)} was started meanwhile`);
+    const current = fresh?.record ?? record;
+    if (dead) await removeVanishingCgroup(current);
+    else await removeCgroup(current, openContainerCgroup(current));
+    if (removeVolumes) removeWithAnonymousVolumes(store, current); // volumes: rm -v
+    else store.remove(current);
+    await releaseNetwork(store, current.id); // net-core: when no parent was left to release it at exit
+    if (dead) for (const name of store.namesOf(record.id)) store.releaseName(name, record.id);
+  });
 }
 
-export function pauseContainer(store: ContainerStore, record: ContainerRecord, pause: boolean): void {
-  const state = currentState(record);
-  if (!state.running) throw new ContainerStateError(`Container ${short(record)} is not running`);
-  if (pause && state.status === "paused") throw new ContainerStateError(`Container ${short(record)} is already paused`);
-  if (!pause && state.status !== "paused") throw new ContainerStateError(`Container ${short(record)} is not paused`);
-  const cgroup = openContainerCgroup(record);
-  if (!cgroup) throw new UserError(`container ${short(record)} has no cgroup to freeze`);
-  if (pause) cgroup.freeze();
-  else cgroup.thaw();
-  record.state.paused = pause;
-  store.save(record);
+/**
+ * A Dead entry's cgroup: its processes are killed with it, and its parent (a monitor or CLI that still
+ * runs) may remove the same cgroup at the same moment once its init died. Vanishing meanwhile (ENOENT,
+ * ENODEV from a file of a removed cgroup) is success; any other failure is reported.
+ */
+async function removeVanishingCgroup(record: ContainerRecord): Promise<void> {
+  try {
+    await removeCgroup(record, openContainerCgroup(record));
+  } catch (e) {
+    if (!(e instanceof CgroupError) || (e.errno !== "ENOENT" && e.errno !== "ENODEV")) throw e;
+    await removeCgroup(record, openContainerCgroup(record)); // what is left of it, if anything
+  }
 }
 
-export function renameContainer(store: ContainerStore, record: ContainerRecord, newName: string): void {
+export async function pauseContainer(store: ContainerStore, record: ContainerRecord, pause: boolean): Promise<void> {
+  await withContainerLock(store.dir(record.id), record.id, () => {
+    const fresh = store.load(record.id);
+    const state = currentState(fresh);
+    if (!state.running) throw new ContainerStateError(`Container ${short(fresh)} is not running`);
+    if (pause && state.status === "paused") throw new ContainerStateError(`Container ${short(fresh)} is already paused`);
+    if (!pause && state.status !== "paused") throw new ContainerStateError(`Container ${short(fresh)} is not paused`);
+    const cgroup = openContainerCgroup(fresh);
+    if (!cgroup) throw new UserError(`container ${short(fresh)} has no cgroup to freeze`);
+    if (pause) cgroup.freeze();
+    else cgroup.thaw();
+    fresh.state.paused = pause;
+    store.save(fresh);
+  });
+}
+
+/** Journaled: a kill -9 at any step leaves one name for the container once the journal is applied. */
+export async function renameContainer(store: ContainerStore, record: ContainerRecord, newName: string): Promise<void> {
   const name = validateName(newName);
-  if (name === record.name) throw new UserError(`Renaming a container with the same name as its current name`, 1);
-  store.claimName(name, record.id);
-  const old = record.name;
-  record.name = name;
-  store.save(record);
-  store.releaseName(old, record.id);
+  const dir = store.dir(record.id);
+  await withContainerLock(dir, record.id, () => {
+    const fresh = store.load(record.id);
+    if (name === fresh.name) throw new UserError(`Renaming a container with the same name as its current name`, 1);
+    const old = fresh.name;
+    writeJournal(dir, { op: "rename", from: old, to: name });
+    try {
+      claimName(store, name, fresh.id);
+    } catch (e) {
+      clearJournal(dir);
+      throw e;
+    }
+    trace("rename: name claimed");
+    fresh.name = name;
+    store.save(fresh);
+    trace("rename: record saved");
+    store.releaseName(old, fresh.id);
+    clearJournal(dir);
+  });
 }
 
-/** Removes every container that is not running; returns their ids. */
+/** Removes every container that is not running; returns their ids. Broken (Dead) entries need rm -f. */
 export async function pruneContainers(store: ContainerStore): Promise<string[]> {
   const removed: string[] = [];
-  for (const record of store.list()) {
-    if (currentState(record).running) continue;
-    if (!existsSync(join(store.dir(record.id), "container.json"))) continue;
-    await removeContainer(store, record, false);
-    removed.push(record.id);
+  for (const entry of listEntries(store)) {
+    if (!entry.record || currentState(entry.record).running) continue;
+    try {
+      await removeContainer(store, entry.record, false);
+    } catch (e) {
+      if (e instanceof ContainerGoneError || e instanceof ContainerStateError) continue; // removed or started meanwhile
+      throw e;
+    }
+    removed.push(entry.record.id);
   }
   return removed;
 }
@@ -182,6 +293,7 @@ export async function pruneContainers(store: ContainerStore): Promise<string[]> 
 export function assertStartable(record: ContainerRecord): void {
   const state = currentState(record);
   if (state.running) throw new ContainerStateError(`container ${record.name} is already running`);
+  if (state.status === "dead") throw new ContainerStateError(`container ${record.id.slice(0, 12)} cannot be started: its record is unreadable (rm -f removes it)`);
   // A start clears what a previous stop asked for: the restart policy applies again.
   record.state.stoppedByUser = undefined;
 }

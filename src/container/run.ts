@@ -1,6 +1,6 @@
 // `minibox run` in the foreground: this process is the container's parent; it relays signals (and the
 // terminal), waits for the exit, records it and removes the container with --rm.
-import { constants as os } from "node:os";
+import { FORWARDED_SIGNALS, signalNumber } from "./signals.ts";
 import { attachTerminal } from "../runtime/terminal.ts";
 import { kill } from "../sys/proc.ts";
 import { closeFd } from "../sys/fs.ts";
@@ -10,8 +10,9 @@ import { createContainer } from "./create.ts";
 import { launchContainer } from "./launch.ts";
 import { finishContainer } from "./finish.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
+import { ContainerGoneError, withContainerLock } from "./lock.ts";
+import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
 
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
 export type Warn = (message: string) => void;
 
@@ -29,7 +30,7 @@ export async function runAttached(store: ContainerStore, record: ContainerRecord
   // Installed before the command can run: a signal sent as soon as it started must reach it, not us.
   const forward = (signal: NodeJS.Signals) => {
     if (pid === undefined) return;
-    try { kill(pid, os.signals[signal]); } catch { /* already gone */ }
+    try { kill(pid, signalNumber(signal)); } catch { /* already gone */ }
   };
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
   let terminal: ReturnType<typeof attachTerminal> | undefined;
@@ -50,7 +51,17 @@ export async function runAttached(store: ContainerStore, record: ContainerRecord
     terminal?.detach();
     if (master !== undefined) closeFd(master);
     for (const s of FORWARDED_SIGNALS) process.off(s, forward);
-    if (record.autoRemove) store.remove(record);
+    if (record.autoRemove) await removeLocked(store, record);
     trace("run: cleaned up");
+  }
+}
+
+/** --rm: under the lock, so that no other verb is half-way through a change of it. */
+async function removeLocked(store: ContainerStore, record: ContainerRecord): Promise<void> {
+  try {
+    // volumes: --rm takes the anonymous volumes too (Docker)
+    await withContainerLock(store.dir(record.id), record.id, () => removeWithAnonymousVolumes(store, record));
+  } catch (e) {
+    if (!(e instanceof ContainerGoneError)) throw e; // rm -f was first
   }
 }

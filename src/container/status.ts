@@ -4,10 +4,14 @@
 import { isAlive } from "./liveness.ts";
 import type { ContainerRecord } from "./store.ts";
 
-export type Status = "created" | "running" | "paused" | "exited";
+export type Status = "created" | "running" | "paused" | "exited" | "dead";
 
-/** Exit code shown when the process is gone but nobody was left to record how it ended (Docker's 255). */
-export const LOST_EXIT_CODE = 255;
+/**
+ * Exit code recorded when the process is gone but nobody could wait for it (its parent, the monitor or a
+ * foreground CLI, had died): -1, shown as "Exited (-1)", an honest "unknown" where Docker would invent 255,
+ * which a real command can return. See docs/architecture.md, "What a dead monitor can and cannot lose".
+ */
+export const LOST_EXIT_CODE = -1;
 
 export interface CurrentState {
   status: Status;

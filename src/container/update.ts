@@ -4,6 +4,7 @@ import { UserError } from "../errors.ts";
 import type { Limits } from "../cgroups/index.ts";
 import { openContainerCgroup } from "./cgroup.ts";
 import { currentState } from "./status.ts";
+import { withContainerLock } from "./lock.ts";
 import type { ContainerRecord, ContainerStore, RestartPolicy } from "./store.ts";
 
 export interface UpdateRequest {
@@ -55,7 +56,7 @@ export function mergeLimits(current: Limits, update: Limits): Limits {
 }
 
 /** Applies and records the update; returns the kernel's warnings (limits this host cannot enforce). */
-export function updateContainer(store: ContainerStore, record: ContainerRecord, req: UpdateRequest): string[] {
+export async function updateContainer(store: ContainerStore, record: ContainerRecord, req: UpdateRequest): Promise<string[]> {
   const current = record.limits ?? {};
   checkUpdate(current, req, record.autoRemove);
   let warnings: string[] = [];
@@ -65,11 +66,13 @@ export function updateContainer(store: ContainerStore, record: ContainerRecord, 
     // Only what changed is written: rewriting unchanged limits could fail (memory under current usage).
     warnings = cgroup.apply(req.limits).warnings;
   }
-  // Re-read just before saving, so that a state change recorded meanwhile (an exit) is kept.
-  let latest: ContainerRecord;
-  try { latest = store.load(record.id); } catch { latest = record; }
-  latest.limits = mergeLimits(latest.limits ?? {}, req.limits);
-  if (req.restartPolicy) latest.restartPolicy = req.restartPolicy;
-  store.save(latest);
+  // Re-read under the container's lock just before saving, so that a state change recorded meanwhile
+  // (an exit) is kept (containers-crash).
+  await withContainerLock(store.dir(record.id), record.id, () => {
+    const latest = store.load(record.id);
+    latest.limits = mergeLimits(latest.limits ?? {}, req.limits);
+    if (req.restartPolicy) latest.restartPolicy = req.restartPolicy;
+    store.save(latest);
+  });
   return warnings;
 }

@@ -17,8 +17,8 @@ export interface LayerBlob {
 }
 
 export class LayerBlobMissingError extends UserError {
-  constructor(readonly image: string, readonly diffId: string) {
-    super(`${image}: the compressed blob of layer ${diffId} is not in the store (the layer was stored by an older minibox); pull or load the image again`);
+  constructor(readonly image: string, readonly diffId: string, why: string) {
+    super(`${image}: ${why}; pull or load the image again`);
     this.name = "LayerBlobMissingError";
   }
 }
@@ -34,8 +34,11 @@ function head(path: string): Uint8Array {
 }
 
 export function layerBlob(store: ImageStore, diffId: string, image: string): LayerBlob {
-  const meta = store.layerMeta(diffId);
-  if (!meta?.digest || !store.hasBlob(meta.digest)) throw new LayerBlobMissingError(image, diffId);
+  const problem = store.layerProblem(diffId);
+  if (problem !== undefined) throw new LayerBlobMissingError(image, diffId, problem);
+  const meta = store.layerMeta(diffId)!;
+  if (!meta.digest) throw new LayerBlobMissingError(image, diffId, `layer ${diffId} has no blob (it was stored by an older minibox)`);
+  if (!store.hasBlob(meta.digest)) throw new LayerBlobMissingError(image, diffId, `the blob ${meta.digest} of layer ${diffId} is missing from the store`);
   const path = store.blobPath(meta.digest);
   return {
     diffId, digest: meta.digest, size: statSync(path).size, path,

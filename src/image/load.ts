@@ -10,6 +10,7 @@ import { familiarString, parseReference } from "./reference.ts";
 import { spool } from "./spool.ts";
 import { ImageStore, parseImageConfig } from "./store.ts";
 import { TarFormatError } from "./tar/header.ts";
+import { removeStaleWorkDirs } from "./tmp-work.ts";
 import type { ByteInput } from "./tar/reader.ts";
 
 export interface LoadedImage {
@@ -53,6 +54,7 @@ async function commit(store: ImageStore, source: ImageSource): Promise<LoadedIma
 /** Loads every image in the archive; returns them in archive order. */
 export async function loadImages(store: ImageStore, input: LoadInput): Promise<LoadedImage[]> {
   const label = "path" in input ? input.path : input.label;
+  removeStaleWorkDirs(store.tmpDir()); // what a load or pull killed earlier left behind
   const spooled = await spool(input, store.tmpDir());
   try {
     const archive = Archive.open(spooled.path, label);

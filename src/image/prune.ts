@@ -1,12 +1,19 @@
 // `image prune`: untagged images no container uses, then every layer and blob no remaining image needs,
-// and stale work left in tmp/ by crashed pulls (whose locks nobody holds).
+// and stale work left in tmp/ by crashed loads and pulls (whose locks nobody holds). Runs under the
+// store lock (exclusive), so no `create` starts using an image or layer while it is judged unused.
+// Damaged images are not pruned (`rmi -f` or `system check --repair` removes them), but what they still
+// name is kept: a layer is only an orphan when no record or config names it.
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { withStoreLockAsync } from "../state/store-lock.ts";
 import { containersUsing } from "./containers-using.ts";
 import { repairPullTmp } from "./layer-fetch.ts";
-import type { ImageRecord, ImageStore } from "./store.ts";
+import type { BrokenImage, ImageRecord, ImageStore } from "./store.ts";
+import { removeStaleWorkDirs } from "./tmp-work.ts";
 
 export interface PruneResult {
+  /** Damaged images, left alone (rmi -f or system check --repair removes them). */
+  skipped: BrokenImage[];
   deletedImages: string[];
   deletedLayers: string[];
   reclaimed: number;
@@ -17,26 +24,35 @@ const STALE_TMP_MS = 60 * 60 * 1000;
 // before the image): orphans younger than this are left alone. Those of images deleted here go at once.
 const ORPHAN_MIN_AGE_MS = Number(process.env.MINIBOX_PRUNE_MIN_AGE_MS ?? 10 * 60 * 1000);
 
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === "ENOENT";
+
 function oldEnough(path: string): boolean {
   try {
     return Date.now() - statSync(path).mtimeMs >= ORPHAN_MIN_AGE_MS;
-  } catch {
-    return false;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
   }
 }
 
-function blobsOf(store: ImageStore, image: ImageRecord): string[] {
-  const out = [image.id];
-  for (const l of image.layers) { const m = store.layerMeta(l.diffId); if (m?.digest) out.push(m.digest); }
-  if (image.manifestDigest && store.hasBlob(image.manifestDigest)) {
-    out.push(image.manifestDigest);
-    // An index keeps the per-platform manifests it lists.
-    try {
-      const doc = JSON.parse(new TextDecoder().decode(store.readBlob(image.manifestDigest))) as { manifests?: { digest: string }[] };
-      for (const m of doc.manifests ?? []) out.push(m.digest);
-    } catch { /* not JSON: nothing more to keep */ }
+function manifestBlobs(store: ImageStore, manifestDigest: string | undefined): string[] {
+  if (!manifestDigest || !store.hasBlob(manifestDigest)) return [];
+  const out = [manifestDigest];
+  // An index keeps the per-platform manifests it lists.
+  try {
+    const doc = JSON.parse(new TextDecoder().decode(store.readBlob(manifestDigest))) as { manifests?: { digest?: unknown }[] } | null;
+    for (const m of Array.isArray(doc?.manifests) ? doc.manifests : []) if (typeof m?.digest === "string") out.push(m.digest);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error; // not JSON: nothing more to keep
   }
   return out;
+}
+
+function blobsOf(store: ImageStore, image: ImageRecord | BrokenImage): string[] {
+  const out = [image.id];
+  const diffIds = "layers" in image ? image.layers.map((l) => l.diffId) : image.diffIds ?? [];
+  for (const d of diffIds) { const m = store.layerMeta(d); if (m?.digest) out.push(m.digest); }
+  return [...out, ...manifestBlobs(store, image.manifestDigest)];
 }
 
 function treeSize(path: string): number {
@@ -47,11 +63,15 @@ function treeSize(path: string): number {
     if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
     else total += Number(st.size);
   };
-  try { walk(path); } catch { /* racing with a delete */ }
+  try { walk(path); } catch (error) { if (!isMissing(error)) throw error; /* racing with a delete */ }
   return total;
 }
 
 export async function pruneImages(store: ImageStore): Promise<PruneResult> {
+  return withStoreLockAsync(store.root, "exclusive", () => pruneLocked(store));
+}
+
+async function pruneLocked(store: ImageStore): Promise<PruneResult> {
   const deletedImages: string[] = [];
   const freed = new Set<string>();
   let reclaimed = 0;
@@ -63,26 +83,29 @@ export async function pruneImages(store: ImageStore): Promise<PruneResult> {
     deletedImages.push(image.id);
   }
   // Layers and blobs that no image refers to any more (also those left by failed pulls).
-  const images = await store.list();
-  const usedLayers = new Set(images.flatMap((i) => i.layers.map((l) => l.diffId)));
-  const orphanLayers = store.layerIds().filter((d) => !usedLayers.has(d) && oldEnough(join(store.layerPath(d), "..")));
-  for (const d of orphanLayers) reclaimed += treeSize(join(store.layerPath(d), ".."));
+  const { images, broken } = await store.listAll();
+  const usedLayers = store.usedLayers();
+  const orphanLayers = store.layerIds().filter((d) => !usedLayers.has(d) && oldEnough(store.layerDir(d)));
+  for (const d of orphanLayers) reclaimed += treeSize(store.layerDir(d));
   const deletedLayers = store.discardLayers(orphanLayers);
-  const usedBlobs = new Set(images.flatMap((i) => blobsOf(store, i)));
+  const usedBlobs = new Set([...images, ...broken].flatMap((i) => blobsOf(store, i)));
   for (const digest of store.blobDigests()) {
     if (usedBlobs.has(digest) || (!freed.has(digest) && !oldEnough(store.blobPath(digest)))) continue;
     reclaimed += treeSize(store.blobPath(digest));
     store.removeBlob(digest);
   }
-  // Pull work dirs nobody holds, and other tmp/ leftovers old enough to be from a dead process.
-  repairPullTmp(store, true);
+  // Work dirs of loads and pulls nobody holds, and other tmp/ leftovers old enough to be from a dead process.
   const tmp = store.tmpDir();
+  repairPullTmp(store, true);
+  removeStaleWorkDirs(tmp, (path) => { reclaimed += treeSize(path); });
   for (const name of readdirSync(tmp)) {
-    if (name.startsWith("pull-")) continue;
+    if (/^pull-|^(layer|input)-/.test(name)) continue; // judged by their locks, above
     const p = join(tmp, name);
     try {
       if (Date.now() - statSync(p).mtimeMs > STALE_TMP_MS) { reclaimed += treeSize(p); rmSync(p, { recursive: true, force: true }); }
-    } catch { /* gone */ }
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
   }
-  return { deletedImages, deletedLayers, reclaimed };
+  return { skipped: broken, deletedImages, deletedLayers, reclaimed };
 }

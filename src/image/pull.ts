@@ -9,6 +9,7 @@ import { fetchManifest, fetchSmallBlob, type FetchedManifest } from "./registry/
 import { isIndexType, isManifestType, type ImageIndex, type ImageManifest } from "./registry/media-types.ts";
 import { availablePlatforms, parsePlatform, platformString, selectManifest } from "./registry/platform.ts";
 import { silentProgress, stderrProgress, type PullProgress } from "./pull-progress.ts";
+import { removeStaleWorkDirs } from "./tmp-work.ts";
 import { familiarString, parseReference, referenceString, type Reference } from "./reference.ts";
 import { ImageNotFoundError, parseImageConfig, type ImageRecord, type ImageStore } from "./store.ts";
 
@@ -80,6 +81,7 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
   opts.signal?.addEventListener("abort", onAbort);
   try {
     repairPullTmp(store);
+    removeStaleWorkDirs(store.tmpDir());
     const client = new RegistryClient(ref.domain, ref.path, { actions: ["pull"], signal: controller.signal });
     if (ref.tag === "latest" && !/:latest(@|$)/.test(input)) progress.message("Using default tag: latest");
     progress.message(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);

@@ -3,14 +3,14 @@
 // source registry); otherwise an OCI manifest is written for the blobs the store holds.
 import { statSync } from "node:fs";
 import { UserError } from "../errors.ts";
-import { sha256Digest, shortId } from "./digest.ts";
+import { DigestMismatchError, sha256Digest, shortId } from "./digest.ts";
 import { buildOciManifest, type PushPlan } from "./oci-manifest.ts";
 import { RegistryClient, statusError } from "./registry/client.ts";
 import { RegistryError } from "./registry/errors.ts";
 import { MT, isIndexType, type Descriptor, type ImageIndex, type ImageManifest } from "./registry/media-types.ts";
 import type { PullProgress } from "./pull-progress.ts";
 import { familiarString, parseReference, repositoryName } from "./reference.ts";
-import type { ImageRecord, ImageStore } from "./store.ts";
+import { fileDigest, type ImageRecord, type ImageStore } from "./store.ts";
 
 export interface PushResult {
   digest: string;
@@ -95,6 +95,9 @@ export async function pushImage(store: ImageStore, input: string, progress: Pull
     for (let blob = queue.shift(); blob; blob = queue.shift()) {
       const id = shortId(blob.digest);
       if (await blobExists(client, blob.digest)) { progress.layer(id, "exists"); continue; }
+      // A damaged blob in the store is caught here, with the store named as the culprit, not by the registry.
+      const got = fileDigest(blob.path);
+      if (got !== blob.digest) throw new DigestMismatchError(`${label}: stored blob ${blob.digest} (run 'minibox system check')`, blob.digest, got);
       progress.layer(id, "downloading", 0, blob.size);
       await uploadBlob(client, blob);
       progress.layer(id, "complete", blob.size, blob.size);

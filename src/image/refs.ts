@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../state/atomic.ts";
 import { InvalidReferenceError, parseReference, referenceString, type Reference } from "./reference.ts";
+import { checkRefTarget } from "./store-records.ts";
 
 /** A reference that can name a tag: digests are content, not names, so they cannot be set. */
 export function tagReference(input: string): Reference {
@@ -24,38 +25,51 @@ export class RefStore {
     writeFileAtomic(this.path(ref), `${id}\n`, this.tmpDir());
   }
 
+  /** The image id the ref names, or null when there is no such ref or its file does not hold an id. */
   get(ref: Reference): string | null {
+    let text: string;
     try {
-      return readFileSync(this.path(ref), "utf8").trim();
-    } catch {
-      return null;
+      text = readFileSync(this.path(ref), "utf8");
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
     }
+    const target = checkRefTarget(text);
+    return target.ok ? target.value : null;
   }
 
   delete(ref: Reference): void {
     try {
       unlinkSync(this.path(ref));
-    } catch {
-      // already gone: another rmi got there first
+    } catch (error) {
+      if (!isMissing(error)) throw error; // already gone: another rmi got there first
     }
   }
 
-  /** Fully qualified reference → image id. */
+  /** Fully qualified reference → image id. Files that are not a valid ref (bad name or content) are left out; `system check` reports them. */
   all(): Map<string, string> {
     const out = new Map<string, string>();
     let names: string[];
     try {
       names = readdirSync(this.dir);
-    } catch {
-      return out;
+    } catch (error) {
+      if (isMissing(error)) return out;
+      throw error;
     }
     for (const name of names) {
+      let ref: Reference;
       try {
-        out.set(decodeURIComponent(name), readFileSync(join(this.dir, name), "utf8").trim());
-      } catch {
-        // removed while we listed: not a ref any more
+        ref = parseReference(decodeURIComponent(name));
+      } catch (error) {
+        if (error instanceof URIError || error instanceof InvalidReferenceError) continue;
+        throw error;
       }
+      if (ref.digest !== undefined || ref.tag === undefined) continue;
+      const id = this.get(ref); // removed while we listed: not a ref any more
+      if (id !== null) out.set(referenceString(ref), id);
     }
     return out;
   }
 }
+
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === "ENOENT";

@@ -2,17 +2,19 @@
 // OCI layout over the same blobs, layers as uncompressed tars named by their diffID) or to an OCI archive
 // (the layer blobs as the store keeps them, compressed or not, under an OCI manifest). Layers come from
 // the blobs the store kept when it pulled or loaded them, so every digest and diffID is the original one.
-import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { UserError } from "../errors.ts";
 import { decompress } from "./compression.ts";
 import { digestHex, sha256Digest } from "./digest.ts";
 import { layerBlob } from "./layer-blob.ts";
 import { buildOciManifest } from "./oci-manifest.ts";
+import { checkOutputPath } from "./output-path.ts";
 import { familiarName, familiarString, parseReference, referenceString } from "./reference.ts";
 import { MT } from "./registry/media-types.ts";
 import type { ImageRecord, ImageStore } from "./store.ts";
 import { writeTar, type TarWriteEntry } from "./tar/writer.ts";
+import { verifiedStream } from "./verify-stream.ts";
 
 export type SaveFormat = "docker-archive" | "oci-archive";
 
@@ -74,7 +76,11 @@ async function dockerArchiveEntries(store: ImageStore, images: Selected[]): Prom
       seen.add(l.diffId);
       entries.push({
         name: blobName(l.diffId), mtime: MTIME, size: size!,
-        stream: () => (b.compression === "none" ? (Bun.file(b.path).stream() as AsyncIterable<Uint8Array>) : decompress(Bun.file(b.path).stream(), label)),
+        // The blob is checked against its digest and the tar against the diffID as they stream.
+        stream: () => {
+          const raw = verifiedStream(Bun.file(b.path).stream() as AsyncIterable<Uint8Array>, b.digest, `${label}: layer blob ${b.digest}`);
+          return b.compression === "none" ? raw : verifiedStream(decompress(raw, label), l.diffId, `${label}: layer ${l.diffId} (uncompressed)`);
+        },
       });
     }
     const config = store.readBlob(image.id);
@@ -113,7 +119,10 @@ function ociArchiveEntries(store: ImageStore, images: Selected[]): TarWriteEntry
     for (const b of plan.blobs) {
       if (seen.has(b.digest)) continue;
       seen.add(b.digest);
-      entries.push({ name: blobName(b.digest), mtime: MTIME, size: b.size, stream: () => Bun.file(b.path).stream() as AsyncIterable<Uint8Array> });
+      entries.push({
+        name: blobName(b.digest), mtime: MTIME, size: b.size,
+        stream: () => verifiedStream(Bun.file(b.path).stream() as AsyncIterable<Uint8Array>, b.digest, `${tags[0] ?? image.id}: blob ${b.digest}`),
+      });
     }
     const digest = sha256Digest(plan.manifest);
     if (!seen.has(digest)) { seen.add(digest); entries.push(file(blobName(digest), plan.manifest)); }
@@ -138,11 +147,20 @@ export async function saveStream(store: ImageStore, names: string[], format: Sav
   return writeTar(entries);
 }
 
-/** Writes the archive to `path` through a temp file beside it, so a failure never leaves half an archive. */
+/**
+ * Writes the archive to `path` through a temp file beside it, so a failure never leaves half an archive.
+ * A FIFO is written directly (there is nothing to replace); anything else that is not a regular file
+ * (a device, a directory, a socket) is refused before any work, as Docker does.
+ */
 export async function saveToFile(store: ImageStore, names: string[], format: SaveFormat, path: string): Promise<void> {
+  const kind = checkOutputPath(path, "failed to save image");
   const stream = await saveStream(store, names, format);
-  const tmp = join(dirname(path), `.${process.pid}.minibox-save.tmp`);
-  const fd = openSync(tmp, "w", 0o644);
+  if (kind === "fifo") {
+    await writeToFifo(path, stream);
+    return;
+  }
+  const tmp = join(dirname(path), `.${process.pid}.${Math.random().toString(36).slice(2)}.minibox-save.tmp`);
+  const fd = openSync(tmp, "wx", 0o644);
   try {
     for await (const chunk of stream) for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at, chunk.length - at);
     closeSync(fd);
@@ -151,5 +169,15 @@ export async function saveToFile(store: ImageStore, names: string[], format: Sav
     try { closeSync(fd); } catch { /* closed */ }
     rmSync(tmp, { force: true });
     throw error;
+  }
+}
+
+async function writeToFifo(path: string, stream: AsyncIterable<Uint8Array>): Promise<void> {
+  // O_NOFOLLOW-free on purpose: the path was checked to be a FIFO; no O_TRUNC/O_CREAT, so nothing else is made or cut.
+  const fd = openSync(path, constants.O_WRONLY);
+  try {
+    for await (const chunk of stream) for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at, chunk.length - at);
+  } finally {
+    closeSync(fd);
   }
 }

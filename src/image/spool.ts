@@ -1,9 +1,9 @@
 // Image archives are read by offset, so input that is not a plain file on disk (stdin, a gzipped
 // archive) is first written, decompressed, to a file in the store's tmp/.
-import { closeSync, existsSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
-import { makeTempDir } from "../state/atomic.ts";
+import { createWorkDir } from "./tmp-work.ts";
 import { decompress, detectCompression } from "./compression.ts";
 import type { ByteInput } from "./tar/reader.ts";
 
@@ -49,9 +49,9 @@ export async function spool(input: { path: string } | { stream: ByteInput; label
     source = input.stream;
     label = input.label;
   }
-  const dir = makeTempDir(tmpDir, "input-");
-  const path = join(dir, "archive.tar");
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  const work = createWorkDir(tmpDir, "input-");
+  const path = join(work.path, "archive.tar");
+  const cleanup = () => work.dispose();
   try {
     const fd = openSync(path, "wx", 0o600);
     try {

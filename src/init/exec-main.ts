@@ -24,6 +24,7 @@ import { containerUser } from "./container-user.ts";
 import { applyPrivileges, applyRlimits } from "./security.ts";
 import { execCommand, ExecError } from "./exec.ts";
 import { reportFailure } from "./failure.ts";
+import { withGroupAdd } from "./group-add.ts";
 
 
 export function execInitMain(_argv: string[]): void {
@@ -66,6 +67,7 @@ function run(request: ExecRequest): never {
   const proc = request.process as Process;
   // setns into the mount namespace put us at the container's root; its cwd is "/" too.
   const user = containerUser(request.user);
+  user.additionalGids = withGroupAdd(user.additionalGids, request.groupAdd ?? []); // hardening-flags
   const env = [...proc.env];
   if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
   if (proc.terminal) attachTerminal(user.uid);

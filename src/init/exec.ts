@@ -1,9 +1,11 @@
 // Finds the command inside the container and execve()s it, turning failures into Docker's exit codes.
 import { accessSync, constants, statSync } from "node:fs";
 import { execve } from "../sys/proc.ts";
+import { resetSignalsForExec } from "../sys/signals.ts";
 import { SyscallError } from "../sys/errno.ts";
 import { DEFAULT_PATH } from "../oci/defaults.ts";
 import { EXIT } from "../errors.ts";
+import { fsPath } from "../oci/bytes-string.ts";
 
 export class ExecError extends Error {
   constructor(message: string, readonly exitCode: number) {
@@ -17,8 +19,9 @@ export function lookPath(file: string, env: readonly string[]): string {
   for (const dir of pathVar.split(":")) {
     const candidate = `${dir || "."}/${file}`;
     try {
-      if (!statSync(candidate).isFile()) continue;
-      accessSync(candidate, constants.X_OK);
+      // fsPath: a name or PATH entry may hold bytes that are not UTF-8 (oci/bytes-string.ts).
+      if (!statSync(fsPath(candidate)).isFile()) continue;
+      accessSync(fsPath(candidate), constants.X_OK);
       return candidate;
     } catch {
       continue;
@@ -29,6 +32,8 @@ export function lookPath(file: string, env: readonly string[]): string {
 
 export function execCommand(args: readonly string[], env: readonly string[]): never {
   const path = lookPath(args[0]!, env);
+  // Ignored signals and the blocked mask survive execve; Bun ignores SIGPIPE and SIGXFSZ.
+  resetSignalsForExec();
   try {
     return execve(path, args, env);
   } catch (e) {

@@ -9,13 +9,16 @@ import { linkUp } from "../sys/net.ts";
 import { chdir, cloexecFrom, setCloexec } from "../sys/fs.ts";
 import { trace } from "../trace.ts";
 import { INIT_ERROR_FD, INIT_START_FD, START_BYTES, type StartSignal } from "../runtime/protocol.ts";
-import { makePrivate, mountOverlay, mountAll, ensureWorkdir, enterRoot } from "./rootfs.ts";
+import { buildRoot, enterRoot } from "./rootfs.ts";
 import { containerUser } from "./container-user.ts";
 import { applyPrivileges, applyRlimits } from "./security.ts";
 import { readSeccompProgramFile } from "../seccomp/program-file.ts";
 import { execCommand } from "./exec.ts";
 import { reportFailure } from "./failure.ts";
-import { attachConsoleBeforePivot, takeConsoleAfterPivot } from "./console.ts";
+import { takeConsoleAfterPivot } from "./console.ts";
+import { applySysctls } from "./sysctl.ts";
+import { createSpecDevices } from "./spec-devices.ts";
+import { groupAddOf, withGroupAdd } from "./group-add.ts";
 
 export function initMain(argv: string[]): void {
   try {
@@ -33,20 +36,20 @@ function run(spec: Spec, seccompProgramFile: Uint8Array | undefined): never {
   if (waitForGo() === "go-without-device-cgroup") dropCapability(spec, "CAP_MKNOD");
   if (spec.linux.namespaces.some((n) => n.type === "cgroup" && !n.path)) unshare(CLONE.NEWCGROUP);
   trace("init: spec read");
+  applySysctls(spec.linux.sysctl); // hardening-flags: in our namespaces already, before any container mount
   const root = spec.root.path;
-  makePrivate();
-  mountOverlay(spec);
-  mountAll(spec);
-  ensureWorkdir(spec);
+  const console = buildRoot(spec);
+  createSpecDevices(root, spec.linux.devices); // hardening-flags
   trace("init: mounts done");
-  const console = spec.process.terminal ? attachConsoleBeforePivot(root, spec.process.consoleSize) : undefined;
   enterRoot(root, spec.root.readonly ?? false);
   if (console !== undefined) takeConsoleAfterPivot(console);
 
-  if (spec.hostname) sethostname(spec.hostname);
+  // Only in a UTS namespace of our own: with --uts host this would rename the host.
+  if (spec.hostname && spec.linux.namespaces.some((n) => n.type === "uts" && !n.path)) sethostname(spec.hostname);
   if (spec.linux.namespaces.some((n) => n.type === "network" && !n.path)) linkUp("lo");
 
   const user = containerUser(spec.annotations?.[ANNOTATION.user] ?? "");
+  user.additionalGids = withGroupAdd(user.additionalGids, groupAddOf(spec)); // hardening-flags
   const env = [...spec.process.env];
   if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
 

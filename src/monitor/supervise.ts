@@ -1,57 +1,164 @@
 // Watching one detached container: its output into the json-file log, its exit into its record, and
-// its restart policy applied.
-import type { Subprocess } from "bun";
+// its restart policy applied. A container is watched either as our child (started here: its exit status
+// is ours to wait for) or adopted (started by a monitor that died: only its end can be seen, through a
+// pidfd, and its exit code only through the kernel's proc connector — see docs/architecture.md, "What a
+// dead monitor can and cannot lose").
+import { closeSync } from "node:fs";
 import { launchContainer, type Launched } from "../container/launch.ts";
-import { finishContainer } from "../container/finish.ts";
+import { finishContainer, recordExit } from "../container/finish.ts";
+import { openContainerCgroup } from "../container/cgroup.ts";
+import { identify, isAlive, type ProcessIdentity } from "../container/liveness.ts";
+import { LOST_EXIT_CODE } from "../container/status.ts";
 import type { ContainerRecord, ContainerStore } from "../container/store.ts";
-import { JsonFileLog, logPath, type Stream } from "../logs/json-file.ts";
+import { JsonFileLog, logPath, type DropReporter } from "../logs/json-file.ts";
 import { readMaster } from "../runtime/terminal.ts";
 import { closeFd } from "../sys/fs.ts";
+import { pidfdOpen, pidfdWait } from "../sys/pidfd.ts";
+import type { ExitWitness } from "../container/exit-witness.ts";
+import { describe, monitorLog } from "./log.ts";
+import { drainOutput, openOutputPipes, reopenOutput, type OutputReaders } from "./output.ts";
+import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
 
 export interface Supervised { id: string; done: Promise<void> }
 
 const RESET_BACKOFF_AFTER_MS = 10_000;
+/** How often an adopted container (not our child: no SIGCHLD) is checked for its end. */
+const ADOPTED_POLL_MS = 100;
+
+interface Running { launched: Launched; readers?: OutputReaders }
+
+function openLog(store: ContainerStore, id: string): JsonFileLog {
+  const report: DropReporter = (event) => monitorLog(event.dropping
+    ? `container ${id}: log full, dropping lines (${event.error})`
+    : `container ${id}: logging again; ${event.dropped} line(s) dropped so far`);
+  return new JsonFileLog(logPath(store.dir(id), id), undefined, undefined, report);
+}
 
 /** Starts the container and returns once its command runs; `done` settles after its final exit. */
 export async function supervise(store: ContainerStore, id: string): Promise<{ launched: Launched; supervised: Supervised }> {
   const record = store.load(id);
-  const log = new JsonFileLog(logPath(store.dir(id), id));
-  let launched: Launched;
+  const log = openLog(store, id);
+  let first: Running;
   try {
-    launched = await start(store, record);
+    first = await start(store, record);
   } catch (e) {
     log.close();
     throw e;
   }
-  const done = watch(store, record, log, launched);
-  return { launched, supervised: { id, done } };
+  const done = watch(store, record, log, first).catch((e) => monitorLog(`container ${id}: ${describe(e)}`));
+  return { launched: first.launched, supervised: { id, done } };
 }
 
-function start(store: ContainerStore, record: ContainerRecord): Promise<Launched> {
-  return launchContainer(store, record, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-}
-
-async function watch(store: ContainerStore, record: ContainerRecord, log: JsonFileLog, first: Launched): Promise<void> {
-  let current = first;
-  let backoff = 100;
-  for (;;) {
-    const startedAt = Date.now();
-    await Promise.all([drain(current, log), current.proc.exited]);
+/**
+ * Takes over a running container whose recorded parent is dead: drains its FIFOs again, waits for its end,
+ * records it and applies its restart policy. Undefined when there is nothing to adopt. The exit code comes
+ * from `witness` (the kernel's proc connector) when it saw the exit, else it is recorded as unknown (-1).
+ */
+export function adopt(store: ContainerStore, record: ContainerRecord, witness: ExitWitness | undefined): Supervised | undefined {
+  const { process: init, parent } = record.state;
+  // No recorded parent: started by a minibox that did not record one, whose monitor may well be alive.
+  if (record.state.status !== "running" || !isAlive(init) || parent === undefined || isAlive(parent)) return undefined;
+  witness?.watch(init.pid);
+  const pidfd = pidfdOpen(init.pid);
+  if (pidfd === undefined) return undefined;
+  let opened: JsonFileLog | undefined;
+  let readers: OutputReaders | undefined;
+  try {
+    record.state.parent = identify(process.pid);
+    store.save(record);
+    opened = openLog(store, record.id);
+    readers = reopenOutput(store.dir(record.id));
+  } catch (e) {
+    opened?.close();
+    closeFd(pidfd);
+    throw e;
+  }
+  const log = opened;
+  const output = readers ? drainOutput(readers, log, record.id) : Promise.resolve();
+  const done = (async () => {
+    try {
+      await Promise.all([output, endOf(pidfd, init, witness)]);
+    } finally {
+      closeFd(pidfd);
+    }
     log.flush();
-    const exitCode = await finishContainer(store, record, current.proc, current.cgroup);
-    if (!shouldRestart(store, record, exitCode)) break;
-    backoff = Date.now() - startedAt > RESET_BACKOFF_AFTER_MS ? 100 : Math.min(backoff * 2, 60_000);
+    const seen = await witness?.exitCodeOf(init.pid);
+    const exitCode = await recordExit(store, record, seen ?? LOST_EXIT_CODE, openContainerCgroup(record));
+    monitorLog(`container ${record.id}: adopted container ended, exit code ${seen ?? "unknown"}`);
+    if (shouldRestart(store, record, exitCode)) await restartLoop(store, record, log, exitCode);
+    else finishWatching(store, record, log);
+  })().catch((e) => monitorLog(`container ${record.id}: ${describe(e)}`));
+  return { id: record.id, done };
+}
+
+async function endOf(pidfd: number, p: ProcessIdentity, witness: ExitWitness | undefined): Promise<void> {
+  while (isAlive(p) && !pidfdWait(pidfd, 0)) {
+    witness?.collect(); // every exit on the host is queued for us: keep the queue short
+    await Bun.sleep(ADOPTED_POLL_MS);
+  }
+}
+
+async function start(store: ContainerStore, record: ContainerRecord): Promise<Running> {
+  const terminal = await usesTerminal(store, record);
+  if (terminal) return { launched: await launchContainer(store, record, { stdin: "ignore", stdout: "ignore", stderr: "ignore" }) };
+  const pipes = openOutputPipes(store.dir(record.id));
+  try {
+    const launched = await launchContainer(store, record, { stdin: "ignore", stdout: pipes.writers.stdout, stderr: pipes.writers.stderr });
+    return { launched, readers: pipes.readers };
+  } catch (e) {
+    closeSync(pipes.readers.stdout);
+    closeSync(pipes.readers.stderr);
+    throw e;
+  } finally {
+    // The init has its own copies now; ours would keep the FIFOs from ever reaching EOF.
+    closeSync(pipes.writers.stdout);
+    closeSync(pipes.writers.stderr);
+  }
+}
+
+async function usesTerminal(store: ContainerStore, record: ContainerRecord): Promise<boolean> {
+  const spec = (await Bun.file(`${store.dir(record.id)}/config.json`).json()) as { process?: { terminal?: boolean } };
+  return spec.process?.terminal === true;
+}
+
+async function watch(store: ContainerStore, record: ContainerRecord, log: JsonFileLog, first: Running): Promise<void> {
+  const startedAt = Date.now();
+  await Promise.all([drain(first, log, record.id), first.launched.proc.exited]);
+  log.flush();
+  const exitCode = await finishContainer(store, record, first.launched.proc, first.launched.cgroup);
+  if (shouldRestart(store, record, exitCode)) await restartLoop(store, record, log, exitCode, Date.now() - startedAt);
+  else finishWatching(store, record, log);
+}
+
+async function restartLoop(store: ContainerStore, record: ContainerRecord, log: JsonFileLog, lastExit: number, lastRunMs = 0): Promise<void> {
+  let backoff = 100;
+  let ranFor = lastRunMs;
+  let exitCode = lastExit;
+  for (;;) {
+    backoff = ranFor > RESET_BACKOFF_AFTER_MS ? 100 : Math.min(backoff * 2, 60_000);
     await Bun.sleep(backoff);
     if (!shouldRestart(store, record, exitCode)) break; // stopped or removed while we waited
     record.state.restartCount = (record.state.restartCount ?? 0) + 1;
+    let current: Running;
     try {
       current = await start(store, record);
-    } catch {
+    } catch (e) {
+      monitorLog(`container ${record.id}: restart failed: ${describe(e)}`);
       break; // the record says why (launch saved the error)
     }
+    const startedAt = Date.now();
+    await Promise.all([drain(current, log, record.id), current.launched.proc.exited]);
+    log.flush();
+    exitCode = await finishContainer(store, record, current.launched.proc, current.launched.cgroup);
+    ranFor = Date.now() - startedAt;
+    if (!shouldRestart(store, record, exitCode)) break;
   }
+  finishWatching(store, record, log);
+}
+
+function finishWatching(store: ContainerStore, record: ContainerRecord, log: JsonFileLog): void {
   log.close();
-  if (record.autoRemove) store.remove(record);
+  if (record.autoRemove) removeWithAnonymousVolumes(store, record); // volumes: --rm takes the anonymous volumes too (Docker)
 }
 
 function shouldRestart(store: ContainerStore, record: ContainerRecord, exitCode: number): boolean {
@@ -67,18 +174,15 @@ function shouldRestart(store: ContainerStore, record: ContainerRecord, exitCode:
 }
 
 /** Copies the container's output into the log until both streams (or the terminal) end. */
-async function drain(launched: Launched, log: JsonFileLog): Promise<void> {
-  if (launched.master !== undefined) {
-    const master = launched.master;
-    const reader = readMaster(master, (chunk) => log.write("stdout", chunk));
+async function drain(running: Running, log: JsonFileLog, id: string): Promise<void> {
+  const master = running.launched.master;
+  if (master !== undefined) {
+    const reader = readMaster(master, (chunk) => {
+      try { log.write("stdout", chunk); } catch (e) { monitorLog(`container ${id}: output lost: ${describe(e)}`); }
+    });
     await reader.done;
     closeFd(master);
     return;
   }
-  const proc = launched.proc as Subprocess<"ignore", "pipe", "pipe">;
-  await Promise.all([pump(proc.stdout, "stdout", log), pump(proc.stderr, "stderr", log)]);
-}
-
-async function pump(stream: ReadableStream<Uint8Array>, name: Stream, log: JsonFileLog): Promise<void> {
-  for await (const chunk of stream) log.write(name, chunk);
+  if (running.readers) await drainOutput(running.readers, log, id);
 }

@@ -5,6 +5,8 @@ import { ANNOTATION, type Mount, type Spec } from "./spec.ts";
 import { seccompForSpec } from "./security-opt.ts";
 import { NETWORK_ANNOTATION, networkRequest } from "../network/request.ts";
 import { DEFAULT_CAPABILITIES, DEFAULT_MOUNTS, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from "./defaults.ts";
+import { applyHardening } from "./hardening.ts";
+import { byDepth } from "./mount-options.ts"; // volumes
 
 /** Where --init's binary appears in the container (Docker's path). */
 export const INIT_PATH = "/dev/init";
@@ -28,6 +30,8 @@ export interface ContainerPaths {
   hostsFile: string;
   hostnameFile: string;
   resolvConf: string;
+  /** volumes: the user's binds, volumes and --mount tmpfs, ready for the spec. */
+  userMounts?: Mount[];
 }
 
 export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostname: string, paths: ContainerPaths): Spec {
@@ -45,11 +49,12 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
     bindFile(paths.hostnameFile, "/etc/hostname", opts.readOnly),
     bindFile(paths.hostsFile, "/etc/hosts", opts.readOnly),
     bindFile(paths.resolvConf, "/etc/resolv.conf", opts.readOnly),
-    ...opts.tmpfs.map((t) => ({ destination: t.destination, type: "tmpfs", source: "tmpfs", options: t.options })),
     ...(opts.init ? [{ destination: INIT_PATH, type: "bind", source: opts.init, options: ["rbind", "ro", "nosuid", "nodev"] }] : []),
-    ...opts.volumes.map((v) => ({
-      destination: v.destination, type: "bind", source: v.source, options: ["rbind", "rprivate", v.readonly ? "ro" : "rw"],
-    })),
+    // volumes: --tmpfs, then -v/--mount/--volumes-from/image VOLUMEs (made by volume/attach.ts), parents first.
+    ...byDepth([
+      ...opts.tmpfs.map((t): Mount => ({ destination: t.destination, type: "tmpfs", source: "tmpfs", options: t.options })),
+      ...(paths.userMounts ?? []),
+    ], (m) => m.destination),
   ];
 
   const caps = [...DEFAULT_CAPABILITIES];
@@ -81,9 +86,11 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
       ...(opts.securityOpt?.length ? { [ANNOTATION.securityOpt]: JSON.stringify(opts.securityOpt) } : {}),
     },
   };
+  // hardening-flags first: the seccomp profile's capability conditionals depend on the final capability set.
+  if (opts.hardening) applyHardening(spec, opts.hardening);
   applyNetwork(spec, image, opts); // net-core
-  // seccomp: last, from the spec's final bounding set (the profile's capability conditionals depend on it).
-  const seccomp = seccompForSpec(opts, spec.process.capabilities?.bounding ?? []);
+  // seccomp: last, from the spec's final bounding set; --privileged runs without a filter.
+  const seccomp = opts.hardening?.privileged ? undefined : seccompForSpec(opts, spec.process.capabilities?.bounding ?? []);
   if (seccomp) spec.linux.seccomp = seccomp;
   return spec;
 }

@@ -38,3 +38,9 @@ export function parseMountOptions(options: readonly string[] = [], type?: string
   const remountFlags = bind ? flags & (MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.RELATIME | MS.STRICTATIME) : 0;
   return { flags, remountFlags, propagation, data: data.join(","), bind };
 }
+
+// volumes: parents before children (/data before /data/logs), whatever order the flags came in; stable.
+export function byDepth<T>(items: readonly T[], destination: (t: T) => string): T[] {
+  const depth = (p: string) => p.split("/").filter((c) => c !== "" && c !== ".").length;
+  return [...items].sort((a, b) => depth(destination(a)) - depth(destination(b)));
+}

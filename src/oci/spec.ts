@@ -42,6 +42,12 @@ export interface SeccompSyscall {
 
 export interface SeccompArg { index: number; value: number; valueTwo?: number; op: string }
 
+/** A node the init creates in the container's /dev (OCI linux.devices). */
+export interface LinuxDevice { path: string; type: "c" | "b"; major: number; minor: number; fileMode?: number; uid?: number; gid?: number }
+
+/** One allow rule of the device cgroup (OCI linux.resources.devices); absent fields are wildcards. */
+export interface LinuxDeviceCgroup { allow: boolean; type?: "a" | "c" | "b"; major?: number; minor?: number; access?: string }
+
 export interface Spec {
   ociVersion: string;
   process: Process;
@@ -54,6 +60,10 @@ export interface Spec {
     readonlyPaths?: string[];
     /** Absent: unconfined (--security-opt seccomp=unconfined). */
     seccomp?: Seccomp;
+    // hardening-flags: device nodes, the device cgroup's allow rules, namespaced sysctls.
+    devices?: LinuxDevice[];
+    resources?: { devices?: LinuxDeviceCgroup[] };
+    sysctl?: Record<string, string>;
   };
   annotations?: Record<string, string>;
 }

@@ -19,4 +19,6 @@ export interface ExecRequest {
   seccomp?: Seccomp;
   /** The bundle's compiled seccomp program file (seccomp/program-file.ts), base64; checked before use. */
   seccompProgramFile?: string;
+  /** hardening-flags: the container's --group-add (names resolved in its /etc/group by the exec-init). */
+  groupAdd?: string[];
 }

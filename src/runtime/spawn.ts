@@ -34,7 +34,11 @@ export function selfCommand(...args: string[]): string[] {
   return compiled ? ["/proc/self/exe", ...args] : [process.execPath, join(__dirname, "..", "main.ts"), ...args];
 }
 
-export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: InitStdio, terminal: boolean): SpawnedInit {
+/**
+ * `namespaces`: every namespace the container has; those in `joins` (fds of existing namespaces, e.g. of
+ * --pid container:X) are entered with setns instead of being created.
+ */
+export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: InitStdio, terminal: boolean, joins: { ns: NamespaceType; fd: number }[] = []): SpawnedInit {
   const [errorRead, errorWrite] = pipe();
   const [startRead, startWrite] = pipe();
   const console = terminal ? socketPair() : undefined;
@@ -42,12 +46,14 @@ export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: In
 
   // The cgroup namespace is left to the init: it must be created after the init was moved into its
   // cgroup, so that the container sees that cgroup as its root.
-  const flags = namespaces.filter((ns) => ns !== "cgroup").reduce((acc, ns) => acc | NAMESPACES[ns].flag, 0);
+  const joined = new Set(joins.map((j) => j.ns));
+  const flags = namespaces.filter((ns) => ns !== "cgroup" && !joined.has(ns)).reduce((acc, ns) => acc | NAMESPACES[ns].flag, 0);
   const saved = namespaces.map((ns) => ({ ns, fd: openSync(`/proc/self/ns/${NAMESPACES[ns].proc}`, constants.O_RDONLY | O_CLOEXEC) }));
   let proc: Subprocess;
   try {
-    unshare(flags);
     try {
+      unshare(flags);
+      for (const { ns, fd } of joins) setns(fd, NAMESPACES[ns].flag, `joined ${NAMESPACES[ns].proc} namespace`);
       proc = Bun.spawn(selfCommand("init", bundle), {
         stdio: terminal ? ["ignore", "ignore", "ignore", ...extra] : [stdio.stdin, stdio.stdout, stdio.stderr, ...extra],
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MINIBOX_DEBUG: process.env.MINIBOX_DEBUG ?? "", MINIBOX_TRACE: process.env.MINIBOX_TRACE ?? "" },

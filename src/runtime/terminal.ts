@@ -6,7 +6,9 @@
 // thread in read() until the container prints something. Hence the master is switched to O_NONBLOCK;
 // that flag is shared only with the init's copy of the fd, which it closes after sending it to us.
 import { writeSync } from "node:fs";
-import { getWinsize, isatty, makeRaw, restoreTermios, setNonBlocking, setWinsize, type Termios } from "../sys/tty.ts";
+import { getWinsize, isatty, makeRaw, restoreTermios, setNonBlocking, setWinsize, foregroundGroup, type Termios } from "../sys/tty.ts";
+import { kill } from "../sys/proc.ts";
+import { SyscallError } from "../sys/errno.ts";
 
 export interface AttachOptions {
   /** Relay host stdin to the container (`-i`); the host terminal goes raw only then, as with Docker. */
@@ -60,17 +62,41 @@ export function readMaster(master: number, sink: (chunk: Uint8Array) => void): M
   };
 }
 
-/** Blocking write of the whole chunk; a terminal or pipe on our side drains quickly. */
-function writeAll(fd: number, chunk: Uint8Array): void {
+/** Blocking write of the whole chunk; a terminal or pipe on our side drains quickly. False: EPIPE. */
+function writeAll(fd: number, chunk: Uint8Array): boolean {
   for (let off = 0; off < chunk.length; ) {
     try {
       off += writeSync(fd, chunk, off);
     } catch (e) {
+      if (errorCode(e) === "EPIPE") return false;
       // Someone else may have made a shared stdout non-blocking; wait for it rather than drop output.
       if (errorCode(e) !== "EAGAIN") throw e;
       Bun.sleepSync(1);
     }
   }
+  return true;
+}
+
+/**
+ * The container's output, until our reader goes away (`run -t … | head`): then the container is hung
+ * up, as a closed terminal would, with SIGHUP to its foreground process group. Its output is still read
+ * (and dropped), so that a process ignoring the hangup never blocks on a full pty; the session ends as
+ * usual when the container does, and `run` reports its status (129 for the hangup). A container's PID 1
+ * without a SIGHUP handler is shielded by the kernel and goes on running, as it would under Docker.
+ */
+function outputSink(master: number, output: number): (chunk: Uint8Array) => void {
+  let gone = false;
+  return (chunk) => {
+    if (gone || writeAll(output, chunk)) return;
+    gone = true;
+    try {
+      // (TIOCSIG cannot do it: a pty sends only INT, QUIT and TSTP that way.)
+      kill(-foregroundGroup(master), 1);
+    } catch (e) {
+      // The container side is closing already (or its group is gone), which ends the session anyway.
+      if (!(e instanceof SyscallError)) throw e;
+    }
+  };
 }
 
 /**
@@ -171,7 +197,7 @@ export function attachTerminal(master: number, opts: AttachOptions): Attachment 
       saved = makeRaw(0);
       process.on("exit", restore);
     }
-    reader = readMaster(master, (chunk) => writeAll(output, chunk));
+    reader = readMaster(master, outputSink(master, output));
     if (opts.stdin) {
       process.stdin.on("data", onInput);
       process.stdin.resume();

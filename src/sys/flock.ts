@@ -20,12 +20,23 @@ export function unlock(fd: number): void {
   libc.flock(fd, LOCK_UN);
 }
 
-// net-core: network state is changed under one lock held for a few milliseconds; waiting is right there.
-/** Takes an exclusive lock, waiting for the holder (retried on EINTR). */
-export function lockExclusive(fd: number, path?: string): void {
+// --- blocking locks (image-store: the store-wide lock, src/state/store-lock.ts) ---------------------
+const LOCK_SH = 1;
+
+function lockBlocking(fd: number, operation: number, path?: string): void {
   for (;;) {
-    if (libc.flock(fd, LOCK_EX) === 0) return;
+    if (libc.flock(fd, operation) === 0) return;
     const errno = lastErrno();
     if (errno !== Errno.EINTR) throw new SyscallError("flock", errno, path);
   }
+}
+
+/** Waits for a shared lock (many holders at once, none while an exclusive one is held). */
+export function lockShared(fd: number, path?: string): void {
+  lockBlocking(fd, LOCK_SH, path);
+}
+
+/** Waits for an exclusive lock (no other holder of any kind). */
+export function lockExclusive(fd: number, path?: string): void {
+  lockBlocking(fd, LOCK_EX, path);
 }

@@ -61,4 +61,29 @@ export const libc = dlopen("libc.so.6", {
   tcgetattr: { args: [i32, ptr], returns: i32 },
   tcsetattr: { args: [i32, i32, ptr], returns: i32 },
   cfmakeraw: { args: [ptr], returns: FFIType.void },
+
+  // init-paths: fd-relative file operations, so the init handles every path inside a rootfs through fds
+  openat: { args: [i32, ptr, i32, u32], returns: i32 },
+  mkdirat: { args: [i32, ptr, u32], returns: i32 },
+  mknodat: { args: [i32, ptr, u32, u64], returns: i32 },
+  symlinkat: { args: [ptr, i32, ptr], returns: i32 },
+  readlinkat: { args: [i32, ptr, ptr, usize], returns: i64 },
+  fchownat: { args: [i32, ptr, u32, u32, i32], returns: i32 },
+  statx: { args: [i32, ptr, i32, u32, ptr], returns: i32 },
+  fstatfs: { args: [i32, ptr], returns: i32 },
+  renameat2: { args: [i32, ptr, i32, ptr, u32], returns: i32 },
+  // hardening-flags: nodes and files relative to a directory fd (sys/at.ts)
+  unlinkat: { args: [i32, ptr, i32], returns: i32 },
+  fchmodat: { args: [i32, ptr, u32, i32], returns: i32 },
+  // monitor: peer credentials of its socket, FIFOs for container output, the proc connector (exit codes)
+  getsockopt: { args: [i32, i32, i32, ptr, ptr], returns: i32 },
+  mkfifo: { args: [ptr, u32], returns: i32 },
+  bind: { args: [i32, ptr, u32], returns: i32 },
+  send: { args: [i32, ptr, usize, i32], returns: i64 },
+  recv: { args: [i32, ptr, usize, i32], returns: i64 },
+  setsockopt: { args: [i32, i32, i32, ptr, u32], returns: i32 },
+  // volumes: extended attributes through fds, for copy-up from an image into a new volume (sys/xattr.ts)
+  flistxattr: { args: [i32, ptr, usize], returns: i64 },
+  fgetxattr: { args: [i32, ptr, ptr, usize], returns: i64 },
+  fsetxattr: { args: [i32, ptr, ptr, usize, i32], returns: i32 },
 }).symbols;

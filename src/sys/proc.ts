@@ -3,8 +3,8 @@ import { check, lastErrno } from "./call.ts";
 import { cstr, cstrArray } from "./cstr.ts";
 import { SyscallError } from "./errno.ts";
 
-/** execve(); only returns by throwing. */
-export function execve(path: string, argv: readonly string[], env: readonly string[]): never {
+/** execve(); only returns by throwing. Strings carry bytes that are not UTF-8 as oci/bytes-string.ts says. */
+export function execve(path: string, argv: readonly (string | Uint8Array)[], env: readonly (string | Uint8Array)[]): never {
   const a = cstrArray(argv);
   const e = cstrArray(env);
   libc.execve(cstr(path), a.pointer, e.pointer);

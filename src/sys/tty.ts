@@ -212,3 +212,12 @@ export function receiveFd(sock: number): number {
   }
   return fd;
 }
+
+// [cli] The foreground process group of a pty, to hang it up as a closed terminal would.
+const TIOCGPGRP = 0x540f;
+/** The foreground process group of the terminal whose master is `master`, as a pid in our namespace. */
+export function foregroundGroup(master: number): number {
+  const pgrp = new Int32Array(1);
+  check(libc.ioctl(master, TIOCGPGRP, pgrp), "ioctl(TIOCGPGRP)", String(master));
+  return pgrp[0]!;
+}

@@ -161,7 +161,7 @@ export class Lifecycle {
 
   /**
    * Waits until the container's parent has recorded its exit, then inspects it. (Between the init's death
-   * and that record, the derived status is already "exited" but with the unknown code 255.)
+   * and that record, the derived status is already "exited" but with the unknown code -1.)
    */
   async recordedExit(id: string, timeoutMs = 10_000): Promise<Inspect> {
     await poll(`the exit of ${id.slice(0, 12)} to be recorded`, () => this.record(id)?.state.status === "exited", timeoutMs);

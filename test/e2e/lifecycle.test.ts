@@ -242,7 +242,8 @@ describe("pause, unpause", () => {
   };
 
   test("a paused container shows (Paused) and its counter stops; unpause resumes it", async () => {
-    const id = await lc.runD("busybox", "sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.02; done");
+    // Written by rename: a freeze between the truncate and the write of `echo > file` would leave it empty.
+    const id = await lc.runD("busybox", "sh", "-c", "i=0; while :; do i=$((i+1)); echo $i > /tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.02; done");
     await lc.initOf(id);
     await advances(id);
     expect(await lc.ok(["pause", id])).toBe(`${id}\n`);

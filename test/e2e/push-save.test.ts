@@ -1,7 +1,7 @@
 // push and save checked by an independent tool: skopeo reads what minibox pushes and saves, and what
 // minibox saves loads back with the same image id; image inspect and prune.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildImage, dockerArchive, imageFromLayers } from "../fixtures/images.ts";
 import { makeSandbox, type Sandbox } from "./harness.ts";
@@ -65,6 +65,27 @@ describe("push", () => {
     const other = join(sb.root, "..", "other-root");
     await ok(["pull", "-q", `${reg.host}/loaded/app:v1`], { MINIBOX_ROOT: other });
     expect(await ok(["images", "-q", "--no-trunc"], { MINIBOX_ROOT: other })).toBe(`${image.configDigest}\n`);
+  });
+});
+
+// image-store (#9): a blob damaged in the store is caught before it is uploaded.
+describe("push of a damaged blob", () => {
+  test("fails with one line naming the stored blob; the registry never gets it", async () => {
+    const image = imageFromLayers([randomLayerTar(20_000, 21)], { name: "damaged/app:v1" });
+    writeFileSync(join(files, "damaged.tar"), dockerArchive(image));
+    await ok(["load", "-i", join(files, "damaged.tar")]);
+    const blob = join(sb.root, "blobs/sha256", image.blobDigests[0]!.slice(7));
+    const bytes = readFileSync(blob);
+    bytes[600]! ^= 0x80;
+    writeFileSync(blob, bytes);
+    await ok(["tag", "damaged/app:v1", `${reg.host}/damaged/app:v1`]);
+    const r = await sb.run(["push", `${reg.host}/damaged/app:v1`]);
+    expect(r.code).toBe(125);
+    const errors = r.stderr.split("\n").filter((l) => l.startsWith("minibox:"));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`stored blob ${image.blobDigests[0]}`);
+    const head = await fetch(`http://${reg.host}/v2/damaged/app/blobs/${image.blobDigests[0]}`, { method: "HEAD" });
+    expect(head.status).toBe(404);
   });
 });
 

@@ -125,6 +125,28 @@ describe("resilience", () => {
     expect(await imagesIn(root)).toBe("");
   });
 
+  // image-store (#8 item 7): ambiguous documents are refused, not guessed at.
+  test("a manifest served with an index's Content-Type, or one that is also an index, is refused", async () => {
+    for (const alter of ["content-type", "both"] as const) {
+      proxy.fault = async (req, url, forward) => {
+        if (!url.pathname.endsWith("/manifests/1")) return undefined;
+        const res = await forward(req);
+        const doc = JSON.parse(await res.text()) as Record<string, unknown>;
+        const body = JSON.stringify(alter === "both" ? { ...doc, manifests: [] } : doc);
+        const type = alter === "content-type" ? "application/vnd.oci.image.index.v1+json" : res.headers.get("content-type")!;
+        const digest = `sha256:${new Bun.CryptoHasher("sha256").update(body).digest("hex")}`;
+        return new Response(body, { status: 200, headers: { "content-type": type, "docker-content-digest": digest } });
+      };
+      const root = freshRoot();
+      const r = await pull(root);
+      expect(r.code).toBe(125);
+      expect(r.stderr.split("\n").filter((l) => l.startsWith("minibox:"))).toHaveLength(1); // progress lines aside
+      expect(r.stderr).toMatch(alter === "both" ? /ambiguous/ : /served as .* but its mediaType is/);
+      expect(await imagesIn(root)).toBe("");
+    }
+    proxy.fault = undefined;
+  });
+
   test("500s are retried; 429 waits for Retry-After", async () => {
     let errors = 0;
     const since = proxy.log.length;
@@ -203,6 +225,33 @@ describe("concurrency and crashes", () => {
     expect(r.stderr).toContain("Resuming download");
     expect(await imagesIn(root)).toBe(`${img.configDigest}\n`);
     expect(readdirSync(join(root, "tmp")).filter((n) => n.startsWith("pull-"))).toEqual([]);
+  });
+
+  // image-store (#9 item 4): a killed pull's work is removed by image prune (and system check --repair).
+  test("kill -9 in the middle of a pull: image prune removes its tmp/pull-* work", async () => {
+    const root = freshRoot();
+    let halfSent!: () => void;
+    const half = new Promise<void>((r) => (halfSent = r));
+    proxy.fault = async (req, url, forward) => (isBlob(url, big) ? truncated(await forward(req), 1_000_000, { stall: halfSent }) : undefined);
+    const proc = Bun.spawn([BINARY, "pull", ref()], { env: { ...sb.env, MINIBOX_ROOT: root }, stdout: "ignore", stderr: "ignore" });
+    try {
+      await half;
+      const dir = join(root, "tmp", `pull-${big.slice(7)}`);
+      const until = Date.now() + 10_000;
+      while (!existsSync(join(dir, "blob.partial")) && Date.now() < until) await Bun.sleep(10);
+      proc.kill("SIGKILL");
+      await proc.exited;
+      expect(existsSync(dir)).toBe(true);
+    } finally {
+      proxy.fault = undefined;
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+    }
+    const check = await sb.run(["system", "check"], { env: { MINIBOX_ROOT: root } });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`pull-${big.slice(7)}`);
+    expect((await sb.run(["image", "prune"], { env: { MINIBOX_ROOT: root } })).code).toBe(0);
+    expect(readdirSync(join(root, "tmp")).filter((n) => n.startsWith("pull-"))).toEqual([]);
+    expect(await sb.run(["system", "check"], { env: { MINIBOX_ROOT: root } })).toMatchObject({ code: 0 });
   });
 
   test("a full disk: a clear error, and the store stays consistent", async () => {

@@ -134,19 +134,27 @@ describe("buildSpec", () => {
 
   const find = (mounts: Mount[], dest: string) => mounts.filter((m) => m.destination === dest);
 
-  test("volumes become rbind mounts, ro or rw", () => {
-    const spec = buildSpec({ Cmd: ["sh"] }, opts({
-      volumes: [{ source: "/host/a", destination: "/a", readonly: true }, { source: "/host/b", destination: "/b", readonly: false }],
-    }), "h", paths);
-    expect(find(spec.mounts, "/a")).toEqual([{ destination: "/a", type: "bind", source: "/host/a", options: ["rbind", "rprivate", "ro"] }]);
-    expect(find(spec.mounts, "/b")).toEqual([{ destination: "/b", type: "bind", source: "/host/b", options: ["rbind", "rprivate", "rw"] }]);
+  test("the attached user mounts (volume/attach.ts) go into the spec as given", () => {
+    const a: Mount = { destination: "/a", type: "bind", source: "/host/a", options: ["rbind", "rprivate", "ro"] };
+    const b: Mount = { destination: "/b", type: "bind", source: "/host/b", options: ["rbind", "rprivate", "rw"] };
+    const spec = buildSpec({ Cmd: ["sh"] }, opts(), "h", { ...paths, userMounts: [a, b] });
+    expect(find(spec.mounts, "/a")).toEqual([a]);
+    expect(find(spec.mounts, "/b")).toEqual([b]);
+  });
+  test("user mounts and --tmpfs are ordered parents first, whatever the flag order", () => {
+    const deep: Mount = { destination: "/data/sub", type: "bind", source: "/h", options: ["rbind"] };
+    const spec = buildSpec({ Cmd: ["sh"] }, opts({ tmpfs: [{ destination: "/data/sub/t", options: [] }] }), "h", {
+      ...paths, userMounts: [deep, { destination: "/data", type: "bind", source: "/h2", options: ["rbind"] }],
+    });
+    const order = spec.mounts.map((m) => m.destination).filter((d) => d.startsWith("/data"));
+    expect(order).toEqual(["/data", "/data/sub", "/data/sub/t"]);
   });
   test("tmpfs mounts carry their options", () => {
     const spec = buildSpec({ Cmd: ["sh"] }, opts({ tmpfs: [{ destination: "/run", options: ["nosuid", "size=1m"] }] }), "h", paths);
     expect(find(spec.mounts, "/run")).toEqual([{ destination: "/run", type: "tmpfs", source: "tmpfs", options: ["nosuid", "size=1m"] }]);
   });
   test("user mounts come after the defaults, so they are mounted over them", () => {
-    const spec = buildSpec({ Cmd: ["sh"] }, opts({ volumes: [{ source: "/h", destination: "/v", readonly: false }] }), "h", paths);
+    const spec = buildSpec({ Cmd: ["sh"] }, opts(), "h", { ...paths, userMounts: [{ destination: "/v", type: "bind", source: "/h", options: ["rbind"] }] });
     const i = spec.mounts.findIndex((m) => m.destination === "/v");
     const proc = spec.mounts.findIndex((m) => m.destination === "/proc");
     expect(proc).toBeGreaterThanOrEqual(0);

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXIT, UserError } from "../../src/errors.ts";
-import { parseEnvFile, parseTmpfs, parseVolume, resolveEnvArg, validateHostname, validateName } from "../../src/container/options.ts";
+import { parseEnvFile, parseTmpfs, resolveEnvArg, validateHostname, validateName } from "../../src/container/options.ts";
 
 let dir = "";
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "minibox-options-")); });
@@ -68,47 +68,6 @@ describe("parseEnvFile", () => {
   test("a missing file is a UserError naming the path", () => {
     const f = join(dir, "nope");
     expect(userError(() => parseEnvFile(f, {})).message).toContain(f);
-  });
-});
-
-describe("parseVolume", () => {
-  test("HOST:CONTAINER defaults to rw; :ro and :rw", () => {
-    mkdirSync(join(dir, "src"), { recursive: true });
-    const src = realpathSync(join(dir, "src"));
-    expect(parseVolume(`${src}:/data`)).toEqual({ source: src, destination: "/data", readonly: false });
-    expect(parseVolume(`${src}:/data:ro`)).toEqual({ source: src, destination: "/data", readonly: true });
-    expect(parseVolume(`${src}:/data:rw`)).toEqual({ source: src, destination: "/data", readonly: false });
-  });
-  test("the source is resolved to its real path (symlinks, ..)", () => {
-    mkdirSync(join(dir, "real"), { recursive: true });
-    symlinkSync(join(dir, "real"), join(dir, "link"));
-    const real = realpathSync(join(dir, "real"));
-    expect(parseVolume(`${join(dir, "link")}:/x`).source).toBe(real);
-    expect(parseVolume(`${dir}/src/../real:/x`).source).toBe(real);
-  });
-  test("a file can be bind-mounted", () => {
-    const f = join(dir, "file.txt");
-    writeFileSync(f, "x");
-    expect(parseVolume(`${f}:/etc/x.txt:ro`)).toEqual({ source: realpathSync(f), destination: "/etc/x.txt", readonly: true });
-  });
-  test("a nonexistent source is a UserError, exit 125", () => {
-    const e = userError(() => parseVolume(`${join(dir, "does-not-exist")}:/x`));
-    expect(e.exitCode).toBe(125);
-    expect(e.message).toContain("does-not-exist");
-  });
-  test("relative source (named volumes) and relative destination are refused", () => {
-    userError(() => parseVolume(`${dir}:data`));
-    userError(() => parseVolume("myvol:/data"));
-    userError(() => parseVolume("./src:/data"));
-  });
-  test("bad mode, missing parts, too many parts, destination /", () => {
-    expect(userError(() => parseVolume(`${dir}:/data:rx`)).message).toContain("rx");
-    userError(() => parseVolume(`${dir}:/data:`));
-    userError(() => parseVolume(`${dir}`));
-    userError(() => parseVolume(`:/data`));
-    userError(() => parseVolume(`${dir}:`));
-    userError(() => parseVolume(`${dir}:/a:ro:extra`));
-    userError(() => parseVolume(`${dir}:/`));
   });
 });
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,8 @@ import { tarBytes } from "../../src/image/tar/writer.ts";
 import { lgetxattr } from "../../src/sys/fs.ts";
 import { buildImage, dockerArchive, dockerArchiveWithOciLayout, imageFromLayers, ociArchive, sha256 } from "../fixtures/images.ts";
 
+// Loads unpack real layers; on a machine shared with other test runs 5 s is too tight (seen: 5.0 s).
+setDefaultTimeout(30_000);
 const base = mkdtempSync(join(tmpdir(), "minibox-store-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 

@@ -3,7 +3,7 @@
 import { sha256Digest } from "../digest.ts";
 import { statusError, type RegistryClient } from "./client.ts";
 import { BlobVerificationError, ManifestUnknownError, RegistryError } from "./errors.ts";
-import { MANIFEST_ACCEPT, type Descriptor } from "./media-types.ts";
+import { isIndexType, isManifestType, MANIFEST_ACCEPT, MT, type Descriptor } from "./media-types.ts";
 
 const MAX_MANIFEST = 4 << 20;
 const MAX_CONFIG = 32 << 20;
@@ -43,15 +43,19 @@ export async function fetchManifest(client: RegistryClient, tagOrDigest: string,
   if (expected && expected.size !== bytes.length) {
     throw new BlobVerificationError(client.context({ digest: expected.digest }), `manifest size ${bytes.length}, index says ${expected.size}`);
   }
-  let mediaType = (res.headers.get("content-type") ?? "").split(";")[0]!.trim();
+  const contentType = (res.headers.get("content-type") ?? "").split(";")[0]!.trim();
+  let doc: unknown;
   try {
-    const doc = JSON.parse(new TextDecoder().decode(bytes)) as { mediaType?: string; schemaVersion?: number; manifests?: unknown };
-    if (doc.schemaVersion === 1) throw new RegistryError(client.context(), `${tagOrDigest} is a schema 1 manifest, which is not supported`);
-    if (doc.mediaType) mediaType = doc.mediaType;
-    else if (!mediaType || mediaType === "application/json") mediaType = doc.manifests ? "application/vnd.oci.image.index.v1+json" : "application/vnd.oci.image.manifest.v1+json";
-  } catch (error) {
-    if (error instanceof RegistryError) throw error;
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
     throw new RegistryError(client.context({ digest }), "manifest is not valid JSON");
+  }
+  if ((doc as { schemaVersion?: unknown } | null)?.schemaVersion === 1) throw new RegistryError(client.context(), `${tagOrDigest} is a schema 1 manifest, which is not supported`);
+  const typed = documentMediaType(doc, contentType);
+  if (!typed.ok) throw new RegistryError(client.context({ digest }), `refusing ${tagOrDigest}: ${typed.why}`);
+  const mediaType = typed.mediaType;
+  if (expected && (isIndexType(expected.mediaType) || isManifestType(expected.mediaType)) && expected.mediaType !== mediaType) {
+    throw new RegistryError(client.context({ digest }), `refusing ${tagOrDigest}: the index lists it as ${expected.mediaType}, it is ${mediaType}`);
   }
   return { bytes, mediaType, digest };
 }
@@ -65,4 +69,29 @@ export async function fetchSmallBlob(client: RegistryClient, d: Descriptor): Pro
   const got = sha256Digest(bytes);
   if (got !== d.digest) throw new BlobVerificationError(client.context({ digest: d.digest }), `digest mismatch: got ${got}`);
   return bytes;
+}
+
+/**
+ * What a registry document is, or why it is ambiguous (OCI image-spec: a manifest has config/layers, an
+ * index has manifests; a mediaType field, when present, must match how it is served). A document that
+ * could be read as both, or whose Content-Type and mediaType disagree, is refused rather than guessed:
+ * a client that reads it as an index while another reads it as a manifest would run different images
+ * from the same digest. A generic Content-Type (application/json, or none) defers to the document.
+ */
+export function documentMediaType(doc: unknown, contentType: string): { ok: true; mediaType: string } | { ok: false; why: string } {
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return { ok: false, why: "document is not a JSON object" };
+  const d = doc as Record<string, unknown>;
+  const manifestFields = "config" in d || "layers" in d;
+  const indexFields = "manifests" in d;
+  if (manifestFields && indexFields) return { ok: false, why: "document is ambiguous: it has both manifests (an index) and config/layers (a manifest)" };
+  if (d.mediaType !== undefined && typeof d.mediaType !== "string") return { ok: false, why: "mediaType is not a string" };
+  const declared = d.mediaType as string | undefined;
+  const served = isIndexType(contentType) || isManifestType(contentType) ? contentType : undefined;
+  if (declared !== undefined && served !== undefined && declared !== served) {
+    return { ok: false, why: `served as ${served} but its mediaType is ${declared}` };
+  }
+  const mediaType = declared ?? served ?? (indexFields ? MT.ociIndex : MT.ociManifest);
+  if (isIndexType(mediaType) && manifestFields) return { ok: false, why: `${mediaType} with config/layers (a manifest's fields)` };
+  if (isManifestType(mediaType) && indexFields) return { ok: false, why: `${mediaType} with manifests (an index's field)` };
+  return { ok: true, mediaType };
 }
