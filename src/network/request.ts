@@ -28,6 +28,8 @@ export interface NetworkFlags {
   expose: string[];
   aliases: string[];
   ip?: string;
+  /** For --network container:X, resolved by create: the running donor (its id and init pid). */
+  donor?: { id: string; pid: number };
 }
 
 /** Flags → request; `imageExposed` are the keys of the image's ExposedPorts. */

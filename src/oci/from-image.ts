@@ -4,6 +4,9 @@ import type { CreateOptions } from "../container/options.ts";
 import { ANNOTATION, type Mount, type Spec } from "./spec.ts";
 import { seccompForSpec } from "./security-opt.ts";
 import { NETWORK_ANNOTATION, networkRequest } from "../network/request.ts";
+import { HARDENING_ANNOTATION } from "./hardening.ts";
+
+const NAMESPACE_DONORS = HARDENING_ANNOTATION.donors;
 import { DEFAULT_CAPABILITIES, DEFAULT_MOUNTS, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from "./defaults.ts";
 import { applyHardening } from "./hardening.ts";
 import { byDepth } from "./mount-options.ts"; // volumes
@@ -121,7 +124,14 @@ export function mergeEnv(...lists: string[][]): string[] {
 /** net-core: the network request travels in an annotation; host mode shares the host's namespace. */
 function applyNetwork(spec: Spec, image: ImageProcessConfig, opts: CreateOptions): void {
   const request = networkRequest(opts.network ?? { publish: [], publishAll: false, expose: [], aliases: [] }, Object.keys(image.ExposedPorts ?? {}));
-  if (request.mode === "container") throw new UserError("--network container:<name|id> is not supported yet");
   if (request.mode === "host") spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== "network");
+  if (request.mode === "container") {
+    const donor = opts.network?.donor;
+    if (!donor) throw new UserError(`No such container: ${request.container}`);
+    // Joined like --pid/--ipc container:X: the path for the record, the donor's id for launch to re-check.
+    spec.linux.namespaces = spec.linux.namespaces.map((n) => (n.type === "network" ? { type: "network", path: `/proc/${donor.pid}/ns/net` } : n));
+    const donors = JSON.parse(spec.annotations?.[NAMESPACE_DONORS] ?? "{}") as Record<string, string>;
+    spec.annotations = { ...spec.annotations, [NAMESPACE_DONORS]: JSON.stringify({ ...donors, network: donor.id }) };
+  }
   spec.annotations = { ...spec.annotations, [NETWORK_ANNOTATION]: JSON.stringify(request) };
 }

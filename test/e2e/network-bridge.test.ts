@@ -161,6 +161,33 @@ describe("--network modes", () => {
     expect(endpointFiles()).toEqual([]);
   }, T);
 
+  test("container:X shares the donor's namespace (its eth0 and its localhost); a missing or stopped donor is refused", async () => {
+    const donor = (await ok(["-d", "--name", "netdonor", "busybox", "nc", "-ll", "-p", "80", "-e", "echo", "shared"])).trim();
+    try {
+      const donorAddr = (await ctx.sb.run(["exec", donor, "ip", "-o", "-4", "addr", "show", "eth0"])).stdout.match(/inet (\S+)/)![1];
+      const out = await waitFor("the donor's server on its localhost", async () => {
+        const r = await run(["--rm", "--network", "container:netdonor", "busybox", "sh", "-c", "ip -o -4 addr show eth0; nc -w 2 127.0.0.1 80"]);
+        return r.stdout.includes("shared") ? r.stdout : undefined;
+      });
+      expect(out).toContain(`inet ${donorAddr}`);
+      expect(endpointFiles()).toHaveLength(1); // the joiner got no endpoint of its own
+      const published = await run(["--rm", "--network", "container:netdonor", "-p", "80", "busybox", "true"]);
+      expect(published.code).toBe(125);
+      expect(published.stderr).toContain("conflicting options: port publishing and the container type network mode");
+    } finally {
+      await ctx.sb.run(["rm", "-f", donor]);
+    }
+    const gone = await run(["--rm", "--network", "container:netdonor", "busybox", "true"]);
+    expect(gone.code).toBe(125);
+    expect(gone.stderr.trim()).toBe("minibox: No such container: netdonor");
+    const stopped = (await ok(["--name", "stoppeddonor", "busybox", "true"])).trim();
+    void stopped;
+    const notRunning = await run(["--rm", "--network", "container:stoppeddonor", "busybox", "true"]);
+    expect(notRunning.code).toBe(125);
+    expect(notRunning.stderr).toContain("cannot join network of a non running container");
+    await ctx.sb.run(["rm", "stoppeddonor"]);
+  }, T);
+
   test("an unknown network is refused", async () => {
     const r = await run(["--rm", "--network", "nosuchnet", "busybox", "true"]);
     expect(r.code).toBe(125);
