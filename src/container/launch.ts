@@ -77,7 +77,7 @@ async function launchLocked(store: ContainerStore, record: ContainerRecord, stdi
     placed = placeInCgroup(record, init.proc.pid, deviceRulesFromSpec(spec.linux.resources?.devices));
     trace("launch: cgroup placed");
     // net-core: veth, IP, routes and rules while the init waits, so the command starts with its network.
-    await setUpNetwork(store, record, init.proc.pid, spec.annotations);
+    await setUpNetwork(store, record, init.proc.pid, spec);
     trace("launch: network set up");
     // Durable before the command can run: a kill -9 of this process from here on leaves a record that
     // says which process runs (status is derived from it), and that its parent is gone.

@@ -32,7 +32,10 @@ const endpointFiles = () => {
 
 describe("default bridge", () => {
   test("eth0 gets an address of the pool, a default route via the gateway, and lo is up", async () => {
-    const out = await ok(["--rm", "busybox", "sh", "-c", "ip -o -4 addr; ip route"]);
+    const out = await ok(["--rm", "-h", "bridged", "busybox", "sh", "-c", "ip -o -4 addr; ip route; cat /etc/hosts"]);
+    // /etc/hosts names the container's own address (Docker's line: address, tab, hostname).
+    const ip = out.match(/eth0\s+inet (\S+)\//)![1]!;
+    expect(out).toContain(`${ip}\tbridged\n`);
     expect(out).toMatch(/^\d+: lo\s+inet 127\.0\.0\.1\/8/m);
     expect(out).toMatch(/^\d+: eth0\s+inet 10\.231\.0\.\d+\/16/m);
     expect(out).toMatch(/^default via 10\.231\.0\.1 dev eth0/m);
