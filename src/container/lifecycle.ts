@@ -98,6 +98,7 @@ export async function settleExit(store: ContainerStore, id: string, witness?: Ex
           const seen = proc ? await witness?.exitCodeOf(proc.pid) : undefined;
           fresh.state = { ...fresh.state, status: "exited", exitCode: seen ?? fresh.state.exitCode ?? LOST_EXIT_CODE, finishedAt: new Date().toISOString(), process: undefined, parent: undefined };
           await removeCgroup(fresh, openContainerCgroup(fresh));
+          await releaseNetwork(store, id); // net-core: nobody else is left to release it
           store.save(fresh);
           return fresh;
         });
