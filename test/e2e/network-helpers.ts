@@ -115,10 +115,13 @@ export async function tcpRead(host: string, port: number, send = ""): Promise<st
  * this file's containers shows as a difference.
  */
 export function hostNetworkState(names: NetNames): string {
-  const ours = (line: string) => !/\bmb[0-9a-f]{11}\b/.test(line) || line.includes(`master ${names.bridge} `);
+  // Objects of other minibox stores and test files (parallel shards): container veths, default bridges,
+  // user-network bridges, other files' test links. A line naming one of them is left out unless it is ours.
+  const foreign = /\b(mb[0-9a-f]{11}|mbx[0-9a-f]{8}|mbr-[0-9a-f]{10}|mbt[\w-]*)\b/;
+  const ours = (line: string) => !foreign.test(line) || line.includes(`master ${names.bridge} `) || line.includes(names.table);
   const links = sh(["ip", "-o", "link"]).split("\n").map((l) => l.replace(/ state \S+/, "").replace(/<[^>]*>/, "")).filter(ours);
-  const addrs = sh(["ip", "-o", "addr"]).split("\n").map((l) => l.replace(/valid_lft.*$/, "").replace(" tentative", "")).filter((l) => !/\bmb[0-9a-f]{11}\b/.test(l));
-  const routes = sh(["ip", "route"]).split("\n").map((l) => l.replace(" linkdown", ""));
+  const addrs = sh(["ip", "-o", "addr"]).split("\n").map((l) => l.replace(/valid_lft.*$/, "").replace(" tentative", "")).filter((l) => !/\bmb[0-9a-f]{11}\b/.test(l) && ours(l));
+  const routes = sh(["ip", "route"]).split("\n").map((l) => l.replace(" linkdown", "")).filter(ours);
   const ruleset = sh(["nft", "list", "ruleset"]).split(/\n(?=table )/).filter((t) => !/^table inet (minibox|mbt)/.test(t) || t.startsWith(`table inet ${names.table} `));
   return [...links, "--", ...addrs, "--", ...routes, "--", ...ruleset].join("\n");
 }
