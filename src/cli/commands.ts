@@ -31,6 +31,9 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   stats: () => import("./stats.ts").then((m) => m.default as CommandDef),
   update: () => import("./update.ts").then((m) => m.default as CommandDef),
   container: () => import("./container.ts").then((m) => m.default as CommandDef),
+  // net-core
+  network: () => import("./network.ts").then((m) => m.default as CommandDef),
+  port: () => import("./port.ts").then((m) => m.default as CommandDef),
   // image-store (#9): minibox system check [--repair]
   system: () => import("./system.ts").then((m) => m.default as CommandDef),
   volume: () => import("./volume.ts").then((m) => m.default as CommandDef), // volumes

@@ -8,6 +8,7 @@ import { parseSignal } from "../container/signals.ts";
 import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
 import { parseSecurityOpts, type SecurityOptions } from "../oci/security-opt.ts";
 import { out } from "./output.ts";
+import { networkRequest, type NetworkFlags } from "../network/request.ts";
 import { HARDENING_REPEATABLE, hardeningArgs, parseHardeningFlags } from "../container/hardening-options.ts";
 import { parseDnsFlags } from "../network/resolv.ts";
 import { parseExtraHost } from "../network/hosts.ts";
@@ -75,12 +76,20 @@ export const containerArgs = {
   "dns-search": { type: "string", description: "Set custom DNS search domains (repeatable)" },
   "dns-option": { type: "string", alias: "dns-opt", description: "Set DNS options (repeatable)" },
   "add-host": { type: "string", description: "Add a custom host-to-IP mapping (host:ip, ip may be host-gateway) (repeatable)" },
+  // net-core
+  network: { type: "string", alias: "net", description: "Connect a container to a network: bridge (default), none, host, container:<name|id>, or a network's name" },
+  publish: { type: "string", alias: "p", description: "Publish a container's port(s) to the host: [IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp] (repeatable)" },
+  "publish-all": { type: "boolean", alias: "P", description: "Publish all exposed ports to random ports" },
+  expose: { type: "string", description: "Expose a port or a range of ports (repeatable)" },
+  "network-alias": { type: "string", alias: "net-alias", description: "Add network-scoped alias for the container (repeatable)" },
+  ip: { type: "string", description: "IPv4 address (e.g., 172.30.100.104)" },
 } satisfies ArgsDef;
 
 /** network-dns area: the repeatable DNS and hosts flags. */
 const DNS_REPEATABLE = ["dns", "dns-search", "dns-option", "add-host"];
 
 const REPEATABLE = ["env", "env-file", "volume", "mount", "volumes-from", "tmpfs", "ulimit", "security-opt", ...HARDENING_REPEATABLE, ...DNS_REPEATABLE];
+REPEATABLE.push("publish", "expose", "network-alias"); // net-core
 
 export interface ParsedContainerArgs { opts: CreateOptions; values: Record<string, unknown> }
 
@@ -110,6 +119,7 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     ...securityOptions(list("security-opt")),
     hardening: parseHardeningFlags(v, str("hostname")), // hardening-flags
     ...dnsOptions(list),
+    network: networkFlags(v), // net-core
   };
   if (opts.autoRemove && opts.restartPolicy && opts.restartPolicy.name !== "no") {
     throw new UserError("conflicting options: cannot specify both --restart and --rm");
@@ -122,6 +132,17 @@ function securityOptions(values: readonly string[]): SecurityOptions {
   const { options, warnings } = parseSecurityOpts(values);
   for (const w of warnings) out.warn(w);
   return options;
+}
+
+/** net-core: the network flags as given; validated now so that a bad -p fails before any pull. */
+function networkFlags(v: Record<string, unknown>): NetworkFlags {
+  const list = (k: string) => (v[k] as string[] | undefined) ?? [];
+  const flags: NetworkFlags = {
+    network: v.network as string | undefined, publish: list("publish"), publishAll: v["publish-all"] === true,
+    expose: list("expose"), aliases: list("network-alias"), ip: v.ip as string | undefined,
+  };
+  networkRequest(flags);
+  return flags;
 }
 
 /** --dns, --dns-search, --dns-option, --add-host (network-dns area): validated here, written by etc-files. */

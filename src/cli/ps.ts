@@ -7,6 +7,8 @@ import { asRecord, listEntries } from "../container/reconcile.ts";
 import { createdAgo, humanDuration, table } from "./human-format.ts";
 import { out } from "./output.ts";
 import { UserError } from "../errors.ts";
+import { storeRoot } from "../image/store.ts";
+import { portsColumn } from "../network/inspect.ts"; // net-core
 
 const args = {
   all: { type: "boolean", alias: "a", description: "Show all containers (default shows just running)" },
@@ -52,13 +54,13 @@ export default defineCommand({
 function tableRow({ record, state }: Row, full: boolean): string[] {
   const command = record.command.join(" ");
   const shown = full || command.length <= 20 ? command : `${command.slice(0, 19)}…`;
-  return [full ? record.id : record.id.slice(0, 12), record.imageName, `"${shown}"`, createdAgo(record.created), statusText(record, state), "", record.name];
+  return [full ? record.id : record.id.slice(0, 12), record.imageName, `"${shown}"`, createdAgo(record.created), statusText(record, state), portsColumn(storeRoot(), record.id), record.name];
 }
 
 function jsonRow({ record, state }: Row): Record<string, unknown> {
   return {
     ID: record.id.slice(0, 12), Image: record.imageName, Command: `"${record.command.join(" ")}"`, CreatedAt: record.created,
-    RunningFor: createdAgo(record.created), Status: statusText(record, state), State: state.status, Names: record.name, Ports: "",
+    RunningFor: createdAgo(record.created), Status: statusText(record, state), State: state.status, Names: record.name, Ports: portsColumn(storeRoot(), record.id),
   };
 }
 

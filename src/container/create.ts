@@ -17,6 +17,7 @@ import { compiledProgramFile } from "../seccomp/cache.ts";
 import { SECCOMP_PROGRAM_FILE } from "../seccomp/program-file.ts";
 import { hostname as hostHostname } from "node:os";
 import { resolveDonors } from "./namespace-joins.ts";
+import { resolveNetworkDonor } from "./network-donor.ts"; // net-core
 // containers-crash: crash-safe creation
 import { mkdirSync, readdirSync, renameSync } from "node:fs";
 import { removeTree } from "../state/atomic.ts";
@@ -50,6 +51,7 @@ export async function createContainer(opts: CreateOptions, prepared?: ImageRecor
   // hardening-flags: --uts host shows the host's name; container:X donors must exist and run (before any write).
   const shownHostname = opts.hardening?.utsMode === "host" ? hostHostname() : hostname;
   if (opts.hardening) opts.hardening.joins = resolveDonors(store, opts.hardening);
+  if (opts.network?.network?.startsWith("container:")) opts.network.donor = resolveNetworkDonor(store, opts.network.network.slice(10)); // net-core
   const imageConfig = image.config.config ?? {};
   const mountPlan = planContainerMounts(store, opts, Object.keys(imageConfig.Volumes ?? {})); // volumes: checked before any write
 

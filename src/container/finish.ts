@@ -5,6 +5,7 @@ import { EXIT } from "../errors.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 import type { Cgroup } from "../cgroups/index.ts";
 import { removeCgroup } from "./cgroup.ts";
+import { releaseNetwork } from "../network/release.ts";
 import { ContainerGoneError, ContainerLock } from "./lock.ts";
 
 /** Docker's convention: the command's own code, or 128+N when signal N killed it. */
@@ -24,6 +25,7 @@ export async function recordExit(store: ContainerStore, record: ContainerRecord,
   let oomKilled = false;
   try { oomKilled = cgroup?.oomKilled() ?? false; } catch { /* cgroup already gone */ }
   await removeCgroup(record, cgroup);
+  await releaseNetwork(store, record.id); // net-core: veth, IP, ports and rules go with the process
   // The record on disk is the truth: stop/kill/update/rename may have changed it while the container ran.
   // Our copy takes it over whole, so that a restart (supervise.ts) also starts from the current one.
   // containers-crash: under the container's lock, so that a rename/pause/stop cannot save a stale copy

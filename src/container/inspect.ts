@@ -7,6 +7,7 @@ import { currentState } from "./status.ts";
 import { logPath } from "../logs/json-file.ts";
 import { readHostConfig } from "../oci/hardening.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
+import { inspectNetworkOf } from "../network/inspect.ts";
 import { readEtcConfig } from "./etc-files.ts";
 import { inspectMounts, mountInfoOfSpec } from "../volume/mount-info.ts"; // volumes
 
@@ -19,6 +20,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
   const now = currentState(record);
   const s = record.state;
   const limits = record.limits ?? {};
+  const net = inspectNetworkOf(store.root, record.id, spec?.annotations); // net-core
   return {
     Id: record.id,
     Created: record.created,
@@ -66,6 +68,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       CgroupParent: record.cgroupParent ?? "",
       SecurityOpt: securityOpt(spec),
       Ulimits: (spec?.process.rlimits ?? []).map((r) => ({ Name: r.type.replace(/^RLIMIT_/, "").toLowerCase(), Soft: r.soft, Hard: r.hard })),
+      NetworkMode: net.NetworkMode, PortBindings: net.PortBindings, // net-core
       ...readHostConfig(spec), // hardening-flags: CapAdd, CapDrop, Privileged, Devices, …, UTSMode
       ...dnsHostConfig(dir),
     },
@@ -81,7 +84,9 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       WorkingDir: spec?.process.cwd ?? "",
       StopSignal: record.stopSignal ?? "SIGTERM",
       StopTimeout: record.stopTimeout ?? 10,
+      ExposedPorts: net.ExposedPorts, // net-core
     },
+    NetworkSettings: net.NetworkSettings, // net-core
   };
 }
 

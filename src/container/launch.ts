@@ -12,6 +12,7 @@ import { identify } from "./liveness.ts";
 import { placeInCgroup, removeCgroup, type Placed } from "./cgroup.ts";
 import type { Cgroup } from "../cgroups/index.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
+import { releaseNetwork, setUpNetwork } from "../network/release.ts";
 import { openJoinedNamespaces } from "./namespace-joins.ts";
 import { deviceRulesFromSpec } from "../cgroups/devices.ts";
 import { ContainerLock } from "./lock.ts";
@@ -74,6 +75,10 @@ async function launchLocked(store: ContainerStore, record: ContainerRecord, stdi
   const before = record.state;
   try {
     placed = placeInCgroup(record, init.proc.pid, deviceRulesFromSpec(spec.linux.resources?.devices));
+    trace("launch: cgroup placed");
+    // net-core: veth, IP, routes and rules while the init waits, so the command starts with its network.
+    await setUpNetwork(store, record, init.proc.pid, spec);
+    trace("launch: network set up");
     // Durable before the command can run: a kill -9 of this process from here on leaves a record that
     // says which process runs (status is derived from it), and that its parent is gone.
     const initProcess = identify(init.proc.pid);
@@ -95,6 +100,7 @@ async function launchLocked(store: ContainerStore, record: ContainerRecord, stdi
     if (init.proc.exitCode === null) init.proc.kill("SIGKILL");
     await init.proc.exited;
     if (placed) await removeCgroup(record, placed.cgroup);
+    await releaseNetwork(store, record.id); // net-core
     record.state = { ...before, status: "created", error: e instanceof Error ? e.message : String(e), process: undefined, parent: undefined };
     if (e instanceof InitStartError) record.state.exitCode = e.exitCode;
     store.save(record);

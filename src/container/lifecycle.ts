@@ -13,6 +13,7 @@ import { ExitWitness } from "./exit-witness.ts";
 import { parseSignal } from "./signals.ts";
 import { validateName } from "./options.ts";
 import { NoSuchContainerError } from "./lookup.ts";
+import { releaseNetwork } from "../network/release.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 import { ContainerGoneError, withContainerLock } from "./lock.ts";
 import { clearJournal, writeJournal } from "./journal.ts";
@@ -97,6 +98,7 @@ export async function settleExit(store: ContainerStore, id: string, witness?: Ex
           const seen = proc ? await witness?.exitCodeOf(proc.pid) : undefined;
           fresh.state = { ...fresh.state, status: "exited", exitCode: seen ?? fresh.state.exitCode ?? LOST_EXIT_CODE, finishedAt: new Date().toISOString(), process: undefined, parent: undefined };
           await removeCgroup(fresh, openContainerCgroup(fresh));
+          await releaseNetwork(store, id); // net-core: nobody else is left to release it
           store.save(fresh);
           return fresh;
         });
@@ -214,6 +216,7 @@ export async function removeContainer(store: ContainerStore, record: ContainerRe
     else await removeCgroup(current, openContainerCgroup(current));
     if (removeVolumes) removeWithAnonymousVolumes(store, current); // volumes: rm -v
     else store.remove(current);
+    await releaseNetwork(store, current.id); // net-core: when no parent was left to release it at exit
     if (dead) for (const name of store.namesOf(record.id)) store.releaseName(name, record.id);
   });
 }

@@ -15,8 +15,8 @@ import { currentState } from "./status.ts";
 import { namespaceDonors, type HardeningOptions, type NamespaceDonor } from "./hardening-options.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 
-type Joinable = "pid" | "ipc";
-const LABEL: Record<Joinable, string> = { pid: "PID", ipc: "IPC" };
+type Joinable = "pid" | "ipc" | "network"; // network: net-core's --network container:X
+const LABEL: Record<Joinable, string> = { pid: "PID", ipc: "IPC", network: "network" };
 
 /** The donors of container:X modes, resolved and checked; undefined when there are none. */
 export function resolveDonors(store: ContainerStore, h: HardeningOptions): HardeningOptions["joins"] {
@@ -46,7 +46,7 @@ function checkShareable(store: ContainerStore, record: ContainerRecord): void {
   if (mode !== "shareable" && mode !== "host") throw new UserError("non-shareable IPC (hint: use IpcMode:shareable for the donor container)");
 }
 
-function donorOf(record: ContainerRecord, ns: Joinable): NamespaceDonor {
+export function donorOf(record: ContainerRecord, ns: Joinable): NamespaceDonor {
   const state = currentState(record);
   if (!state.running || state.pid === undefined) throw new UserError(`cannot join ${LABEL[ns]} of a non running container: ${record.id}`);
   return { id: record.id, pid: state.pid };
@@ -61,7 +61,7 @@ export function openJoinedNamespaces(store: ContainerStore, spec: Spec): JoinFd[
   try {
     for (const n of spec.linux.namespaces) {
       if (!n.path) continue;
-      const donorId = n.type === "pid" || n.type === "ipc" ? donors[n.type] : undefined;
+      const donorId = n.type === "pid" || n.type === "ipc" || n.type === "network" ? donors[n.type] : undefined;
       opened.push({ ns: n.type, fd: donorId ? openDonorNamespace(store, donorId, n.type as Joinable) : openPath(n.path) });
     }
   } catch (e) {

@@ -7,6 +7,7 @@ import type { RestartPolicy } from "./store.ts";
 import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";
 import type { SecurityOptions } from "../oci/security-opt.ts";
+import type { NetworkFlags } from "../network/request.ts";
 import type { HardeningOptions } from "./hardening-options.ts";
 import type { MountRequest } from "../volume/mount-request.ts"; // volumes
 import { refuseMountIntoProc } from "../oci/mount-policy.ts"; // init-paths
@@ -43,6 +44,8 @@ export interface CreateOptions extends SecurityOptions {
   /** Host path of a static init (tini) to run as PID 1 in front of the command (`--init`). */
   init?: string;
   platform?: string;
+  // net-core: --network, -p/-P, --expose, --network-alias, --ip as given (resolved in network/request.ts).
+  network?: NetworkFlags;
   // hardening-flags: --cap-add/--cap-drop, --privileged, --device*, --sysctl, --group-add, --shm-size, --pid/--ipc/--uts.
   hardening?: HardeningOptions;
   // network-dns area: /etc/resolv.conf and /etc/hosts flags (--dns, --dns-search, --dns-option, --add-host)

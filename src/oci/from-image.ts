@@ -3,6 +3,10 @@ import { UserError } from "../errors.ts";
 import type { CreateOptions } from "../container/options.ts";
 import { ANNOTATION, type Mount, type Spec } from "./spec.ts";
 import { seccompForSpec } from "./security-opt.ts";
+import { NETWORK_ANNOTATION, networkRequest } from "../network/request.ts";
+import { HARDENING_ANNOTATION } from "./hardening.ts";
+
+const NAMESPACE_DONORS = HARDENING_ANNOTATION.donors;
 import { DEFAULT_CAPABILITIES, DEFAULT_MOUNTS, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from "./defaults.ts";
 import { applyHardening } from "./hardening.ts";
 import { byDepth } from "./mount-options.ts"; // volumes
@@ -17,6 +21,7 @@ export interface ImageProcessConfig {
   Cmd?: string[] | null;
   WorkingDir?: string;
   User?: string;
+  ExposedPorts?: Record<string, object> | null; // net-core: for -P
 }
 
 export interface ContainerPaths {
@@ -86,6 +91,7 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
   };
   // hardening-flags first: the seccomp profile's capability conditionals depend on the final capability set.
   if (opts.hardening) applyHardening(spec, opts.hardening);
+  applyNetwork(spec, image, opts); // net-core
   // seccomp: last, from the spec's final bounding set; --privileged runs without a filter.
   const seccomp = opts.hardening?.privileged ? undefined : seccompForSpec(opts, spec.process.capabilities?.bounding ?? []);
   if (seccomp) spec.linux.seccomp = seccomp;
@@ -113,4 +119,19 @@ export function mergeEnv(...lists: string[][]): string[] {
     byName.set(eq < 0 ? entry : entry.slice(0, eq), entry);
   }
   return [...byName.values()];
+}
+
+/** net-core: the network request travels in an annotation; host mode shares the host's namespace. */
+function applyNetwork(spec: Spec, image: ImageProcessConfig, opts: CreateOptions): void {
+  const request = networkRequest(opts.network ?? { publish: [], publishAll: false, expose: [], aliases: [] }, Object.keys(image.ExposedPorts ?? {}));
+  if (request.mode === "host") spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== "network");
+  if (request.mode === "container") {
+    const donor = opts.network?.donor;
+    if (!donor) throw new UserError(`No such container: ${request.container}`);
+    // Joined like --pid/--ipc container:X: the path for the record, the donor's id for launch to re-check.
+    spec.linux.namespaces = spec.linux.namespaces.map((n) => (n.type === "network" ? { type: "network", path: `/proc/${donor.pid}/ns/net` } : n));
+    const donors = JSON.parse(spec.annotations?.[NAMESPACE_DONORS] ?? "{}") as Record<string, string>;
+    spec.annotations = { ...spec.annotations, [NAMESPACE_DONORS]: JSON.stringify({ ...donors, network: donor.id }) };
+  }
+  spec.annotations = { ...spec.annotations, [NETWORK_ANNOTATION]: JSON.stringify(request) };
 }

@@ -148,7 +148,7 @@ export function readHostConfig(spec: Spec | undefined): HardeningHostConfig {
   return text ? { ...DEFAULT_HOST_CONFIG, ...(JSON.parse(text) as Partial<HardeningHostConfig>) } : { ...DEFAULT_HOST_CONFIG };
 }
 
-export function readDonors(spec: Spec): { pid?: string; ipc?: string } {
+export function readDonors(spec: Spec): { pid?: string; ipc?: string; network?: string } {
   const text = spec.annotations?.[HARDENING_ANNOTATION.donors];
-  return text ? (JSON.parse(text) as { pid?: string; ipc?: string }) : {};
+  return text ? (JSON.parse(text) as { pid?: string; ipc?: string; network?: string }) : {};
 }

@@ -54,6 +54,7 @@ export function makeSandbox(prefix = "minibox-e2e-"): Sandbox {
         const mountPoint = line.split(" ")[4];
         if (mountPoint?.startsWith(base)) Bun.spawnSync(["umount", "-l", mountPoint]);
       }
+      removeStoreNetwork(root, env);
       rmSync(base, { recursive: true, force: true });
     },
   };
@@ -77,4 +78,12 @@ export function processesMentioning(path: string): number[] {
     } catch { /* exited */ }
   }
   return pids;
+}
+
+// net-core: a store's default bridge and nftables table outlive its containers (like docker0); a sandbox
+// removes them with its store (names as NetworkStore derives them for a non-default root).
+function removeStoreNetwork(root: string, env: Record<string, string>): void {
+  const suffix = new Bun.CryptoHasher("sha256").update(root).digest("hex").slice(0, 8);
+  Bun.spawnSync(["ip", "link", "del", env.MINIBOX_BRIDGE || `mbx${suffix}`], { stdout: "ignore", stderr: "ignore" });
+  Bun.spawnSync(["nft", "delete", "table", "inet", env.MINIBOX_NFT_TABLE || `minibox-${suffix}`], { stdout: "ignore", stderr: "ignore" });
 }

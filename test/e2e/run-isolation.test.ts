@@ -33,8 +33,8 @@ describe("namespaces", () => {
     expect(await ok(["--rm", "--hostname", "long.example", "busybox", "cat", "/etc/hostname"])).toBe("long.example\n");
   }, T);
 
-  test("the network namespace has only lo, and it is up", async () => {
-    const links = lines(await ok(["--rm", "busybox", "ip", "-o", "link"]));
+  test("--network none: the network namespace has only lo, and it is up", async () => {
+    const links = lines(await ok(["--rm", "--network", "none", "busybox", "ip", "-o", "link"]));
     expect(links).toHaveLength(1);
     expect(links[0]).toMatch(/^1: lo: <[^>]*\bUP\b[^>]*>/);
   }, T);

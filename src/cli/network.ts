@@ -1,0 +1,148 @@
+// `minibox network <command>`: thin adapters over network/manage.ts, Docker's flags, output and exit codes.
+import { defineCommand, type ArgsDef } from "citty";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { splitArgv } from "./argv.ts";
+import { containerStore } from "./each-container.ts";
+import { describeError } from "./report.ts";
+import { table } from "./human-format.ts";
+import { out } from "./output.ts";
+import { UserError } from "../errors.ts";
+import { storeRoot } from "../image/store.ts";
+import { findContainer } from "../container/lookup.ts";
+import { currentState } from "../container/status.ts";
+import type { Spec } from "../oci/spec.ts";
+import { NetworkStore } from "../network/store.ts";
+import { requestFromAnnotations } from "../network/request.ts";
+import { connectContainer, createUserNetwork, disconnectContainer, inspectNetwork, listNetworks, pruneNetworks, removeNetwork } from "../network/manage.ts";
+
+const networkStore = () => new NetworkStore(storeRoot());
+
+function keyValues(list: readonly string[], what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf("=");
+    if (eq === 0) throw new UserError(`invalid ${what}: ${item}`);
+    if (eq < 0) out[item] = "";
+    else out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+const createArgs = {
+  driver: { type: "string", alias: "d", description: "Driver to manage the Network (bridge)" },
+  subnet: { type: "string", description: "Subnet in CIDR format that represents a network segment (repeatable: one IPv4, one IPv6)" },
+  gateway: { type: "string", description: "IPv4 or IPv6 Gateway for the master subnet (repeatable)" },
+  ipv6: { type: "boolean", description: "Enable IPv6 networking" },
+  "ip-range": { type: "string", description: "Allocate container ip from a sub-range" },
+  internal: { type: "boolean", description: "Restrict external access to the network" },
+  label: { type: "string", description: "Set metadata on a network (repeatable)" },
+  opt: { type: "string", alias: "o", description: "Set driver specific options (repeatable)" },
+} satisfies ArgsDef;
+
+function create(rawArgs: string[]): number {
+  const { values: v, positionals } = splitArgv(rawArgs, createArgs, Infinity, ["label", "opt", "subnet", "gateway"]);
+  const byFamily = (k: string, v6: boolean) => {
+    const all = ((v[k] as string[] | undefined) ?? []).filter((s) => s.includes(":") === v6);
+    if (all.length > 1) throw new UserError(`only one IPv${v6 ? 6 : 4} --${k} is supported`);
+    return all[0];
+  };
+  if (positionals.length !== 1) throw new UserError(`"network create" requires exactly 1 argument: network create [OPTIONS] NETWORK`);
+  const options = keyValues((v.opt as string[] | undefined) ?? [], "option");
+  const record = createUserNetwork(networkStore(), {
+    name: positionals[0]!, driver: v.driver as string | undefined, subnet: byFamily("subnet", false),
+    gateway: byFamily("gateway", false), ipv6: v.ipv6 === true, subnet6: byFamily("subnet", true), gateway6: byFamily("gateway", true), ipRange: v["ip-range"] as string | undefined, internal: v.internal === true,
+    labels: keyValues((v.label as string[] | undefined) ?? [], "label"), options,
+    bridge: options["com.docker.network.bridge.name"],
+  });
+  out.log(record.id);
+  return 0;
+}
+
+function ls(rawArgs: string[]): number {
+  const lsArgs = { quiet: { type: "boolean", alias: "q" }, "no-trunc": { type: "boolean" } } satisfies ArgsDef;
+  const { values: v } = splitArgv(rawArgs, lsArgs, 0);
+  const networks = listNetworks(networkStore());
+  const id = (s: string) => (v["no-trunc"] ? s : s.slice(0, 12));
+  if (v.quiet) {
+    for (const n of networks) out.log(id(n.id));
+    return 0;
+  }
+  for (const line of table([["NETWORK ID", "NAME", "DRIVER", "SCOPE"], ...networks.map((n) => [id(n.id), n.name, n.driver, n.scope])])) out.log(line);
+  return 0;
+}
+
+/** Docker's multi-argument pattern: each on its own, errors on their own lines, exit 1 if any failed. */
+function each(refs: string[], what: string, act: (ref: string) => unknown): number {
+  if (refs.length === 0) throw new UserError(`"network ${what}" requires at least 1 argument`);
+  let failed = false;
+  for (const ref of refs) {
+    try {
+      act(ref);
+    } catch (e) {
+      out.error(describeError(e));
+      failed = true;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+function inspect(rawArgs: string[]): number {
+  const { positionals } = splitArgv(rawArgs, {}, Infinity);
+  const ns = networkStore();
+  const results: object[] = [];
+  const code = each(positionals, "inspect", (ref) => results.push(inspectNetwork(ns, ref)));
+  out.log(JSON.stringify(results, null, 4));
+  return code;
+}
+
+function rm(rawArgs: string[]): number {
+  const { positionals } = splitArgv(rawArgs, { force: { type: "boolean", alias: "f" } }, Infinity);
+  const ns = networkStore();
+  return each(positionals, "rm", (ref) => { removeNetwork(ns, ref); out.log(ref); });
+}
+
+function prune(rawArgs: string[]): number {
+  splitArgv(rawArgs, { force: { type: "boolean", alias: "f" }, filter: { type: "string" } }, 0);
+  const removed = pruneNetworks(networkStore());
+  if (removed.length > 0) out.log(`Deleted Networks:\n${removed.join("\n")}\n`);
+  return 0;
+}
+
+/** The running container a connect/disconnect names, with the network mode it was created with. */
+function runningContainer(ref: string) {
+  const store = containerStore();
+  const record = findContainer(store, ref);
+  const state = currentState(record);
+  if (!state.running || !record.state.process) throw new UserError(`Container ${record.id} is not running`, 1);
+  const spec = JSON.parse(readFileSync(join(store.dir(record.id), "config.json"), "utf8")) as Spec;
+  return { id: record.id, name: record.name, process: record.state.process, networkMode: requestFromAnnotations(spec.annotations).mode };
+}
+
+function connect(rawArgs: string[]): number {
+  const connectArgs = { alias: { type: "string" }, ip: { type: "string" } } satisfies ArgsDef;
+  const { values: v, positionals } = splitArgv(rawArgs, connectArgs, Infinity, ["alias"]);
+  if (positionals.length !== 2) throw new UserError(`"network connect" requires exactly 2 arguments: network connect [OPTIONS] NETWORK CONTAINER`);
+  connectContainer(networkStore(), positionals[0]!, runningContainer(positionals[1]!), { aliases: (v.alias as string[] | undefined) ?? [], ip: v.ip as string | undefined });
+  return 0;
+}
+
+function disconnect(rawArgs: string[]): number {
+  const { positionals } = splitArgv(rawArgs, { force: { type: "boolean", alias: "f" } }, Infinity);
+  if (positionals.length !== 2) throw new UserError(`"network disconnect" requires exactly 2 arguments: network disconnect [OPTIONS] NETWORK CONTAINER`);
+  const record = findContainer(containerStore(), positionals[1]!);
+  disconnectContainer(networkStore(), positionals[0]!, record.id, record.name);
+  return 0;
+}
+
+const subCommands: Record<string, (rawArgs: string[]) => number> = { create, ls, list: ls, inspect, rm, remove: rm, prune, connect, disconnect };
+
+export default defineCommand({
+  meta: { name: "network", description: `Manage networks (${Object.keys(subCommands).join(", ")})` },
+  run({ rawArgs }) {
+    const [name, ...rest] = rawArgs;
+    const sub = name === undefined ? undefined : subCommands[name];
+    if (!sub) throw new UserError(`unknown command "network ${name ?? ""}" (one of: ${Object.keys(subCommands).join(", ")})`);
+    return sub(rest);
+  },
+});
