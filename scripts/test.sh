@@ -25,7 +25,8 @@ pids=()
 for ((i = 0; i < shards; i++)); do
   mapfile -t files <"$work/files.$i"
   ((${#files[@]})) || continue
-  bun test "${files[@]}" >"$work/log.$i" 2>&1 &
+  # --timeout: hooks (beforeAll building images) get it too, unlike bunfig's timeout; loaded CI machines need it.
+  bun test --timeout 120000 "${files[@]}" >"$work/log.$i" 2>&1 &
   pids+=("$!:$i")
 done
 status=0

@@ -122,6 +122,7 @@ export function hostNetworkState(names: NetNames): string {
   const links = sh(["ip", "-o", "link"]).split("\n").map((l) => l.replace(/ state \S+/, "").replace(/<[^>]*>/, "")).filter(ours);
   const addrs = sh(["ip", "-o", "addr"]).split("\n").map((l) => l.replace(/valid_lft.*$/, "").replace(" tentative", "")).filter((l) => !/\bmb[0-9a-f]{11}\b/.test(l) && ours(l));
   const routes = sh(["ip", "route"]).split("\n").map((l) => l.replace(" linkdown", "")).filter(ours);
-  const ruleset = sh(["nft", "list", "ruleset"]).split(/\n(?=table )/).filter((t) => !/^table inet (minibox|mbt)/.test(t) || t.startsWith(`table inet ${names.table} `));
+  // Trimmed: whether a table ends the listing (and so its trailing newline) depends on other files' tables.
+  const ruleset = sh(["nft", "list", "ruleset"]).split(/\n(?=table )/).map((t) => t.trimEnd()).filter((t) => !/^table inet (minibox|mbt)/.test(t) || t.startsWith(`table inet ${names.table} `));
   return [...links, "--", ...addrs, "--", ...routes, "--", ...ruleset].join("\n");
 }
