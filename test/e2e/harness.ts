@@ -54,6 +54,8 @@ export function makeSandbox(prefix = "minibox-e2e-"): Sandbox {
         const mountPoint = line.split(" ")[4];
         if (mountPoint?.startsWith(base)) Bun.spawnSync(["umount", "-l", mountPoint]);
       }
+      // User networks a failed test left (their bridges and rules live on the host), then the default one.
+      Bun.spawnSync([BINARY, "network", "prune", "-f"], { env, stdout: "ignore", stderr: "ignore" });
       removeStoreNetwork(root, env);
       rmSync(base, { recursive: true, force: true });
     },
