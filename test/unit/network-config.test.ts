@@ -132,6 +132,14 @@ describe("nftables ruleset from records", () => {
     attachments: [{ network: net, ip, prefixLength: 16, gateway: "", mac: "", hostVeth: `v${id}`, ifname: "eth0", aliases: [] }],
   });
 
+  // dns-wire
+  test("a user network's DNS server (gateway:53) is closed to every interface but its bridge and lo; the default bridge has none", () => {
+    const text = renderTable("t", [{ ...a, name: "bridge" }, b], []);
+    expect(text).toContain("  chain input {\n    type filter hook input priority filter; policy accept;\n");
+    expect(text).toContain(`iifname != "brb" iifname != "lo" ip daddr 10.2.0.1 meta l4proto { tcp, udp } th dport 53 drop`);
+    expect(text).not.toContain("ip daddr 10.1.0.1");
+  });
+
   test("no table without networks; a network's rules do not depend on its containers", () => {
     expect(renderTable("t", [], [])).toBe("");
     expect(renderTable("t", [a], [])).toContain(`ip saddr 10.1.0.0/16 oifname != "bra" masquerade`);
