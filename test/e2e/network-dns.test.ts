@@ -164,6 +164,17 @@ describe("DNS on a user network", () => {
     expect((await lookup("dns-b", "dns-a", GW1)).addresses).toEqual([ipA]);
   }, T);
 
+  test("network connect: the connected container resolves on its new network by name and --alias; disconnect: forgotten", async () => {
+    expect((await mb(["network", "connect", "--alias", "joined", NET1, "dns-e"])).code).toBe(0);
+    const [info] = JSON.parse((await mb(["inspect", "dns-e"])).stdout);
+    const ipE1 = info.NetworkSettings.Networks[NET1].IPAddress as string;
+    expect(ipE1).toMatch(/^10\.241\.1\./);
+    expect((await lookup("dns-b", "joined")).addresses).toEqual([ipE1]);
+    expect((await lookup("dns-b", "dns-e")).addresses).toEqual([ipE1]);
+    expect((await mb(["network", "disconnect", NET1, "dns-e"])).code).toBe(0);
+    await waitFor("dns-e forgotten on the network it left", async () => ((await lookup("dns-b", "joined")).addresses.length === 0 ? true : undefined));
+  }, T);
+
   test("the servers stop when their network has no running container left", async () => {
     await mb(["rm", "-f", "dns-a", "dns-b", "dns-e"]);
     await waitFor("the DNS servers to stop", () => (!listening(GW1) && !listening(GW2) ? true : undefined));
