@@ -41,10 +41,17 @@ export class NetworkDnsService {
     private readonly log: (message: string) => void,
     /** Told after each sync whether any server still runs (the monitor's idle exit depends on it). */
     private readonly changed: () => void = () => {},
+    /** 53; tests listen elsewhere. */
+    private readonly port: number = DNS_PORT,
   ) {}
 
   get active(): boolean {
     return this.running.size > 0;
+  }
+
+  /** What is being served, by network name (for the monitor's log and tests). */
+  get listening(): { network: string; address: string; port: number }[] {
+    return [...this.running.values()].flatMap((r) => r.server.endpoints.map((e) => ({ network: r.network.name, ...e })));
   }
 
   /**
@@ -125,7 +132,7 @@ export class NetworkDnsService {
   private async start(id: string, w: Wanted): Promise<void> {
     const entry: Running = { network: w.network, zone: w.zone, upstreams: w.upstreams, fingerprint: w.fingerprint, server: undefined as unknown as DnsServer };
     entry.server = await startDnsServer({
-      listen: [{ address: dnsAddressOf(w.network), port: DNS_PORT }],
+      listen: [{ address: dnsAddressOf(w.network), port: this.port }],
       zone: () => entry.zone,
       upstreams: [],
       upstreamsFor: (client) => entry.upstreams.get(client),
@@ -133,7 +140,7 @@ export class NetworkDnsService {
     });
     if (this.stopped) { entry.server.stop(); return; }
     this.running.set(id, entry);
-    this.log(`network DNS: serving ${w.network.name} on ${dnsAddressOf(w.network)}:${DNS_PORT}`);
+    this.log(`network DNS: serving ${w.network.name} on ${dnsAddressOf(w.network)}:${this.port}`);
   }
 
   /** The user networks with a running container, and what their servers must know. */
