@@ -6,7 +6,7 @@ import { allocatePorts, hexToIp, hostSockets, parseExpose, parsePublish, publish
 import { carve, formatSubnet, overlaps, parseSubnet } from "../../src/network/subnet.ts";
 import { pickSubnet } from "../../src/network/networks.ts";
 import { allocateIp, macForIp } from "../../src/network/ipam.ts";
-import { networkRequest } from "../../src/network/request.ts";
+import { gatewayKnownAtStart, networkRequest } from "../../src/network/request.ts";
 import { iptablesAccepts, renderForwardAccepts, renderPublished, renderTable } from "../../src/network/firewall.ts";
 import type { Endpoint, NetworkRecord } from "../../src/network/store.ts";
 
@@ -133,6 +133,11 @@ describe("nftables ruleset from records", () => {
   });
 
   // dns-wire
+  test("host-gateway can wait for start exactly when the container will get a network of its own", () => {
+    for (const n of [undefined, "bridge", "default", "mynet"]) expect(gatewayKnownAtStart(n)).toBe(true);
+    for (const n of ["none", "host", "container:abc"]) expect(gatewayKnownAtStart(n)).toBe(false);
+  });
+
   test("a user network's DNS server (gateway:53) is closed to every interface but its bridge and lo; the default bridge has none", () => {
     const text = renderTable("t", [{ ...a, name: "bridge" }, b], []);
     expect(text).toContain("  chain input {\n    type filter hook input priority filter; policy accept;\n");
