@@ -127,7 +127,14 @@ async function connect(rawArgs: string[]): Promise<number> {
   // dns-wire: the network's DNS server learns the container now (it may be the network's first).
   if (positionals[0] !== "bridge") {
     const { refreshNetworkDns } = await import("../monitor/dns.ts");
-    for (const w of await refreshNetworkDns()) out.warn(w);
+    let warnings: string[];
+    try {
+      warnings = await refreshNetworkDns();
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      warnings = [e.message]; // the container is connected; only its name is not served
+    }
+    for (const w of warnings) out.warn(w);
   }
   return 0;
 }
