@@ -175,8 +175,18 @@ describe("DNS on a user network", () => {
     await waitFor("dns-e forgotten on the network it left", async () => ((await lookup("dns-b", "joined")).addresses.length === 0 ? true : undefined));
   }, T);
 
+  test("the monitor killed with -9: the servers go with it; the next start serves the running containers again", async () => {
+    const owner = /pid=(\d+)/.exec(sh(["ss", "-Hlnup", "src", `${GW1}:53`]))?.[1];
+    expect(owner).toBeDefined();
+    process.kill(Number(owner), "SIGKILL");
+    await waitFor("the killed monitor's server to go", () => (!listening(GW1) ? true : undefined));
+    await ok(["-d", "--name", "dns-f", "--network", NET1, ...dnsArgs(), "busybox", "sleep", "600"]);
+    expect((await lookup("dns-f", "dns-a")).addresses).toEqual([ipA]);
+    expect((await lookup("dns-a", "dns-f")).addresses).toEqual([await ipOf("dns-f")]);
+  }, T);
+
   test("the servers stop when their network has no running container left", async () => {
-    await mb(["rm", "-f", "dns-a", "dns-b", "dns-e"]);
+    await mb(["rm", "-f", "dns-a", "dns-b", "dns-e", "dns-f"]);
     await waitFor("the DNS servers to stop", () => (!listening(GW1) && !listening(GW2) ? true : undefined));
   }, T);
 });
