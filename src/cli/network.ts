@@ -119,11 +119,23 @@ function runningContainer(ref: string) {
   return { id: record.id, name: record.name, process: record.state.process, networkMode: requestFromAnnotations(spec.annotations).mode };
 }
 
-function connect(rawArgs: string[]): number {
+async function connect(rawArgs: string[]): Promise<number> {
   const connectArgs = { alias: { type: "string" }, ip: { type: "string" } } satisfies ArgsDef;
   const { values: v, positionals } = splitArgv(rawArgs, connectArgs, Infinity, ["alias"]);
   if (positionals.length !== 2) throw new UserError(`"network connect" requires exactly 2 arguments: network connect [OPTIONS] NETWORK CONTAINER`);
   connectContainer(networkStore(), positionals[0]!, runningContainer(positionals[1]!), { aliases: (v.alias as string[] | undefined) ?? [], ip: v.ip as string | undefined });
+  // dns-wire: the network's DNS server learns the container now (it may be the network's first).
+  if (positionals[0] !== "bridge") {
+    const { refreshNetworkDns } = await import("../monitor/dns.ts");
+    let warnings: string[];
+    try {
+      warnings = await refreshNetworkDns();
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      warnings = [e.message]; // the container is connected; only its name is not served
+    }
+    for (const w of warnings) out.warn(w);
+  }
   return 0;
 }
 
@@ -135,7 +147,7 @@ function disconnect(rawArgs: string[]): number {
   return 0;
 }
 
-const subCommands: Record<string, (rawArgs: string[]) => number> = { create, ls, list: ls, inspect, rm, remove: rm, prune, connect, disconnect };
+const subCommands: Record<string, (rawArgs: string[]) => number | Promise<number>> = { create, ls, list: ls, inspect, rm, remove: rm, prune, connect, disconnect };
 
 export default defineCommand({
   meta: { name: "network", description: `Manage networks (${Object.keys(subCommands).join(", ")})` },

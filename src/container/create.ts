@@ -13,6 +13,7 @@ import { validateName, validateHostname } from "./options.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
 import { newContainerId, randomName } from "./names.ts";
 import { writeEtcFiles } from "./etc-files.ts";
+import { gatewayKnownAtStart } from "../network/request.ts"; // dns-wire
 import { compiledProgramFile } from "../seccomp/cache.ts";
 import { SECCOMP_PROGRAM_FILE } from "../seccomp/program-file.ts";
 import { hostname as hostHostname } from "node:os";
@@ -72,7 +73,8 @@ export async function createContainer(opts: CreateOptions, prepared?: ImageRecor
     attached = attachMounts(mountPlan, { root, layers: image.layers.map((l) => l.path) }); // volumes: create, copy-up
     const spec = buildSpec(imageConfig, opts, shownHostname, {
       rootfs: join(dir, "rootfs"), upperdir: join(dir, "upper"), workdir: join(dir, "work"),
-      layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, shownHostname, { dns: opts.dns, dnsSearch: opts.dnsSearch, dnsOptions: opts.dnsOptions, extraHosts: opts.extraHosts }),
+      layers: image.layers.map((l) => l.path), ...writeEtcFiles(dir, shownHostname, { dns: opts.dns, dnsSearch: opts.dnsSearch, dnsOptions: opts.dnsOptions, extraHosts: opts.extraHosts },
+        { hostGatewayAtStart: gatewayKnownAtStart(opts.network?.network) }), // dns-wire: host-gateway filled in at start
       userMounts: attached.mounts,
     });
     spec.annotations = { ...spec.annotations, [MOUNTS_ANNOTATION]: JSON.stringify(attached.info) }; // volumes

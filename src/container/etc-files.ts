@@ -14,7 +14,7 @@ export interface EtcConfig extends DnsFlags {
 }
 
 /** What the network side knows when it writes the files (nothing yet for a container with only lo). */
-export interface NetworkFacts extends Pick<HostsOptions, "addresses" | "names" | "hostGateway">, Pick<ResolvConfOptions, "ipv6" | "networkDns"> {}
+export interface NetworkFacts extends Pick<HostsOptions, "addresses" | "names" | "hostGateway" | "hostGatewayAtStart">, Pick<ResolvConfOptions, "ipv6" | "networkDns"> {}
 
 export const ETC_CONFIG_FILE = "etc.json";
 

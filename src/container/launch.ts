@@ -13,6 +13,7 @@ import { placeInCgroup, removeCgroup, type Placed } from "./cgroup.ts";
 import type { Cgroup } from "../cgroups/index.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 import { releaseNetwork, setUpNetwork } from "../network/release.ts";
+import { requestFromAnnotations } from "../network/request.ts"; // dns-wire
 import { openJoinedNamespaces } from "./namespace-joins.ts";
 import { deviceRulesFromSpec } from "../cgroups/devices.ts";
 import { ContainerLock } from "./lock.ts";
@@ -73,12 +74,18 @@ async function launchLocked(store: ContainerStore, record: ContainerRecord, stdi
   let master: number | undefined;
   let placed: Placed | undefined;
   const before = record.state;
+  let dnsWarnings: string[] = []; // dns-wire
   try {
     placed = placeInCgroup(record, init.proc.pid, deviceRulesFromSpec(spec.linux.resources?.devices));
     trace("launch: cgroup placed");
     // net-core: veth, IP, routes and rules while the init waits, so the command starts with its network.
-    await setUpNetwork(store, record, init.proc.pid, spec);
+    const endpoint = await setUpNetwork(store, record, init.proc.pid, spec);
     trace("launch: network set up");
+    // dns-wire: on a user network, its DNS server must answer before the command can ask it anything.
+    if (endpoint && requestFromAnnotations(spec.annotations).mode === "user") {
+      dnsWarnings = await startNetworkDns();
+      trace("launch: network DNS ready");
+    }
     // Durable before the command can run: a kill -9 of this process from here on leaves a record that
     // says which process runs (status is derived from it), and that its parent is gone.
     const initProcess = identify(init.proc.pid);
@@ -107,7 +114,18 @@ async function launchLocked(store: ContainerStore, record: ContainerRecord, stdi
     throw e;
   }
   trace("launch: command exec'd");
-  return { proc: init.proc, master, cgroup: placed.cgroup, warnings: placed.warnings };
+  return { proc: init.proc, master, cgroup: placed.cgroup, warnings: [...placed.warnings, ...dnsWarnings] };
+}
+
+/** dns-wire: a monitor that cannot be reached costs name resolution (a warning), not the container. */
+async function startNetworkDns(): Promise<string[]> {
+  const { refreshNetworkDns } = await import("../monitor/dns.ts");
+  try {
+    return await refreshNetworkDns();
+  } catch (e) {
+    if (e instanceof UserError) return [e.message];
+    throw e;
+  }
 }
 
 /** The init sends the pty master before it execs; if it fails first, its error says why. */

@@ -9,7 +9,8 @@
 // that id and the store root, never taken from the request.
 import { join } from "node:path";
 
-export type Request = { op: "start"; id: string } | { op: "ping" };
+// dns-wire: "dns" asks the monitor to bring the user networks' DNS servers in line with the endpoint records.
+export type Request = { op: "start"; id: string } | { op: "ping" } | { op: "dns" };
 export type Reply = { ok: true; pid?: number; warnings?: string[] } | { ok: false; error: string; exitCode: number };
 
 /** Longer lines are refused and the connection dropped: a real request is well under 200 bytes. */
@@ -52,6 +53,7 @@ export function parseRequest(line: string): Request {
   const fields = value as Record<string, unknown>;
   const keys = Object.keys(fields).sort().join(",");
   if (fields.op === "ping" && keys === "op") return { op: "ping" };
+  if (fields.op === "dns" && keys === "op") return { op: "dns" }; // dns-wire
   if (fields.op === "start" && keys === "id,op") {
     if (!isContainerId(fields.id)) throw new BadRequestError("id is not 64 lowercase hex digits");
     return { op: "start", id: fields.id };

@@ -17,6 +17,8 @@ import { adopt, supervise, type Supervised } from "./supervise.ts";
 import { ExitWitness } from "../container/exit-witness.ts";
 import { storeOwner } from "./peer.ts";
 import { describe, monitorLog } from "./log.ts";
+import { NetworkDnsService } from "../network/dns-service.ts"; // dns-wire
+import { serveNetworkDnsHere } from "./dns.ts"; // dns-wire
 
 const IDLE_EXIT_MS = 2_000;
 /** Time for the error reply of the request that failed its setns to be written before a hand-over exit. */
@@ -27,12 +29,15 @@ export interface MonitorDeps {
   supervise(id: string): Promise<{ pid: number; warnings: string[]; supervised: Supervised }>;
   /** The main thread is stuck in a container's namespace: stop serving and exit once handed over. */
   foreignNamespace(error: SyscallError): void;
+  /** dns-wire: syncs the user networks' DNS servers; resolves with warnings, never rejects. */
+  dns?(): Promise<string[]>;
 }
 
 /** Builds the function that answers one parsed request; it never throws. */
 export function requestHandler(watching: Map<string, Supervised>, deps: MonitorDeps, onSettled: () => void): (req: Request) => Promise<Reply> {
   return async (req) => {
     if (req.op === "ping") return { ok: true, pid: process.pid };
+    if (req.op === "dns") return { ok: true, warnings: (await deps.dns?.()) ?? [] }; // dns-wire
     if (watching.has(req.id)) return { ok: false, error: `container ${req.id} is already running`, exitCode: 1 };
     try {
       const { pid, warnings, supervised } = await deps.supervise(req.id);
@@ -67,9 +72,12 @@ export async function monitorMain(): Promise<void> {
   let connections = 0;
   let idleTimer: Timer | undefined;
   let leaving = false;
+  // dns-wire: the user networks' DNS servers keep the monitor alive while they run (foreground containers too).
+  const dns = new NetworkDnsService(store, monitorLog, () => scheduleIdleExit());
+  serveNetworkDnsHere(() => dns.sync());
   const scheduleIdleExit = () => {
     clearTimeout(idleTimer);
-    if (watching.size === 0 && connections === 0) idleTimer = setTimeout(() => process.exit(0), IDLE_EXIT_MS);
+    if (watching.size === 0 && connections === 0 && !dns.active) idleTimer = setTimeout(() => { dns.stopAll(); process.exit(0); }, IDLE_EXIT_MS);
   };
 
   const socketPath = monitorSocketPath(root);
@@ -82,6 +90,7 @@ export async function monitorMain(): Promise<void> {
     // containers (their output is in FIFOs it reopens). Exit as soon as the failed request's error reply
     // is out (the namespace we are in is not ours: nothing else runs here).
     listener?.stop(false);
+    dns.stopAll(); // dns-wire: the next monitor serves them again
     removeSocketFile(socketPath);
     closeSync(lock);
     setTimeout(() => process.exit(EXIT.ENGINE), HAND_OVER_REPLY_MS);
@@ -93,6 +102,7 @@ export async function monitorMain(): Promise<void> {
       return { pid: launched.proc.pid, warnings: launched.warnings, supervised };
     },
     foreignNamespace: handOver,
+    dns: () => dns.sync(), // dns-wire
   }, scheduleIdleExit);
 
   for (const supervised of adoptOrphans(store)) {
@@ -111,6 +121,8 @@ export async function monitorMain(): Promise<void> {
     monitorLog(`cannot listen on ${socketPath}: ${describe(e)}`);
     process.exit(EXIT.ENGINE);
   }
+  // dns-wire: a monitor started after a crash of the last one serves the running containers' networks again.
+  void dns.sync();
   scheduleIdleExit();
 }
 

@@ -47,9 +47,15 @@ export function renderTable(table: string, networks: readonly NetworkRecord[], e
     // network (hairpin): the reply must come back through us, so the source becomes the gateway.
     post.push(`oifname ${br} ip saddr 127.0.0.0/8 masquerade`, `oifname ${br} ip saddr ${n.subnet} ct status dnat masquerade`);
   }
+  // dns-wire: a user network's DNS server (its gateway, port 53) answers its own bridge only — and the
+  // host itself (lo): containers of other networks reach the gateway as a local address, through INPUT,
+  // where the isolation rules above do not apply. Nothing outside may use it as an open resolver either.
+  const input = networks.filter((n) => n.name !== "bridge").map((n) =>
+    `iifname != ${q(n.bridge)} iifname != "lo" ip daddr ${n.gateway} meta l4proto { tcp, udp } th dport 53 drop`);
   const chain = (name: string, hook: string, rules: string[]) => `  chain ${name} {\n${hook ? `    ${hook}\n` : ""}${rules.map((r) => `    ${r}\n`).join("")}  }\n`;
   return `table inet ${table} {\n` +
     chain("forward", "type filter hook forward priority filter; policy accept;", forward) +
+    chain("input", "type filter hook input priority filter; policy accept;", input) + // dns-wire
     chain("postrouting", "type nat hook postrouting priority srcnat; policy accept;", post) +
     chain("prerouting", "type nat hook prerouting priority dstnat; policy accept;", ["fib daddr type local jump published"]) +
     chain("output", "type nat hook output priority -100; policy accept;", ["fib daddr type local jump published"]) +

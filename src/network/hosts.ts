@@ -18,6 +18,11 @@ export interface HostsOptions {
   extraHosts?: readonly ExtraHost[];
   /** What `host-gateway` stands for (the default bridge's gateway). */
   hostGateway?: string;
+  /**
+   * dns-wire: the gateway becomes known at start (bridge and user networks get it from their network
+   * then): until that refresh, `host-gateway` entries are left out instead of refused.
+   */
+  hostGatewayAtStart?: boolean;
 }
 
 const DEFAULT_LINES = [
@@ -33,6 +38,7 @@ export function containerHosts(opts: HostsOptions): string {
   const lines = [...DEFAULT_LINES];
   for (const extra of opts.extraHosts ?? []) {
     const address = extra.address === HOST_GATEWAY ? opts.hostGateway : extra.address;
+    if (address === undefined && opts.hostGatewayAtStart) continue; // dns-wire
     if (address === undefined) throw new UserError(`unable to derive the IP value for host-gateway (--add-host ${extra.name}:${HOST_GATEWAY})`);
     lines.push(`${address}\t${extra.name}`);
   }

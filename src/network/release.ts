@@ -22,7 +22,11 @@ export async function setUpNetwork(store: { root: string; dir(id: string): strin
   const first = endpoint?.attachments[0];
   if (first && spec.hostname !== undefined) {
     const { refreshEtcFiles } = await import("../container/etc-files.ts");
-    refreshEtcFiles(store.dir(container.id), spec.hostname, { addresses: [first.ip, ...(first.ipv6 ? [first.ipv6] : [])], hostGateway: first.gateway });
+    refreshEtcFiles(store.dir(container.id), spec.hostname, {
+      addresses: [first.ip, ...(first.ipv6 ? [first.ipv6] : [])], hostGateway: first.gateway,
+      // dns-wire: on a user network the one nameserver is the network's DNS server (its gateway).
+      ...(request.mode === "user" ? { networkDns: first.gateway } : {}),
+    });
   }
   return endpoint;
 }

@@ -67,3 +67,12 @@ export function requestFromAnnotations(annotations: Record<string, string> | und
   if (!raw) return { mode: "none", aliases: [], ports: [], exposed: [] };
   return JSON.parse(raw) as NetworkRequest;
 }
+
+/**
+ * dns-wire: whether the container gets a network of its own at start (bridge or user network), whose
+ * gateway `--add-host NAME:host-gateway` then stands for; --network none|host|container:X do not.
+ */
+export function gatewayKnownAtStart(network: string | undefined): boolean {
+  const value = network ?? "bridge";
+  return value !== "none" && value !== "host" && !value.startsWith("container:");
+}

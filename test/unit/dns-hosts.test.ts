@@ -22,6 +22,13 @@ describe("containerHosts", () => {
     });
     expect(out).toBe(`${DEFAULTS}192.0.2.7\tdb\n2001:db8::7\tv6\n10.88.0.1\thost.docker.internal\n10.88.0.2\th\n`);
   });
+  test("dns-wire: host-gateway left out until start when the network will know the gateway then", () => {
+    const text = containerHosts({ hostname: "h", hostGatewayAtStart: true, extraHosts: [{ name: "gw", address: "host-gateway" }, { name: "db", address: "192.0.2.7" }] });
+    expect(text).not.toContain("gw");
+    expect(text).toContain("192.0.2.7\tdb\n");
+    expect(containerHosts({ hostname: "h", hostGatewayAtStart: true, hostGateway: "10.88.0.1", extraHosts: [{ name: "gw", address: "host-gateway" }] })).toContain("10.88.0.1\tgw\n");
+  });
+
   test("host-gateway without a known gateway is a user error", () => {
     expect(() => containerHosts({ hostname: "h", extraHosts: [{ name: "gw", address: "host-gateway" }] })).toThrow(/unable to derive the IP value for host-gateway/);
   });

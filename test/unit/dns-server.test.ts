@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { decode, encode, RCODE, TYPE, type DnsMessage } from "../../src/network/dns/codec.ts";
 import { startDnsServer, type DnsServer } from "../../src/network/dns/index.ts";
 import type { NameEntry } from "../../src/network/dns/zone.ts";
+import type { Upstream } from "../../src/network/dns/upstream.ts";
 import { query, startFakeUpstream, tcpExchange, udpExchange, type FakeUpstream } from "./dns-fake-upstream.ts";
 
 const SERVER = "127.77.0.2";
@@ -237,6 +238,26 @@ describe("lifecycle", () => {
       names.splice(0, 1);
       s.update();
       expect((await ask("first.net.minibox")).flags.rcode).toBe(RCODE.NXDOMAIN);
+    } finally {
+      s.stop();
+    }
+  });
+  test("dns-wire: upstreamsFor gives each client its own upstreams (a container's --dns), by its address", async () => {
+    const clients: string[] = [];
+    let theirs: Upstream[] | undefined = [{ address: "127.77.0.1", port: upstream.port }];
+    const s = await startDnsServer({
+      listen: [{ address: "127.77.0.9", port: 0 }], zone: () => [], upstreams: [],
+      upstreamsFor: (client) => { clients.push(client); return theirs; },
+    });
+    const ask = async (name: string) => decode((await udpExchange("127.77.0.9", s.endpoints[0]!.port, encode(query(name, TYPE.A))))!);
+    try {
+      expect(a4(await ask("per-client.example.test"))).toEqual(["192.0.2.10"]);
+      expect(clients[0]).toMatch(/^127\./);
+      theirs = []; // this client has none: SERVFAIL, the server's own list is not used instead
+      expect((await ask("per-client.example.test")).flags.rcode).toBe(RCODE.SERVFAIL);
+      theirs = undefined; // unknown client: the server's list, empty here
+      expect((await ask("per-client.example.test")).flags.rcode).toBe(RCODE.SERVFAIL);
+      expect(seenFor("per-client.example.test")).toHaveLength(1);
     } finally {
       s.stop();
     }

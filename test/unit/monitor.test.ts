@@ -27,6 +27,11 @@ describe("parseRequest", () => {
     expect(parseRequest(JSON.stringify({ id: ID, op: "start" }))).toEqual({ op: "start", id: ID });
   });
 
+  test("dns-wire: the dns request, without fields", () => {
+    expect(parseRequest('{"op":"dns"}')).toEqual({ op: "dns" });
+    expect(() => parseRequest('{"op":"dns","network":"x"}')).toThrow(BadRequestError);
+  });
+
   test.each([
     ["not JSON", "{"], ["an array", "[]"], ["null", "null"], ["a number", "42"], ["a string", '"ping"'],
     ["no op", "{}"], ["an unknown op", '{"op":"rm"}'], ["start without id", '{"op":"start"}'],
@@ -106,6 +111,16 @@ describe("requestHandler", () => {
     expect([...watching.keys()]).toEqual([ID]);
     expect(await handle({ op: "start", id: ID })).toMatchObject({ ok: false, exitCode: 1 });
     expect(await handle({ op: "ping" })).toEqual({ ok: true, pid: process.pid });
+  });
+
+  test("dns-wire: a dns request syncs the DNS servers and passes their warnings on", async () => {
+    let synced = 0;
+    const handle = requestHandler(new Map(), {
+      supervise: async () => { throw new Error("not asked"); }, foreignNamespace: () => {},
+      dns: async () => { synced++; return ["network n: port taken"]; },
+    }, () => {});
+    expect(await handle({ op: "dns" })).toEqual({ ok: true, warnings: ["network n: port taken"] });
+    expect(synced).toBe(1);
   });
 });
 

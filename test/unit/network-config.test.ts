@@ -6,7 +6,7 @@ import { allocatePorts, hexToIp, hostSockets, parseExpose, parsePublish, publish
 import { carve, formatSubnet, overlaps, parseSubnet } from "../../src/network/subnet.ts";
 import { pickSubnet } from "../../src/network/networks.ts";
 import { allocateIp, macForIp } from "../../src/network/ipam.ts";
-import { networkRequest } from "../../src/network/request.ts";
+import { gatewayKnownAtStart, networkRequest } from "../../src/network/request.ts";
 import { iptablesAccepts, renderForwardAccepts, renderPublished, renderTable } from "../../src/network/firewall.ts";
 import type { Endpoint, NetworkRecord } from "../../src/network/store.ts";
 
@@ -130,6 +130,19 @@ describe("nftables ruleset from records", () => {
   const ep = (id: string, net: string, ip: string, ports: Endpoint["ports"] = []): Endpoint => ({
     containerId: id, containerName: id, process: { pid: 1, startTime: 1, bootId: "" }, ports,
     attachments: [{ network: net, ip, prefixLength: 16, gateway: "", mac: "", hostVeth: `v${id}`, ifname: "eth0", aliases: [] }],
+  });
+
+  // dns-wire
+  test("host-gateway can wait for start exactly when the container will get a network of its own", () => {
+    for (const n of [undefined, "bridge", "default", "mynet"]) expect(gatewayKnownAtStart(n)).toBe(true);
+    for (const n of ["none", "host", "container:abc"]) expect(gatewayKnownAtStart(n)).toBe(false);
+  });
+
+  test("a user network's DNS server (gateway:53) is closed to every interface but its bridge and lo; the default bridge has none", () => {
+    const text = renderTable("t", [{ ...a, name: "bridge" }, b], []);
+    expect(text).toContain("  chain input {\n    type filter hook input priority filter; policy accept;\n");
+    expect(text).toContain(`iifname != "brb" iifname != "lo" ip daddr 10.2.0.1 meta l4proto { tcp, udp } th dport 53 drop`);
+    expect(text).not.toContain("ip daddr 10.1.0.1");
   });
 
   test("no table without networks; a network's rules do not depend on its containers", () => {

@@ -21,6 +21,11 @@ export interface DnsServerOptions {
   domain?: string;
   /** "IP", "IP:PORT" or "[IPv6]:PORT", tried in order. None: forwarded names get SERVFAIL. */
   upstreams: readonly string[];
+  /**
+   * dns-wire: the upstreams of one client (a container's own --dns, as Docker's per-container resolver
+   * has them); undefined falls back to `upstreams`. Called per forwarded query with the client's address.
+   */
+  upstreamsFor?: (clientAddress: string) => readonly Upstream[] | undefined;
   /** Per upstream attempt. Docker waits 4 s; glibc gives up on a server after 5 s. */
   timeoutMs?: number;
   /** Told about unexpected failures while handling one query (the query is answered with SERVFAIL). */
@@ -56,7 +61,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
   let stale = false;
   let inFlight = 0;
 
-  async function respond(query: Uint8Array, transport: Transport): Promise<Uint8Array | undefined> {
+  async function respond(query: Uint8Array, transport: Transport, client: string): Promise<Uint8Array | undefined> {
     let msg: DnsMessage;
     try {
       msg = decode(query);
@@ -79,11 +84,12 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       own.flags.aa = true;
       return encode(own, limit);
     }
-    if (inFlight >= MAX_IN_FLIGHT || upstreams.length === 0) return encode(reply(msg, RCODE.SERVFAIL, []), limit);
+    const targets = options.upstreamsFor?.(client) ?? upstreams;
+    if (inFlight >= MAX_IN_FLIGHT || targets.length === 0) return encode(reply(msg, RCODE.SERVFAIL, []), limit);
     inFlight++;
     let answer: Uint8Array | undefined;
     try {
-      answer = await forwardQuery(query, upstreams, transport, timeoutMs);
+      answer = await forwardQuery(query, targets, transport, timeoutMs);
     } finally {
       inFlight--;
     }
@@ -92,9 +98,9 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     return restored.length <= limit ? restored : shrink(restored, msg, limit);
   }
 
-  async function safeRespond(query: Uint8Array, transport: Transport): Promise<Uint8Array | undefined> {
+  async function safeRespond(query: Uint8Array, transport: Transport, client: string): Promise<Uint8Array | undefined> {
     try {
-      return await respond(query, transport);
+      return await respond(query, transport, client);
     } catch (e) {
       options.onError?.(e);
       try {
@@ -178,7 +184,7 @@ function shrink(answer: Uint8Array, query: DnsMessage, limit: number): Uint8Arra
 // ---------------------------------------------------------------------------------------------- sockets
 
 interface TcpState { buffer: Uint8Array; unsent: Uint8Array }
-type Respond = (query: Uint8Array, transport: Transport) => Promise<Uint8Array | undefined>;
+type Respond = (query: Uint8Array, transport: Transport, client: string) => Promise<Uint8Array | undefined>;
 
 /**
  * A client that went away makes the kernel report its ICMP error on our *next* send on the shared socket,
@@ -220,7 +226,7 @@ async function bindUdp(wanted: ListenAddress, respond: Respond, onError?: (e: un
       socket: {
         data(socket, data, port, address, flags) {
           if (flags?.truncated) return; // bigger than a DNS message over UDP can be: not DNS
-          void respond(data, "udp").then((answer) => { if (answer && !socket.closed) sendDatagram(socket, answer, port, address, onError); });
+          void respond(data, "udp", address).then((answer) => { if (answer && !socket.closed) sendDatagram(socket, answer, port, address, onError); });
         },
         // Bun 1.4.4 calls this with the error alone (its types say socket, error): take whichever is the Error.
         error(...args: unknown[]) {
@@ -265,7 +271,7 @@ function onTcpData(socket: Socket<TcpState>, chunk: Uint8Array, respond: Respond
     if (buffer.length < 2 + length) break;
     const query = buffer.slice(2, 2 + length);
     buffer = buffer.slice(2 + length);
-    void respond(query, "tcp").then((answer) => {
+    void respond(query, "tcp", socket.remoteAddress).then((answer) => {
       if (answer) send(socket, frame(answer));
     });
   }
