@@ -5,14 +5,18 @@ import { currentState, type CurrentState } from "../container/status.ts";
 import type { ContainerRecord } from "../container/store.ts";
 import { asRecord, listEntries } from "../container/reconcile.ts";
 import { createdAgo, humanDuration, table } from "./human-format.ts";
-import { out } from "./output.ts";
+import { out, writeStdout } from "./output.ts";
+import { formatList, hasFormat } from "../format/docker-format.ts";
+import { containerRow, PS_FORMAT } from "../format/container-row.ts";
+import { inspectContainer } from "../container/inspect.ts";
+import type { ContainerStore } from "../container/store.ts";
 import { UserError } from "../errors.ts";
 
 const args = {
   all: { type: "boolean", alias: "a", description: "Show all containers (default shows just running)" },
   quiet: { type: "boolean", alias: "q", description: "Only display container IDs" },
   "no-trunc": { type: "boolean", description: "Don't truncate output" },
-  format: { type: "string", description: "Format output: table (default) or json" },
+  format: { type: "string", description: "Format output: table, table TEMPLATE, json, or a Go template such as '{{.Names}}'" },
   filter: { type: "string", alias: "f", description: "Filter output: name=NAME, status=STATUS, id=ID (repeatable)" },
 } as const;
 
@@ -37,13 +41,12 @@ export default defineCommand({
     const full = v["no-trunc"] === true;
     if (v.quiet === true) {
       for (const r of rows) out.log(full ? r.record.id : r.record.id.slice(0, 12));
-    } else if (v.format === "json") {
-      for (const r of rows) out.log(JSON.stringify(jsonRow(r)));
-    } else if (v.format === undefined || v.format === "table") {
+    } else if (hasFormat(v.format)) {
+      // compat: Go templates, "table …" and "json" over docker/cli's ContainerContext fields
+      writeStdout(formatList(v.format, rows.map((r) => formatRow(store, r, !full)), PS_FORMAT));
+    } else {
       const lines = table([["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], ...rows.map((r) => tableRow(r, full))]);
       for (const line of lines) out.log(line);
-    } else {
-      throw new UserError(`unsupported --format: ${String(v.format)} (table or json)`);
     }
     return 0;
   },
@@ -55,11 +58,18 @@ function tableRow({ record, state }: Row, full: boolean): string[] {
   return [full ? record.id : record.id.slice(0, 12), record.imageName, `"${shown}"`, createdAgo(record.created), statusText(record, state), "", record.name];
 }
 
-function jsonRow({ record, state }: Row): Record<string, unknown> {
-  return {
-    ID: record.id.slice(0, 12), Image: record.imageName, Command: `"${record.command.join(" ")}"`, CreatedAt: record.created,
-    RunningFor: createdAgo(record.created), Status: statusText(record, state), State: state.status, Names: record.name, Ports: "",
-  };
+function formatRow(store: ContainerStore, { record, state }: Row, trunc: boolean): object {
+  return containerRow({
+    id: record.id, name: record.name, imageName: record.imageName, command: record.command, created: record.created,
+    runningFor: createdAgo(record.created), state: state.status, status: statusText(record, state),
+    mounts: () => mountNames(store, record),
+  }, trunc);
+}
+
+/** Docker's .Mounts: a volume's name, else the bind's source. */
+function mountNames(store: ContainerStore, record: ContainerRecord): string[] {
+  const mounts = (inspectContainer(store, record).Mounts ?? []) as { Name?: string; Source?: string }[];
+  return mounts.map((m) => m.Name || m.Source || "");
 }
 
 export function statusText(record: ContainerRecord, state: CurrentState, now = Date.now()): string {
