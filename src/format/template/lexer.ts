@@ -131,8 +131,7 @@ export function lex(input: string): Token[] {
       }
       if (/[0-9+\-.]/.test(c)) {
         const start = pos;
-        if (c === "+" || c === "-") pos++;
-        while (/[0-9a-zA-Z_.]/.test(input[pos] ?? "") || ((input[pos] === "+" || input[pos] === "-") && /[eEpP]/.test(input[pos - 1] ?? ""))) pos++;
+        pos = scanNumber(input, pos);
         if (isAlnum(input[pos])) { pos++; fail(`bad number syntax: ${goQuote(input.slice(start, pos))}`, start); return tokens; }
         emit("number", start, pos);
         continue;
@@ -157,6 +156,26 @@ export function lex(input: string): Token[] {
   }
   tokens.push({ kind: "eof", value: "", pos: input.length, line });
   return tokens;
+}
+
+/** Go's lexer.scanNumber: sign, base prefix, digits, fraction, exponent, imaginary suffix. */
+function scanNumber(input: string, start: number): number {
+  let pos = start;
+  const accept = (set: string) => { if (input[pos] !== undefined && set.includes(input[pos]!)) { pos++; return true; } return false; };
+  const acceptRun = (set: string) => { while (accept(set)) { /* run */ } };
+  accept("+-");
+  let digits = "0123456789_";
+  if (accept("0")) {
+    if (accept("xX")) digits = "0123456789abcdefABCDEF_";
+    else if (accept("oO")) digits = "01234567_";
+    else if (accept("bB")) digits = "01_";
+  }
+  acceptRun(digits);
+  if (accept(".")) acceptRun(digits);
+  if (digits.length === 11 && accept("eE")) { accept("+-"); acceptRun("0123456789_"); }
+  if (digits.length === 23 && accept("pP")) { accept("+-"); acceptRun("0123456789_"); }
+  accept("i");
+  return pos;
 }
 
 function atTerminator(input: string, pos: number): boolean {
