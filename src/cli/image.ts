@@ -1,7 +1,9 @@
 import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
 import { UserError } from "../errors.ts";
+import { strictFlags } from "./strict-flags.ts";
 
-const sub = (load: () => Promise<{ default: unknown }>) => () => load().then((m) => m.default as CommandDef);
+// compat: every image subcommand refuses unknown flags (strictFlags is a no-op for those using splitArgv)
+const sub = (load: () => Promise<{ default: unknown }>) => () => load().then((m) => strictFlags(m.default as CommandDef));
 
 // `minibox image <command>`: Docker's management-command names, each loaded only when used.
 const subCommands: Record<string, () => Promise<CommandDef>> = {

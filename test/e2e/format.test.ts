@@ -115,3 +115,43 @@ describe("stats --format", () => {
     }
   }, T);
 });
+
+describe("version and info", () => {
+  test("version: Docker's Client/Server shape, --format template and json", async () => {
+    const text = await ok(["version"]);
+    expect(text).toMatch(/^Client: minibox\n Version: +\S+\n API version: +1\.\d+\n/);
+    expect(text).toContain("\nServer: ");
+    expect(await ok(["version", "--format", "{{.Client.APIVersion}}|{{.Server.Version}}"])).toMatch(/^1\.\d+\|\S+\n$/);
+    const json = JSON.parse(await ok(["version", "--format", "json"])) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(json)).toEqual(["Client", "Server"]);
+    expect(json.Client).toMatchObject({ Os: "linux", ApiVersion: expect.any(String) });
+    expect((json.Server!.Components as { Name: string }[])[0]!.Name).toBe("Engine");
+    expect(await ok(["--version"])).toMatch(/^minibox version /);
+  }, T);
+
+  test("info: counts from the store, --format template and json with Docker's keys", async () => {
+    await setup();
+    const json = JSON.parse(await ok(["info", "--format", "{{json .}}"])) as Record<string, unknown>;
+    for (const key of ["Containers", "ContainersRunning", "ContainersStopped", "Images", "Driver", "CgroupVersion", "KernelVersion", "OSType", "NCPU", "MemTotal", "DockerRootDir", "ServerVersion"]) {
+      expect(json).toHaveProperty(key);
+    }
+    expect(json).toMatchObject({ Images: 1, DockerRootDir: ctx.sb.root, OSType: "linux" });
+    expect(Number(json.Containers)).toBeGreaterThanOrEqual(1);
+    expect(await ok(["info", "-f", "{{.Images}} {{.OSType}}"])).toBe("1 linux\n");
+    expect(await ok(["info"])).toMatch(/\nServer:\n Containers: \d+\n  Running: \d+\n/);
+  }, T);
+});
+
+describe("unknown flags are refused by every command, with Docker's message and 125", () => {
+  test.each([["pull", "--bogus", "busybox"], ["rmi", "--bogus", "busybox"], ["image", "rm", "--bogus", "busybox"], ["tag", "-z", "busybox", "x"],
+    ["save", "--nope", "busybox"], ["image", "ls", "--bogus"], ["version", "--bogus"], ["info", "--bogus"], ["image", "inspect", "--bogus", "busybox"]])(
+    "%s %s", async (...argv: string[]) => {
+      const r = await mb(argv);
+      expect(r).toMatchObject({ code: 125, stdout: "" });
+      expect(lines(r.stderr)).toHaveLength(1);
+      expect(r.stderr).toMatch(/^minibox: unknown flag: -/);
+    }, T);
+  test("the image is still there (nothing was done)", async () => {
+    expect(lines(await ok(["images", "--format", "{{.Repository}}"]))).toEqual(["busybox"]);
+  }, T);
+});
