@@ -143,15 +143,24 @@ describe("version and info", () => {
 });
 
 describe("unknown flags are refused by every command, with Docker's message and 125", () => {
-  test.each([["pull", "--bogus", "busybox"], ["rmi", "--bogus", "busybox"], ["image", "rm", "--bogus", "busybox"], ["tag", "-z", "busybox", "x"],
-    ["save", "--nope", "busybox"], ["image", "ls", "--bogus"], ["version", "--bogus"], ["info", "--bogus"], ["image", "inspect", "--bogus", "busybox"]])(
-    "%s %s", async (...argv: string[]) => {
-      const r = await mb(argv);
-      expect(r).toMatchObject({ code: 125, stdout: "" });
-      expect(lines(r.stderr)).toHaveLength(1);
-      expect(r.stderr).toMatch(/^minibox: unknown flag: -/);
-    }, T);
+  const cases: string[][] = [["pull", "--bogus", "busybox"], ["rmi", "--bogus", "busybox"], ["image", "rm", "--bogus", "busybox"], ["tag", "-z", "busybox", "x"],
+    ["save", "--nope", "busybox"], ["image", "ls", "--bogus"], ["version", "--bogus"], ["info", "--bogus"], ["image", "inspect", "--bogus", "busybox"]];
+  test.each(cases.map((c) => [c.join(" "), c] as const))("%s", async (_name, argv) => {
+    const r = await mb([...argv]);
+    expect(r).toMatchObject({ code: 125, stdout: "" });
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^minibox: unknown flag: -/);
+  }, T);
   test("the image is still there (nothing was done)", async () => {
     expect(lines(await ok(["images", "--format", "{{.Repository}}"]))).toEqual(["busybox"]);
+  }, T);
+});
+
+describe("exit codes as Docker's", () => {
+  test("rm -f of a missing container: the message on stderr, exit 0 (docker/cli ≥ 23); without -f, exit 1", async () => {
+    const forced = await mb(["rm", "-f", "nosuch-compat"]);
+    expect(forced).toMatchObject({ code: 0, stdout: "" });
+    expect(lines(forced.stderr)).toEqual(["minibox: No such container: nosuch-compat"]);
+    expect((await mb(["rm", "nosuch-compat"])).code).toBe(1);
   }, T);
 });
