@@ -9,6 +9,7 @@ import { out, writeStdout } from "./output.ts";
 import { formatList, hasFormat } from "../format/docker-format.ts";
 import { containerRow, PS_FORMAT } from "../format/container-row.ts";
 import { inspectContainer } from "../container/inspect.ts";
+import { findContainer } from "../container/lookup.ts";
 import type { ContainerStore } from "../container/store.ts";
 import { UserError } from "../errors.ts";
 
@@ -17,7 +18,10 @@ const args = {
   quiet: { type: "boolean", alias: "q", description: "Only display container IDs" },
   "no-trunc": { type: "boolean", description: "Don't truncate output" },
   format: { type: "string", description: "Format output: table, table TEMPLATE, json, or a Go template such as '{{.Names}}'" },
-  filter: { type: "string", alias: "f", description: "Filter output: name=NAME, status=STATUS, id=ID (repeatable)" },
+  filter: { type: "string", alias: "f", description: "Filter output: name=, status=, id=, exited=, ancestor=, before=, since=, label= (repeatable)" },
+  // compat: Docker's -n/-l (the newest containers, in any state)
+  last: { type: "string", alias: "n", description: "Show n last created containers (includes all states)" },
+  latest: { type: "boolean", alias: "l", description: "Show the latest created container (includes all states)" },
 } as const;
 
 interface Row { record: ContainerRecord; state: CurrentState }
@@ -29,15 +33,19 @@ export default defineCommand({
     const { values: v, positionals } = splitArgv(rawArgs, args, Infinity, ["filter"]);
     if (positionals.length) throw new UserError(`"ps" accepts no arguments`);
     const filters = ((v.filter as string[] | undefined) ?? []).map(parseFilter);
+    const last = v.latest === true ? 1 : v.last === undefined ? -1 : Number(v.last);
+    if (!Number.isInteger(last)) throw new UserError(`invalid argument "${String(v.last)}" for "-n, --last" flag: strconv.ParseInt: parsing "${String(v.last)}": invalid syntax`);
     const store = containerStore();
+    const created = resolveCreatedBounds(store, filters);
     const entries = listEntries(store);
     // A broken entry is listed (as Dead) and named once on stderr; it never hides the others.
     for (const e of entries) if (!e.record) out.warn(`container ${e.id.slice(0, 12)} has an unreadable record (${e.broken}): shown as Dead; rm -f removes it`);
     const rows: Row[] = entries.map((e) => asRecord(store, e))
       .map((record) => ({ record, state: currentState(record) }))
-      .filter((r) => v.all === true || filters.some((f) => f.key === "status") || r.state.running)
-      .filter((r) => filters.every((f) => matches(r, f)))
-      .sort((a, b) => b.record.created.localeCompare(a.record.created));
+      .filter((r) => v.all === true || last >= 0 || filters.some((f) => f.key === "status" || f.key === "exited") || r.state.running)
+      .filter((r) => filters.every((f) => matches(r, f, created)))
+      .sort((a, b) => b.record.created.localeCompare(a.record.created))
+      .slice(0, last >= 0 ? last : undefined);
     const full = v["no-trunc"] === true;
     if (v.quiet === true) {
       for (const r of rows) out.log(full ? r.record.id : r.record.id.slice(0, 12));
@@ -85,15 +93,45 @@ export function statusText(record: ContainerRecord, state: CurrentState, now = D
 
 interface Filter { key: string; value: string }
 
+const FILTER_KEYS = ["name", "status", "id", "exited", "ancestor", "before", "since", "label"];
+
 function parseFilter(spec: string): Filter {
   const eq = spec.indexOf("=");
   const key = spec.slice(0, eq);
-  if (eq < 1 || !["name", "status", "id"].includes(key)) throw new UserError(`invalid filter '${spec}' (name=, status=, id=)`);
+  if (eq < 1 || !FILTER_KEYS.includes(key)) throw new UserError(`invalid filter '${spec}' (${FILTER_KEYS.map((k) => `${k}=`).join(", ")})`);
   return { key, value: spec.slice(eq + 1) };
 }
 
-function matches({ record, state }: Row, f: Filter): boolean {
-  if (f.key === "name") return record.name.includes(f.value);
-  if (f.key === "id") return record.id.startsWith(f.value);
-  return state.status === f.value;
+/** before=/since= name containers; their creation times bound the listing (newest before, oldest since). */
+interface CreatedBounds { before?: string; since?: string }
+
+function resolveCreatedBounds(store: ContainerStore, filters: Filter[]): CreatedBounds {
+  const bounds: CreatedBounds = {};
+  for (const f of filters) {
+    if (f.key !== "before" && f.key !== "since") continue;
+    const t = findContainer(store, f.value).created;
+    bounds[f.key] = f.key === "before" ? (bounds.before && bounds.before < t ? bounds.before : t) : (bounds.since && bounds.since > t ? bounds.since : t);
+  }
+  return bounds;
+}
+
+/** ancestor= as Docker: the image's id (or a prefix), or its name with or without the default tag. */
+function sameImage(record: ContainerRecord, wanted: string): boolean {
+  const hex = record.image.replace(/^sha256:/, "");
+  if (/^(sha256:)?[0-9a-f]{4,64}$/.test(wanted) && hex.startsWith(wanted.replace(/^sha256:/, ""))) return true;
+  const norm = (n: string) => (/:[^/]+$/.test(n) ? n : `${n}:latest`).replace(/^(docker\.io\/)?(library\/)?/, "");
+  return norm(record.imageName) === norm(wanted);
+}
+
+function matches({ record, state }: Row, f: Filter, created: CreatedBounds): boolean {
+  switch (f.key) {
+    case "name": return record.name.includes(f.value);
+    case "id": return record.id.startsWith(f.value);
+    case "exited": return state.status === "exited" && String(state.exitCode ?? 0) === f.value;
+    case "ancestor": return sameImage(record, f.value);
+    case "before": return record.created < created.before!;
+    case "since": return record.created > created.since!;
+    case "label": return false; // containers record no labels yet
+    default: return state.status === f.value;
+  }
 }

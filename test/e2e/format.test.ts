@@ -164,3 +164,31 @@ describe("exit codes as Docker's", () => {
     expect((await mb(["rm", "nosuch-compat"])).code).toBe(1);
   }, T);
 });
+
+describe("ps -n, -l and more --filter keys", () => {
+  test("-n N and -l show the newest containers, of any state; exited=, ancestor=, before=, since=", async () => {
+    await setup();
+    const a = (await ok(["create", "--name", "fmt-a", "busybox", "true"])).trim();
+    const b = (await ok(["run", "--name", "fmt-b", "busybox", "sh", "-c", "exit 3"]).catch(() => "")).trim();
+    const names = async (...args: string[]) => lines(await ok(["ps", ...args, "--format", "{{.Names}}"]));
+    try {
+      expect(await names("-n", "2")).toEqual(["fmt-b", "fmt-a"]);
+      expect(await names("-l")).toEqual(["fmt-b"]);
+      expect(await names("--last", "1")).toEqual(["fmt-b"]);
+      expect(await names("-a", "--filter", "exited=3")).toEqual(["fmt-b"]);
+      expect(await names("-a", "--filter", "exited=0")).toEqual([]);
+      expect(await names("-a", "--filter", "ancestor=busybox")).toEqual(["fmt-b", "fmt-a", "fmt-one"]);
+      expect(await names("-a", "--filter", "ancestor=busybox:latest", "--filter", "name=fmt-a")).toEqual(["fmt-a"]);
+      expect(await names("-a", "--filter", "ancestor=nosuchimage")).toEqual([]);
+      expect(await names("-a", "--filter", "before=fmt-a")).toEqual(["fmt-one"]);
+      expect(await names("-a", "--filter", "since=fmt-a")).toEqual(["fmt-b"]);
+      expect(await names("-a", "--filter", "label=nope")).toEqual([]);
+      const bad = await mb(["ps", "--filter", "before=nosuch"]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain("No such container: nosuch");
+    } finally {
+      await mb(["rm", "-f", a, "fmt-b"]);
+      void b;
+    }
+  }, T);
+});
