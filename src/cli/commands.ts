@@ -44,4 +44,5 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   // compat: Docker's info and version, with --format
   info: () => import("./info.ts").then((m) => m.default as CommandDef),
   version: () => import("./version.ts").then((m) => m.default as CommandDef),
+  top: () => import("./top.ts").then((m) => m.default as CommandDef),
 };

@@ -192,3 +192,26 @@ describe("ps -n, -l and more --filter keys", () => {
     }
   }, T);
 });
+
+describe("top", () => {
+  test("the container's processes through the host's ps; ps options; not running is an error", async () => {
+    await setup();
+    const id = (await ok(["run", "-d", "--name", "fmt-top", "busybox", "sleep", "1000"])).trim();
+    try {
+      const def = lines(await ok(["top", id]));
+      expect(def[0]!.split(/\s+/)).toEqual(["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]);
+      expect(def.slice(1).map((l) => l.split(/\s{2,}/).pop())).toEqual(["sleep 1000"]);
+      const custom = lines(await ok(["top", "fmt-top", "-o", "pid,comm"]));
+      expect(custom[0]!.split(/\s+/)).toEqual(["PID", "COMMAND"]);
+      expect(custom.slice(1).map((l) => l.split(/\s+/)[1])).toEqual(["sleep"]);
+      const noPid = await mb(["top", id, "-o", "comm"]);
+      expect(noPid.code).toBe(1);
+      expect(noPid.stderr).toContain("Couldn't find PID field in ps output");
+    } finally {
+      await mb(["rm", "-f", id]);
+    }
+    const stopped = await mb(["top", "fmt-one"]);
+    expect(stopped).toMatchObject({ code: 1, stdout: "" });
+    expect(lines(stopped.stderr)).toEqual([`minibox: container ${created} is not running`]);
+  }, T);
+});
