@@ -4,7 +4,7 @@ import { containerStore } from "./each-container.ts";
 import { currentState, type CurrentState } from "../container/status.ts";
 import type { ContainerRecord } from "../container/store.ts";
 import { asRecord, listEntries } from "../container/reconcile.ts";
-import { createdAgo, humanDuration, table } from "./human-format.ts";
+import { createdAgo, humanDuration, humanSize, table } from "./human-format.ts";
 import { out, writeStdout } from "./output.ts";
 import { formatList, hasFormat } from "../format/docker-format.ts";
 import { containerRow, PS_FORMAT } from "../format/container-row.ts";
@@ -22,6 +22,7 @@ const args = {
   // compat: Docker's -n/-l (the newest containers, in any state)
   last: { type: "string", alias: "n", description: "Show n last created containers (includes all states)" },
   latest: { type: "boolean", alias: "l", description: "Show the latest created container (includes all states)" },
+  size: { type: "boolean", alias: "s", description: "Display total file sizes" },
 } as const;
 
 interface Row { record: ContainerRecord; state: CurrentState }
@@ -29,7 +30,7 @@ interface Row { record: ContainerRecord; state: CurrentState }
 export default defineCommand({
   meta: { name: "ps", description: "List containers" },
   args,
-  run({ rawArgs }) {
+  async run({ rawArgs }) {
     const { values: v, positionals } = splitArgv(rawArgs, args, Infinity, ["filter"]);
     if (positionals.length) throw new UserError(`"ps" accepts no arguments`);
     const filters = ((v.filter as string[] | undefined) ?? []).map(parseFilter);
@@ -51,7 +52,13 @@ export default defineCommand({
       for (const r of rows) out.log(full ? r.record.id : r.record.id.slice(0, 12));
     } else if (hasFormat(v.format)) {
       // compat: Go templates, "table …" and "json" over docker/cli's ContainerContext fields
-      writeStdout(formatList(v.format, rows.map((r) => formatRow(store, r, !full)), PS_FORMAT));
+      const size = await sizeOf(store);
+      writeStdout(formatList(v.format, rows.map((r) => formatRow(store, r, !full, size)), PS_FORMAT));
+    } else if (v.size === true) {
+      // compat: -s adds Docker's SIZE column
+      const size = await sizeOf(store);
+      const lines = table([["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES", "SIZE"], ...rows.map((r) => [...tableRow(r, full), size(r.record)])]);
+      for (const line of lines) out.log(line);
     } else {
       const lines = table([["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], ...rows.map((r) => tableRow(r, full))]);
       for (const line of lines) out.log(line);
@@ -66,12 +73,22 @@ function tableRow({ record, state }: Row, full: boolean): string[] {
   return [full ? record.id : record.id.slice(0, 12), record.imageName, `"${shown}"`, createdAgo(record.created), statusText(record, state), "", record.name];
 }
 
-function formatRow(store: ContainerStore, { record, state }: Row, trunc: boolean): object {
+function formatRow(store: ContainerStore, { record, state }: Row, trunc: boolean, size: (r: ContainerRecord) => string): object {
   return containerRow({
     id: record.id, name: record.name, imageName: record.imageName, command: record.command, created: record.created,
     runningFor: createdAgo(record.created), state: state.status, status: statusText(record, state),
-    mounts: () => mountNames(store, record),
+    mounts: () => mountNames(store, record), size: () => size(record),
   }, trunc);
+}
+
+/** Docker's "100kB (virtual 4.3MB)": the writable layer, and it plus the image. */
+async function sizeOf(store: ContainerStore): Promise<(r: ContainerRecord) => string> {
+  const [{ ImageStore }, { writableLayerSize }] = await Promise.all([import("../image/store.ts"), import("../container/rw-size.ts")]);
+  const imageSizes = new Map((await new ImageStore().listAll()).images.map((i) => [i.id, i.size]));
+  return (r) => {
+    const rw = writableLayerSize(store, r);
+    return `${humanSize(rw)} (virtual ${humanSize(rw + (imageSizes.get(r.image) ?? 0))})`;
+  };
 }
 
 /** Docker's .Mounts: a volume's name, else the bind's source. */

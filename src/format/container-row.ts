@@ -22,7 +22,8 @@ export interface ContainerFacts {
   state: string;
   status: string;
   ports?: string;
-  size?: string;
+  /** Docker's "RW (virtual TOTAL)", computed only when a template asks. */
+  size?: () => string;
   labels?: Record<string, string>;
   /** Volume names or bind sources, read only when a template asks. */
   mounts?: () => string[];
@@ -53,7 +54,7 @@ export function containerRow(c: ContainerFacts, trunc: boolean): object {
     Ports: c.ports ?? "",
     State: c.state,
     Status: c.status,
-    Size: c.size ?? "",
+    Size: Object.assign(() => c.size?.() ?? "", { arity: 0 }),
     Labels: Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(","),
     Label: Object.assign((name: unknown) => labels[String(name)] ?? "", { arity: 1 }),
     Mounts: Object.assign(() => (c.mounts?.() ?? []).map((m) => (trunc ? ellipsis(m, 15) : m)).join(","), { arity: 0 }),

@@ -215,3 +215,19 @@ describe("top", () => {
     expect(lines(stopped.stderr)).toEqual([`minibox: container ${created} is not running`]);
   }, T);
 });
+
+describe("ps -s", () => {
+  test("the writable layer's size and the virtual size, in the SIZE column and as .Size", async () => {
+    const id = (await ok(["run", "--name", "fmt-size", "busybox", "sh", "-c", "head -c 100000 /dev/zero > /big; ln -s /etc/passwd /link"])).trim();
+    try {
+      const sizes = lines(await ok(["ps", "-a", "--filter", "name=fmt-size", "--format", "{{.Size}}"]));
+      expect(sizes).toHaveLength(1);
+      expect(sizes[0]).toMatch(/^100kB \(virtual [\d.]+MB\)$/);
+      const table = lines(await ok(["ps", "-a", "-s", "--filter", "name=fmt-size"]));
+      expect(table[0]).toMatch(/ {3}NAMES {3,}SIZE$/);
+      expect(table[1]).toMatch(/fmt-size {3,}100kB \(virtual [\d.]+MB\)$/);
+    } finally {
+      await mb(["rm", "-f", id || "fmt-size"]);
+    }
+  }, T);
+});
