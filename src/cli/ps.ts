@@ -44,7 +44,7 @@ export default defineCommand({
     const rows: Row[] = entries.map((e) => asRecord(store, e))
       .map((record) => ({ record, state: currentState(record) }))
       .filter((r) => v.all === true || last >= 0 || filters.some((f) => f.key === "status" || f.key === "exited") || r.state.running)
-      .filter((r) => filters.every((f) => matches(r, f, created)))
+      .filter((r) => filters.every((f) => matches(store, r, f, created)))
       .sort((a, b) => b.record.created.localeCompare(a.record.created))
       .slice(0, last >= 0 ? last : undefined);
     const full = v["no-trunc"] === true;
@@ -91,10 +91,15 @@ async function sizeOf(store: ContainerStore): Promise<(r: ContainerRecord) => st
   };
 }
 
+interface MountView { Name?: string; Source?: string; Destination?: string }
+
+function mounted(store: ContainerStore, record: ContainerRecord): MountView[] {
+  return (inspectContainer(store, record).Mounts ?? []) as MountView[];
+}
+
 /** Docker's .Mounts: a volume's name, else the bind's source. */
 function mountNames(store: ContainerStore, record: ContainerRecord): string[] {
-  const mounts = (inspectContainer(store, record).Mounts ?? []) as { Name?: string; Source?: string }[];
-  return mounts.map((m) => m.Name || m.Source || "");
+  return mounted(store, record).map((m) => m.Name || m.Source || "");
 }
 
 export function statusText(record: ContainerRecord, state: CurrentState, now = Date.now()): string {
@@ -110,13 +115,17 @@ export function statusText(record: ContainerRecord, state: CurrentState, now = D
 
 interface Filter { key: string; value: string }
 
-const FILTER_KEYS = ["name", "status", "id", "exited", "ancestor", "before", "since", "label"];
+const FILTER_KEYS = ["name", "status", "id", "exited", "ancestor", "before", "since", "label", "volume", "health", "is-task"];
+const HEALTH = ["starting", "healthy", "unhealthy", "none"];
 
 function parseFilter(spec: string): Filter {
   const eq = spec.indexOf("=");
   const key = spec.slice(0, eq);
+  const value = spec.slice(eq + 1);
   if (eq < 1 || !FILTER_KEYS.includes(key)) throw new UserError(`invalid filter '${spec}' (${FILTER_KEYS.map((k) => `${k}=`).join(", ")})`);
-  return { key, value: spec.slice(eq + 1) };
+  if (key === "health" && !HEALTH.includes(value)) throw new UserError(`Unrecognised filter value for health: ${value}`);
+  if (key === "is-task" && value !== "true" && value !== "false") throw new UserError(`Invalid filter 'is-task=${value}'`);
+  return { key, value };
 }
 
 /** before=/since= name containers; their creation times bound the listing (newest before, oldest since). */
@@ -140,7 +149,7 @@ function sameImage(record: ContainerRecord, wanted: string): boolean {
   return norm(record.imageName) === norm(wanted);
 }
 
-function matches({ record, state }: Row, f: Filter, created: CreatedBounds): boolean {
+function matches(store: ContainerStore, { record, state }: Row, f: Filter, created: CreatedBounds): boolean {
   switch (f.key) {
     case "name": return record.name.includes(f.value);
     case "id": return record.id.startsWith(f.value);
@@ -149,6 +158,9 @@ function matches({ record, state }: Row, f: Filter, created: CreatedBounds): boo
     case "before": return record.created < created.before!;
     case "since": return record.created > created.since!;
     case "label": return false; // containers record no labels yet
+    case "health": return f.value === "none"; // no container has a health check yet
+    case "is-task": return f.value === "false"; // no swarm
+    case "volume": return mounted(store, record).some((m) => m.Name === f.value || m.Destination === f.value);
     default: return state.status === f.value;
   }
 }

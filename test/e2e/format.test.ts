@@ -231,3 +231,24 @@ describe("ps -s", () => {
     }
   }, T);
 });
+
+describe("ps --filter volume=, health=, is-task=", () => {
+  test("volume by name or mount point; no container has a health check or is a swarm task", async () => {
+    await setup();
+    const id = (await ok(["create", "--name", "fmt-withvol", "-v", "fmt-vol2:/data", "busybox", "true"])).trim();
+    const names = async (...args: string[]) => lines(await ok(["ps", "-a", ...args, "--format", "{{.Names}}"]));
+    try {
+      expect(await names("--filter", "volume=fmt-vol2")).toEqual(["fmt-withvol"]);
+      expect(await names("--filter", "volume=/data")).toEqual(["fmt-withvol"]);
+      expect(await names("--filter", "volume=nosuchvol")).toEqual([]);
+      expect(await names("--filter", "name=fmt-withvol", "--filter", "is-task=false")).toEqual(["fmt-withvol"]);
+      expect(await names("--filter", "is-task=true")).toEqual([]);
+      expect(await names("--filter", "name=fmt-withvol", "--filter", "health=none")).toEqual(["fmt-withvol"]);
+      expect(await names("--filter", "health=healthy")).toEqual([]);
+      expect((await mb(["ps", "--filter", "health=sick"])).code).toBe(125);
+    } finally {
+      await mb(["rm", "-f", "-v", id]);
+      await mb(["volume", "rm", "fmt-vol2"]);
+    }
+  }, T);
+});
