@@ -8,6 +8,7 @@ import { UserError } from "../errors.ts";
 import { createdAgo, humanSize, table } from "./human-format.ts";
 import { formatList, hasFormat } from "../format/docker-format.ts";
 import { imageRow, IMAGES_FORMAT, type ImageFacts } from "../format/image-row.ts";
+import { filterImage, parseImageFilters } from "../image/list-filter.ts";
 
 // Parsed with splitArgv so that an unknown flag is an error (compat: `images --format json` was once
 // taken for a repository name and printed an empty table).
@@ -16,16 +17,26 @@ const args = {
   "no-trunc": { type: "boolean", description: "Don't truncate output" },
   all: { type: "boolean", alias: "a", description: "Show all images (minibox keeps no intermediate images: same as without)" },
   format: { type: "string", description: "Format output: table, table TEMPLATE, json, or a Go template such as '{{.Repository}}:{{.Tag}}'" },
+  filter: { type: "string", alias: "f", description: "Filter output: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE, label=KEY[=VALUE] (repeatable)" },
 } as const;
 
 export default defineCommand({
   meta: { name: "images", description: "List images: images [OPTIONS] [REPOSITORY[:TAG]]" },
   args: { ...args, repository: { type: "positional", required: false, description: "Only images of this repository" } },
   async run({ rawArgs }) {
-    const { values: v, positionals } = splitArgv(rawArgs, args, Infinity);
+    const { values: v, positionals } = splitArgv(rawArgs, args, Infinity, ["filter"]);
+    const filters = parseImageFilters((v.filter as string[] | undefined) ?? []);
     if (positionals.length > 1) throw new UserError('"images" requires at most 1 argument: images [OPTIONS] [REPOSITORY[:TAG]]', 1);
     const full = v["no-trunc"] === true;
-    const { images, broken } = await new ImageStore().listAll();
+    const store = new ImageStore();
+    const { images: all, broken } = await store.listAll();
+    // before=/since= name images: an unknown one is an error, as Docker's "No such image"
+    const createdBy = new Map<string, string | undefined>();
+    for (const ref of [...(filters.get("before") ?? []), ...(filters.get("since") ?? [])]) createdBy.set(ref, (await store.resolve(ref)).created);
+    const images = all.flatMap((image) => {
+      const tags = filterImage(image, filters, (ref) => createdBy.get(ref));
+      return tags ? [{ ...image, repoTags: tags }] : [];
+    });
     // A damaged image is listed (so it can be found and removed) with one warning line each.
     for (const b of broken) consola.warn(`image ${shortId(b.id)} is damaged (${b.problem}); remove it with 'minibox rmi -f ${shortId(b.id)}' or run 'minibox system check --repair'`);
     const wanted = positionals[0] ? parseReference(positionals[0], { defaultTag: false }) : undefined;
@@ -43,7 +54,7 @@ export default defineCommand({
       if (shown.length === 0) rows.push({ ...base, repository: "<none>", tag: "<none>" });
       for (const t of shown) rows.push({ ...base, repository: familiarName(t), tag: t.tag ?? "<none>" });
     }
-    for (const b of broken) {
+    for (const b of filters.size ? [] : broken) {
       const id = full ? b.id : shortId(b.id);
       const tags = b.repoTags.map((t) => parseReference(t));
       if (wanted && !tags.some((t) => t.domain === wanted.domain && t.path === wanted.path)) continue;

@@ -252,3 +252,26 @@ describe("ps --filter volume=, health=, is-task=", () => {
     }
   }, T);
 });
+
+describe("images --filter", () => {
+  test("dangling=, reference= (globs), before=, since=, label=; bad keys refused", async () => {
+    await ok(["tag", "busybox", "fmt/other:v1"]);
+    const repos = async (...args: string[]) => lines(await ok(["images", ...args, "--format", "{{.Repository}}:{{.Tag}}"])).sort();
+    try {
+      expect(await repos("--filter", "dangling=false")).toEqual(["busybox:latest", "fmt/other:v1"]);
+      expect(await repos("--filter", "dangling=true")).toEqual([]);
+      expect(await repos("--filter", "reference=fmt/*")).toEqual(["fmt/other:v1"]);
+      expect(await repos("--filter", "reference=busybox")).toEqual(["busybox:latest"]);
+      expect(await repos("--filter", "reference=fmt/*:v1")).toEqual(["fmt/other:v1"]);
+      expect(await repos("--filter", "reference=*:v1")).toEqual([]); // path.Match: * does not cross "/"
+      expect(await repos("--filter", "before=busybox")).toEqual([]);
+      expect(await repos("--filter", "since=busybox")).toEqual([]);
+      expect(await repos("--filter", "label=nope")).toEqual([]);
+      const bad = await mb(["images", "--filter", "colour=red"]);
+      expect(bad.code).toBe(125);
+      expect(bad.stderr).toContain("invalid filter 'colour'");
+    } finally {
+      await mb(["rmi", "fmt/other:v1"]);
+    }
+  }, T);
+});
