@@ -1,18 +1,19 @@
 import type { CommandDef } from "citty";
+import { strictFlags } from "./strict-flags.ts"; // compat: citty-parsed commands refuse unknown flags
 
 // Lazy so that `minibox run` does not parse the code of every other command.
 export const commands: Record<string, () => Promise<CommandDef>> = {
   run: () => import("./run.ts").then((m) => m.default as CommandDef),
-  load: () => import("./load.ts").then((m) => m.default as CommandDef),
-  import: () => import("./import.ts").then((m) => m.default as CommandDef),
+  load: () => import("./load.ts").then((m) => strictFlags(m.default as CommandDef)),
+  import: () => import("./import.ts").then((m) => strictFlags(m.default as CommandDef)),
   images: () => import("./images.ts").then((m) => m.default as CommandDef),
-  rmi: () => import("./rmi.ts").then((m) => m.default as CommandDef),
-  tag: () => import("./tag.ts").then((m) => m.default as CommandDef),
-  pull: () => import("./pull.ts").then((m) => m.default as CommandDef),
-  push: () => import("./push.ts").then((m) => m.default as CommandDef),
-  login: () => import("./login.ts").then((m) => m.default as CommandDef),
-  logout: () => import("./logout.ts").then((m) => m.default as CommandDef),
-  save: () => import("./save.ts").then((m) => m.default as CommandDef),
+  rmi: () => import("./rmi.ts").then((m) => strictFlags(m.default as CommandDef)),
+  tag: () => import("./tag.ts").then((m) => strictFlags(m.default as CommandDef)),
+  pull: () => import("./pull.ts").then((m) => strictFlags(m.default as CommandDef)),
+  push: () => import("./push.ts").then((m) => strictFlags(m.default as CommandDef)),
+  login: () => import("./login.ts").then((m) => strictFlags(m.default as CommandDef)),
+  logout: () => import("./logout.ts").then((m) => strictFlags(m.default as CommandDef)),
+  save: () => import("./save.ts").then((m) => strictFlags(m.default as CommandDef)),
   image: () => import("./image.ts").then((m) => m.default as CommandDef),
   exec: () => import("./exec.ts").then((m) => m.default as CommandDef),
   logs: () => import("./logs.ts").then((m) => m.default as CommandDef),
@@ -40,9 +41,13 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   build: () => import("./build.ts").then((m) => m.default as CommandDef), // build (issue 12)
   builder: () => import("./builder.ts").then((m) => m.default as CommandDef), // build (issue 12)
   // files: copy in and out, diff, export, commit, history
-  cp: () => import("./cp.ts").then((m) => m.default as CommandDef),
+  cp: () => import("./cp.ts").then((m) => strictFlags(m.default as CommandDef)),
   diff: () => import("./diff.ts").then((m) => m.default as CommandDef),
-  export: () => import("./export.ts").then((m) => m.default as CommandDef),
-  commit: () => import("./commit.ts").then((m) => m.default as CommandDef),
+  export: () => import("./export.ts").then((m) => strictFlags(m.default as CommandDef)),
+  commit: () => import("./commit.ts").then((m) => strictFlags(m.default as CommandDef)),
   history: () => import("./history.ts").then((m) => m.default as CommandDef),
+  // compat: Docker's info and version, with --format
+  info: () => import("./info.ts").then((m) => m.default as CommandDef),
+  version: () => import("./version.ts").then((m) => m.default as CommandDef),
+  top: () => import("./top.ts").then((m) => m.default as CommandDef),
 };

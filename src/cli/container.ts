@@ -24,6 +24,8 @@ const ALIASES: Record<string, string> = {
 };
 // files: container cp, diff, export, commit
 Object.assign(ALIASES, { cp: "cp", diff: "diff", export: "export", commit: "commit" });
+// compat: container top
+Object.assign(ALIASES, { top: "top" });
 
 const container: CommandDef = defineCommand({
   meta: { name: "container", description: `Manage containers (${[...Object.keys(ALIASES), "prune"].join(", ")})` },

@@ -11,7 +11,11 @@ export function containerStore(): ContainerStore {
   return new ContainerStore(storeRoot());
 }
 
-export async function eachContainer(refs: string[], what: string, act: (store: ContainerStore, record: ContainerRecord) => Promise<void> | void): Promise<number> {
+export async function eachContainer(
+  refs: string[], what: string, act: (store: ContainerStore, record: ContainerRecord) => Promise<void> | void,
+  /** compat: errors that are reported but do not make the command fail (rm -f of a missing container) */
+  tolerated?: (e: unknown) => boolean,
+): Promise<number> {
   if (refs.length === 0) throw new UserError(`"${what}" requires at least 1 argument`);
   const store = containerStore();
   let failed = false;
@@ -20,7 +24,7 @@ export async function eachContainer(refs: string[], what: string, act: (store: C
       await act(store, findContainer(store, ref));
     } catch (e) {
       out.error(describeError(e));
-      failed = true;
+      if (!tolerated?.(e)) failed = true;
       continue;
     }
     out.log(ref); // outside the catch: a closed stdout ends the command (output.ts), it is no failure of `ref`

@@ -3,20 +3,31 @@ import { ImageStore } from "../image/store.ts";
 import { shortId } from "../image/digest.ts";
 import { UserError } from "../errors.ts";
 import { createdAgo, humanSize, table } from "./human-format.ts";
-import { out } from "./output.ts";
+import { out, writeStdout } from "./output.ts";
+import { splitArgv } from "./argv.ts";
+import { formatList, hasFormat } from "../format/docker-format.ts";
+import { goStruct } from "../format/template/index.ts";
 import type { HistoryRow } from "../files/history.ts";
+
+// compat: parsed with splitArgv so that unknown flags are refused; --format is the Go template engine
+const options = {
+  human: { type: "boolean", alias: "H", default: true, description: "Print sizes and dates in human readable format (--human=false: raw)" },
+  "no-trunc": { type: "boolean", description: "Don't truncate output" },
+  quiet: { type: "boolean", alias: "q", description: "Only show image IDs" },
+  format: { type: "string", description: "Format output: table, table TEMPLATE, json, or a Go template ({{.ID}} {{.CreatedSince}} {{.CreatedAt}} {{.CreatedBy}} {{.Size}} {{.Comment}})" },
+} as const;
+
+const HISTORY_FORMAT = {
+  defaultTable: "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+  headers: { ID: "IMAGE", CreatedSince: "CREATED", CreatedAt: "CREATED AT", CreatedBy: "CREATED BY", Size: "SIZE", Comment: "COMMENT" },
+};
 
 export default defineCommand({
   meta: { name: "history", description: "Show the history of an image: history [OPTIONS] IMAGE" },
-  args: {
-    human: { type: "boolean", alias: "H", default: true, description: "Print sizes and dates in human readable format (--human=false: raw)" },
-    // citty reads "--no-trunc" as the negation of "trunc"
-    trunc: { type: "boolean", default: true, description: "Truncate output (--no-trunc: don't)" },
-    quiet: { type: "boolean", alias: "q", description: "Only show image IDs" },
-    format: { type: "string", description: "Format output using a Go-style template ({{.ID}} {{.CreatedSince}} {{.CreatedAt}} {{.CreatedBy}} {{.Size}} {{.Comment}}), or 'table …'" },
-  },
-  async run({ args }) {
-    const refs = args._.map(String);
+  args: options,
+  async run({ rawArgs }) {
+    const { values, positionals: refs } = splitArgv(rawArgs, options, Infinity);
+    const args = { trunc: values["no-trunc"] !== true, human: values.human, quiet: values.quiet === true, format: values.format as string | undefined };
     if (refs.length !== 1) throw new UserError('"history" requires exactly 1 argument: history [OPTIONS] IMAGE');
     const store = new ImageStore();
     const { imageHistory } = await import("../files/history.ts");
@@ -34,21 +45,8 @@ export default defineCommand({
       for (const r of rows) out.log(fields(r).ID!);
       return 0;
     }
-    if (args.format && args.format !== "table") {
-      const template = String(args.format);
-      const isTable = template.startsWith("table ");
-      const body = (isTable ? template.slice(6) : template).replace(/\\t/g, "\t");
-      const render = (f: Record<string, string>) => body.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k: string) => {
-        if (!(k in f)) throw new UserError(`template: can't evaluate field ${k} in type history.row`);
-        return f[k]!;
-      });
-      if (isTable) {
-        const headers: Record<string, string> = { ID: "IMAGE", CreatedSince: "CREATED", CreatedAt: "CREATED AT", CreatedBy: "CREATED BY", Size: "SIZE", Comment: "COMMENT" };
-        const split = (s: string) => s.split("\t");
-        for (const line of table([split(render(headers)), ...rows.map((r) => split(render(fields(r))))])) out.log(line);
-      } else {
-        for (const r of rows) out.log(render(fields(r)));
-      }
+    if (hasFormat(args.format)) {
+      writeStdout(formatList(args.format, rows.map((r) => goStruct("*formatter.historyContext", fields(r))), HISTORY_FORMAT));
       return 0;
     }
     const header = ["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"];

@@ -1,20 +1,32 @@
 import { defineCommand } from "citty";
-import { out } from "./output.ts";
+import { out, writeStdout } from "./output.ts";
 import { EXIT, UserError } from "../errors.ts";
+import { splitArgv } from "./argv.ts";
+import { formatEach, hasFormat, parseFormat } from "../format/docker-format.ts";
 import { describeError } from "./report.ts";
+
+const args = {
+  format: { type: "string", alias: "f", description: "Format output: json (default), or a Go template such as '{{.Id}}'" },
+} as const;
 
 export default defineCommand({
   meta: { name: "inspect", description: "Display detailed information on one or more images" },
   args: {
+    ...args,
     image: { type: "positional", required: true, description: "IMAGE [IMAGE...]" },
   },
-  async run({ args }) {
+  async run({ rawArgs }) {
+    // compat: splitArgv rejects unknown flags; --format takes Go templates
+    const { values, positionals } = splitArgv(rawArgs, args, Infinity);
+    if (positionals.length === 0) throw new UserError('"image inspect" requires at least 1 argument', 1);
+    const format = values.format as string | undefined;
+    const template = hasFormat(format) && format !== "json" ? parseFormat(format) : undefined;
     const { inspectImage } = await import("../image/inspect.ts");
     const { ImageStore } = await import("../image/store.ts");
     const store = new ImageStore();
     const found = [];
     let failed = false;
-    for (const name of args._.length ? args._ : [args.image]) {
+    for (const name of positionals) {
       try {
         found.push(await inspectImage(String(name), store));
       } catch (error) {
@@ -23,7 +35,8 @@ export default defineCommand({
         failed = true;
       }
     }
-    out.log(JSON.stringify(found, null, 4));
+    if (template) writeStdout(formatEach(template, found));
+    else out.log(JSON.stringify(found, null, 4));
     return failed ? EXIT.ENGINE : 0;
   },
 });

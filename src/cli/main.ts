@@ -14,7 +14,7 @@ export async function cliMain(argv: string[]): Promise<number> {
   if (!name || name === "--help" || name === "-h" || name === "help") {
     return print(`${await renderUsage(root)}\n`, name ? 0 : 1);
   }
-  if (name === "--version" || name === "-v" || name === "version") {
+  if (name === "--version" || name === "-v") { // compat: `version` is a command (Client/Server, --format)
     return print("minibox version 0.1.0\n", 0);
   }
   const load = commands[name];

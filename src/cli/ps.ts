@@ -4,8 +4,13 @@ import { containerStore } from "./each-container.ts";
 import { currentState, type CurrentState } from "../container/status.ts";
 import type { ContainerRecord } from "../container/store.ts";
 import { asRecord, listEntries } from "../container/reconcile.ts";
-import { createdAgo, humanDuration, table } from "./human-format.ts";
-import { out } from "./output.ts";
+import { createdAgo, humanDuration, humanSize, table } from "./human-format.ts";
+import { out, writeStdout } from "./output.ts";
+import { formatList, hasFormat } from "../format/docker-format.ts";
+import { containerRow, PS_FORMAT } from "../format/container-row.ts";
+import { inspectContainer } from "../container/inspect.ts";
+import { findContainer } from "../container/lookup.ts";
+import type { ContainerStore } from "../container/store.ts";
 import { UserError } from "../errors.ts";
 import { storeRoot } from "../image/store.ts";
 import { portsColumn } from "../network/inspect.ts"; // net-core
@@ -14,8 +19,12 @@ const args = {
   all: { type: "boolean", alias: "a", description: "Show all containers (default shows just running)" },
   quiet: { type: "boolean", alias: "q", description: "Only display container IDs" },
   "no-trunc": { type: "boolean", description: "Don't truncate output" },
-  format: { type: "string", description: "Format output: table (default) or json" },
-  filter: { type: "string", alias: "f", description: "Filter output: name=NAME, status=STATUS, id=ID (repeatable)" },
+  format: { type: "string", description: "Format output: table, table TEMPLATE, json, or a Go template such as '{{.Names}}'" },
+  filter: { type: "string", alias: "f", description: "Filter output: name=, status=, id=, exited=, ancestor=, before=, since=, label= (repeatable)" },
+  // compat: Docker's -n/-l (the newest containers, in any state)
+  last: { type: "string", alias: "n", description: "Show n last created containers (includes all states)" },
+  latest: { type: "boolean", alias: "l", description: "Show the latest created container (includes all states)" },
+  size: { type: "boolean", alias: "s", description: "Display total file sizes" },
 } as const;
 
 interface Row { record: ContainerRecord; state: CurrentState }
@@ -23,29 +32,38 @@ interface Row { record: ContainerRecord; state: CurrentState }
 export default defineCommand({
   meta: { name: "ps", description: "List containers" },
   args,
-  run({ rawArgs }) {
+  async run({ rawArgs }) {
     const { values: v, positionals } = splitArgv(rawArgs, args, Infinity, ["filter"]);
     if (positionals.length) throw new UserError(`"ps" accepts no arguments`);
     const filters = ((v.filter as string[] | undefined) ?? []).map(parseFilter);
+    const last = v.latest === true ? 1 : v.last === undefined ? -1 : Number(v.last);
+    if (!Number.isInteger(last)) throw new UserError(`invalid argument "${String(v.last)}" for "-n, --last" flag: strconv.ParseInt: parsing "${String(v.last)}": invalid syntax`);
     const store = containerStore();
+    const created = resolveCreatedBounds(store, filters);
     const entries = listEntries(store);
     // A broken entry is listed (as Dead) and named once on stderr; it never hides the others.
     for (const e of entries) if (!e.record) out.warn(`container ${e.id.slice(0, 12)} has an unreadable record (${e.broken}): shown as Dead; rm -f removes it`);
     const rows: Row[] = entries.map((e) => asRecord(store, e))
       .map((record) => ({ record, state: currentState(record) }))
-      .filter((r) => v.all === true || filters.some((f) => f.key === "status") || r.state.running)
-      .filter((r) => filters.every((f) => matches(r, f)))
-      .sort((a, b) => b.record.created.localeCompare(a.record.created));
+      .filter((r) => v.all === true || last >= 0 || filters.some((f) => f.key === "status" || f.key === "exited") || r.state.running)
+      .filter((r) => filters.every((f) => matches(store, r, f, created)))
+      .sort((a, b) => b.record.created.localeCompare(a.record.created))
+      .slice(0, last >= 0 ? last : undefined);
     const full = v["no-trunc"] === true;
     if (v.quiet === true) {
       for (const r of rows) out.log(full ? r.record.id : r.record.id.slice(0, 12));
-    } else if (v.format === "json") {
-      for (const r of rows) out.log(JSON.stringify(jsonRow(r)));
-    } else if (v.format === undefined || v.format === "table") {
-      const lines = table([["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], ...rows.map((r) => tableRow(r, full))]);
+    } else if (hasFormat(v.format)) {
+      // compat: Go templates, "table …" and "json" over docker/cli's ContainerContext fields
+      const size = await sizeOf(store);
+      writeStdout(formatList(v.format, rows.map((r) => formatRow(store, r, !full, size)), PS_FORMAT));
+    } else if (v.size === true) {
+      // compat: -s adds Docker's SIZE column
+      const size = await sizeOf(store);
+      const lines = table([["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES", "SIZE"], ...rows.map((r) => [...tableRow(r, full), size(r.record)])]);
       for (const line of lines) out.log(line);
     } else {
-      throw new UserError(`unsupported --format: ${String(v.format)} (table or json)`);
+      const lines = table([["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], ...rows.map((r) => tableRow(r, full))]);
+      for (const line of lines) out.log(line);
     }
     return 0;
   },
@@ -57,11 +75,33 @@ function tableRow({ record, state }: Row, full: boolean): string[] {
   return [full ? record.id : record.id.slice(0, 12), record.imageName, `"${shown}"`, createdAgo(record.created), statusText(record, state), portsColumn(storeRoot(), record.id), record.name];
 }
 
-function jsonRow({ record, state }: Row): Record<string, unknown> {
-  return {
-    ID: record.id.slice(0, 12), Image: record.imageName, Command: `"${record.command.join(" ")}"`, CreatedAt: record.created,
-    RunningFor: createdAgo(record.created), Status: statusText(record, state), State: state.status, Names: record.name, Ports: portsColumn(storeRoot(), record.id),
+function formatRow(store: ContainerStore, { record, state }: Row, trunc: boolean, size: (r: ContainerRecord) => string): object {
+  return containerRow({
+    id: record.id, name: record.name, imageName: record.imageName, command: record.command, created: record.created,
+    runningFor: createdAgo(record.created), state: state.status, status: statusText(record, state), ports: portsColumn(storeRoot(), record.id),
+    mounts: () => mountNames(store, record), size: () => size(record),
+  }, trunc);
+}
+
+/** Docker's "100kB (virtual 4.3MB)": the writable layer, and it plus the image. */
+async function sizeOf(store: ContainerStore): Promise<(r: ContainerRecord) => string> {
+  const [{ ImageStore }, { writableLayerSize }] = await Promise.all([import("../image/store.ts"), import("../container/rw-size.ts")]);
+  const imageSizes = new Map((await new ImageStore().listAll()).images.map((i) => [i.id, i.size]));
+  return (r) => {
+    const rw = writableLayerSize(store, r);
+    return `${humanSize(rw)} (virtual ${humanSize(rw + (imageSizes.get(r.image) ?? 0))})`;
   };
+}
+
+interface MountView { Name?: string; Source?: string; Destination?: string }
+
+function mounted(store: ContainerStore, record: ContainerRecord): MountView[] {
+  return (inspectContainer(store, record).Mounts ?? []) as MountView[];
+}
+
+/** Docker's .Mounts: a volume's name, else the bind's source. */
+function mountNames(store: ContainerStore, record: ContainerRecord): string[] {
+  return mounted(store, record).map((m) => m.Name || m.Source || "");
 }
 
 export function statusText(record: ContainerRecord, state: CurrentState, now = Date.now()): string {
@@ -77,15 +117,52 @@ export function statusText(record: ContainerRecord, state: CurrentState, now = D
 
 interface Filter { key: string; value: string }
 
+const FILTER_KEYS = ["name", "status", "id", "exited", "ancestor", "before", "since", "label", "volume", "health", "is-task"];
+const HEALTH = ["starting", "healthy", "unhealthy", "none"];
+
 function parseFilter(spec: string): Filter {
   const eq = spec.indexOf("=");
   const key = spec.slice(0, eq);
-  if (eq < 1 || !["name", "status", "id"].includes(key)) throw new UserError(`invalid filter '${spec}' (name=, status=, id=)`);
-  return { key, value: spec.slice(eq + 1) };
+  const value = spec.slice(eq + 1);
+  if (eq < 1 || !FILTER_KEYS.includes(key)) throw new UserError(`invalid filter '${spec}' (${FILTER_KEYS.map((k) => `${k}=`).join(", ")})`);
+  if (key === "health" && !HEALTH.includes(value)) throw new UserError(`Unrecognised filter value for health: ${value}`);
+  if (key === "is-task" && value !== "true" && value !== "false") throw new UserError(`Invalid filter 'is-task=${value}'`);
+  return { key, value };
 }
 
-function matches({ record, state }: Row, f: Filter): boolean {
-  if (f.key === "name") return record.name.includes(f.value);
-  if (f.key === "id") return record.id.startsWith(f.value);
-  return state.status === f.value;
+/** before=/since= name containers; their creation times bound the listing (newest before, oldest since). */
+interface CreatedBounds { before?: string; since?: string }
+
+function resolveCreatedBounds(store: ContainerStore, filters: Filter[]): CreatedBounds {
+  const bounds: CreatedBounds = {};
+  for (const f of filters) {
+    if (f.key !== "before" && f.key !== "since") continue;
+    const t = findContainer(store, f.value).created;
+    bounds[f.key] = f.key === "before" ? (bounds.before && bounds.before < t ? bounds.before : t) : (bounds.since && bounds.since > t ? bounds.since : t);
+  }
+  return bounds;
+}
+
+/** ancestor= as Docker: the image's id (or a prefix), or its name with or without the default tag. */
+function sameImage(record: ContainerRecord, wanted: string): boolean {
+  const hex = record.image.replace(/^sha256:/, "");
+  if (/^(sha256:)?[0-9a-f]{4,64}$/.test(wanted) && hex.startsWith(wanted.replace(/^sha256:/, ""))) return true;
+  const norm = (n: string) => (/:[^/]+$/.test(n) ? n : `${n}:latest`).replace(/^(docker\.io\/)?(library\/)?/, "");
+  return norm(record.imageName) === norm(wanted);
+}
+
+function matches(store: ContainerStore, { record, state }: Row, f: Filter, created: CreatedBounds): boolean {
+  switch (f.key) {
+    case "name": return record.name.includes(f.value);
+    case "id": return record.id.startsWith(f.value);
+    case "exited": return state.status === "exited" && String(state.exitCode ?? 0) === f.value;
+    case "ancestor": return sameImage(record, f.value);
+    case "before": return record.created < created.before!;
+    case "since": return record.created > created.since!;
+    case "label": return false; // containers record no labels yet
+    case "health": return f.value === "none"; // no container has a health check yet
+    case "is-task": return f.value === "false"; // no swarm
+    case "volume": return mounted(store, record).some((m) => m.Name === f.value || m.Destination === f.value);
+    default: return state.status === f.value;
+  }
 }

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { splitArgv } from "./argv.ts";
 import { eachContainer } from "./each-container.ts";
 import { removeContainer } from "../container/lifecycle.ts";
+import { NoSuchContainerError } from "../container/lookup.ts";
 
 const args = {
   force: { type: "boolean", alias: "f", description: "Force the removal of a running container (uses SIGKILL)" },
@@ -13,6 +14,9 @@ export default defineCommand({
   args,
   run({ rawArgs }) {
     const { values, positionals } = splitArgv(rawArgs, args, Infinity);
-    return eachContainer(positionals, "rm", (store, r) => removeContainer(store, r, values.force === true, values.volumes === true));
+    const force = values.force === true;
+    // compat: docker/cli ≥ 23 reports a missing container under -f but does not fail for it
+    const tolerate = force ? (e: unknown) => e instanceof NoSuchContainerError : undefined;
+    return eachContainer(positionals, "rm", (store, r) => removeContainer(store, r, force, values.volumes === true), tolerate);
   },
 });

@@ -3,6 +3,7 @@
 // percentages with two decimals.
 import type { StatsRow } from "../container/stats.ts";
 import { humanSize, table } from "./human-format.ts";
+import { goStruct } from "../format/template/index.ts";
 
 const BINARY_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
 
@@ -47,5 +48,21 @@ export function jsonLine(row: StatsRow): string {
   const c = cells(row);
   return JSON.stringify({
     BlockIO: c.block, CPUPerc: c.cpu, Container: c.id, ID: c.id, MemPerc: c.memPercent, MemUsage: c.mem, Name: c.name, NetIO: c.net, PIDs: c.pids,
+  });
+}
+
+// compat: docker/cli's statsContext for --format templates, "table …" and "json"
+export const STATS_FORMAT = {
+  defaultTable: "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}",
+  headers: {
+    Container: "CONTAINER", ID: "CONTAINER ID", Name: "NAME", CPUPerc: "CPU %", MemUsage: "MEM USAGE / LIMIT", MemPerc: "MEM %",
+    NetIO: "NET I/O", BlockIO: "BLOCK I/O", PIDs: "PIDS",
+  },
+};
+
+export function statsContext(row: StatsRow, fullId = false): object {
+  const c = cells(row, fullId);
+  return goStruct("*formatter.statsContext", {
+    Container: c.id, ID: c.id, Name: c.name, CPUPerc: c.cpu, MemUsage: c.mem, MemPerc: c.memPercent, NetIO: c.net, BlockIO: c.block, PIDs: c.pids,
   });
 }

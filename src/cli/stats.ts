@@ -2,7 +2,8 @@ import { defineCommand } from "citty";
 import { splitArgv } from "./argv.ts";
 import { containerStore } from "./each-container.ts";
 import { out } from "./output.ts";
-import { jsonLine, tableLines } from "./stats-format.ts";
+import { statsContext, STATS_FORMAT, tableLines } from "./stats-format.ts";
+import { formatList, hasFormat } from "../format/docker-format.ts";
 import { UserError } from "../errors.ts";
 import { findContainer } from "../container/lookup.ts";
 import { sampleContainer, statsRow, type Sample } from "../container/stats.ts";
@@ -14,7 +15,7 @@ const args = {
   all: { type: "boolean", alias: "a", description: "Show all containers (default shows just running)" },
   "no-stream": { type: "boolean", description: "Disable streaming stats and only pull the first result" },
   "no-trunc": { type: "boolean", description: "Do not truncate output" },
-  format: { type: "string", description: "Format output: table (default) or json" },
+  format: { type: "string", description: "Format output: table, table TEMPLATE, json, or a Go template such as '{{.Name}} {{.CPUPerc}}'" },
 } as const;
 
 /** The first frame comes after this much, so that it already has a CPU %; later frames every REFRESH_MS. */
@@ -28,8 +29,9 @@ export default defineCommand({
   args,
   async run({ rawArgs }) {
     const { values: v, positionals } = splitArgv(rawArgs, args, Infinity);
-    const format = (v.format as string | undefined) ?? "table";
-    if (format !== "table" && format !== "json") throw new UserError(`unsupported --format: ${format} (table or json)`);
+    const format = hasFormat(v.format) ? v.format : undefined;
+    // compat: a bad template fails at once, not at the first frame
+    if (format !== undefined) formatList(format, [], STATS_FORMAT);
     const store = containerStore();
     // Named containers are resolved once (an unknown name is an error, as in Docker) and then followed by
     // id; without names, the set is listed again at every frame, so containers that start show up.
@@ -37,7 +39,8 @@ export default defineCommand({
     const pick = () => (ids.length > 0 ? reload(store, ids) : listed(store, v.all === true));
     const render = (records: ContainerRecord[], prev: Samples, cur: Samples, clear: boolean) => {
       const rows = records.map((r) => statsRow(r, prev.get(r.id), cur.get(r.id)));
-      const lines = format === "json" ? rows.map(jsonLine) : tableLines(rows, v["no-trunc"] === true);
+      const lines = format === undefined ? tableLines(rows, v["no-trunc"] === true)
+        : formatList(format, rows.map((r) => statsContext(r, v["no-trunc"] === true)), STATS_FORMAT).replace(/\n$/, "").split("\n");
       // On a terminal each frame replaces the last (cursor home, clear screen), as docker stats does.
       out.log(`${clear ? "\x1b[H\x1b[2J" : ""}${lines.join("\n")}`);
     };

@@ -1,11 +1,11 @@
 import { defineCommand } from "citty";
 import { splitArgv } from "./argv.ts";
-import { out } from "./output.ts";
+import { out, writeStdout } from "./output.ts";
 import { UserError } from "../errors.ts";
 import { storeRoot } from "../image/store.ts";
 import { inspectVolume } from "../volume/ops.ts";
 import { NoSuchVolumeError } from "../volume/errors.ts";
-import { renderTemplate } from "./volume-format.ts";
+import { formatEach, hasFormat, parseFormat } from "../format/docker-format.ts";
 
 const args = {
   format: { type: "string", alias: "f", description: "Format output: json, or a template such as '{{.Mountpoint}}'" },
@@ -17,6 +17,9 @@ export default defineCommand({
   run({ rawArgs }) {
     const { values, positionals } = splitArgv(rawArgs, args, Infinity);
     if (positionals.length === 0) throw new UserError(`"volume inspect" requires at least 1 argument`);
+    const format = values.format as string | undefined;
+    // compat: a bad template fails before anything is printed
+    const template = hasFormat(format) && format !== "json" ? parseFormat(format) : undefined;
     const found: Record<string, unknown>[] = [];
     const missing: string[] = [];
     for (const name of positionals) {
@@ -27,9 +30,8 @@ export default defineCommand({
         missing.push(name);
       }
     }
-    const format = values.format as string | undefined;
-    if (format === undefined || format === "json") out.log(JSON.stringify(found, null, 4));
-    else for (const v of found) out.log(renderTemplate(format, v));
+    if (template) writeStdout(formatEach(template, found));
+    else out.log(JSON.stringify(found, null, 4));
     for (const name of missing.slice(0, -1)) out.error(`No such volume: ${name}`);
     if (missing.length) throw new NoSuchVolumeError(missing[missing.length - 1]!);
     return 0;

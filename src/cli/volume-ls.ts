@@ -1,11 +1,21 @@
 import { defineCommand } from "citty";
 import { splitArgv } from "./argv.ts";
-import { out } from "./output.ts";
+import { out, writeStdout } from "./output.ts";
 import { UserError } from "../errors.ts";
 import { table } from "./human-format.ts";
 import { storeRoot } from "../image/store.ts";
 import { listVolumes, parseFilters, type ListedVolume } from "../volume/ops.ts";
-import { renderTemplate } from "./volume-format.ts";
+import { formatList, hasFormat } from "../format/docker-format.ts";
+import { goStruct } from "../format/template/index.ts";
+
+// compat: docker/cli's VolumeContext headers and default table
+const VOLUME_FORMAT = {
+  defaultTable: "table {{.Driver}}\t{{.Name}}",
+  headers: {
+    Name: "VOLUME NAME", Driver: "DRIVER", Scope: "SCOPE", Mountpoint: "MOUNTPOINT", Labels: "LABELS", Links: "LINKS",
+    Size: "SIZE", Group: "GROUP", Availability: "AVAILABILITY", Status: "STATUS",
+  },
+};
 
 const args = {
   quiet: { type: "boolean", alias: "q", description: "Only display volume names" },
@@ -14,11 +24,12 @@ const args = {
 } as const;
 
 /** The row Docker's `volume ls --format` sees. */
-function row(v: ListedVolume): Record<string, unknown> {
-  return {
+function row(v: ListedVolume): object {
+  return goStruct("*formatter.volumeContext", {
     Availability: "N/A", Driver: v.Driver, Group: "N/A", Labels: Object.entries(v.Labels).map(([k, x]) => `${k}=${x}`).join(","),
+    Label: Object.assign((name: unknown) => v.Labels[String(name)] ?? "", { arity: 1 }),
     Links: "N/A", Mountpoint: v.Mountpoint, Name: v.Name, Scope: v.Scope, Size: "N/A", Status: "N/A",
-  };
+  });
 }
 
 export default defineCommand({
@@ -32,10 +43,8 @@ export default defineCommand({
     const format = values.format as string | undefined;
     if (values.quiet === true) {
       for (const v of volumes) out.log(v.Name);
-    } else if (format === "json") {
-      for (const v of volumes) out.log(JSON.stringify(row(v)));
-    } else if (format !== undefined && format !== "table" && !format.startsWith("table ")) {
-      for (const v of volumes) out.log(renderTemplate(format, row(v)));
+    } else if (hasFormat(format)) {
+      writeStdout(formatList(format, volumes.map(row), VOLUME_FORMAT));
     } else {
       for (const line of table([["DRIVER", "VOLUME NAME"], ...volumes.map((v) => [v.Driver, v.Name])])) out.log(line);
     }
