@@ -1,0 +1,49 @@
+// runtime area (`minibox runtime create`, runc's command line): the init of a created container is fully
+// set up, then parked right before execve until a later, separate `start` writes one byte into the
+// container's exec FIFO. The init holds the FIFO open read-write (given by `create` as an inherited fd), so
+// `start` can open it for writing without blocking, and the init's read never sees EOF while it waits.
+import { closeSync, readSync } from "node:fs";
+import type { Spec } from "../oci/spec.ts";
+import { INIT_ERROR_FD } from "../runtime/protocol.ts";
+import { lookPath } from "./exec.ts";
+import { containerUser } from "./container-user.ts";
+import type { ExecUser } from "./user.ts";
+
+const EXEC_FIFO_FLAG = "--exec-fifo-fd=";
+
+export function execFifoFdOf(args: readonly string[]): number | undefined {
+  const flag = args.find((a) => a.startsWith(EXEC_FIFO_FLAG));
+  if (flag === undefined) return undefined;
+  const fd = Number(flag.slice(EXEC_FIFO_FLAG.length));
+  if (!Number.isInteger(fd) || fd < 3) throw new Error(`init: bad ${flag}`);
+  return fd;
+}
+
+export function execFifoFlag(fd: number): string {
+  return `${EXEC_FIFO_FLAG}${fd}`;
+}
+
+/**
+ * As runc: the command is looked up before `create` returns (a missing one fails `create`), then the error
+ * pipe is closed, which tells `create` that the container is ready; then we wait for `start`.
+ */
+export function parkUntilStart(args: readonly string[], env: readonly string[], fifoFd: number): void {
+  lookPath(args[0]!, env);
+  closeSync(INIT_ERROR_FD);
+  const buf = Buffer.alloc(1);
+  let n = 0;
+  while (n === 0) n = readSync(fifoFd, buf);
+  closeSync(fifoFd);
+}
+
+/** process.user of a plain bundle: ids as given (runc adds no groups from /etc/group); HOME from passwd. */
+export function specUser(spec: Spec): ExecUser {
+  const { uid, gid, additionalGids } = spec.process.user ?? { uid: 0, gid: 0 };
+  let home = "/";
+  try {
+    home = containerUser(String(uid)).home;
+  } catch {
+    // a uid without a passwd entry is valid in OCI; HOME stays "/"
+  }
+  return { uid, gid, additionalGids: [...(additionalGids ?? [])], home };
+}
