@@ -2,10 +2,12 @@
 // set up, then parked right before execve until a later, separate `start` writes one byte into the
 // container's exec FIFO. The init holds the FIFO open read-write (given by `create` as an inherited fd), so
 // `start` can open it for writing without blocking, and the init's read never sees EOF while it waits.
-import { closeSync, readSync } from "node:fs";
+import { accessSync, closeSync, constants, readSync } from "node:fs";
+import { EXIT } from "../errors.ts";
+import { fsPath } from "../oci/bytes-string.ts";
 import type { Spec } from "../oci/spec.ts";
 import { INIT_ERROR_FD } from "../runtime/protocol.ts";
-import { lookPath } from "./exec.ts";
+import { ExecError, lookPath } from "./exec.ts";
 import { containerUser } from "./container-user.ts";
 import type { ExecUser } from "./user.ts";
 
@@ -28,7 +30,15 @@ export function execFifoFlag(fd: number): string {
  * pipe is closed, which tells `create` that the container is ready; then we wait for `start`.
  */
 export function parkUntilStart(args: readonly string[], env: readonly string[], fifoFd: number): void {
-  lookPath(args[0]!, env);
+  const path = lookPath(args[0]!, env); // a bare name is checked there; a path only here
+  try {
+    accessSync(fsPath(path), constants.X_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new ExecError(`exec: "${path}": no such file or directory`, EXIT.NOT_FOUND);
+    if (code === "EACCES") throw new ExecError(`exec: "${path}": permission denied`, EXIT.CANNOT_EXECUTE);
+    throw e;
+  }
   closeSync(INIT_ERROR_FD);
   const buf = Buffer.alloc(1);
   let n = 0;
