@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(busybox-static skopeo umoci tini docker-registry openssl)
+packages=(busybox-static skopeo umoci tini docker-registry openssl containerd)
 [[ "${1:-}" == "--bench" ]] && packages+=(crun runc podman hyperfine)
 command -v npm >/dev/null || packages+=(npm)
 
