@@ -147,12 +147,30 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
       (command === "pause" ? pauseContainer : resumeContainer)(ctx, id);
       return 0;
     }
+    case "exec": {
+      const p = parseArgs(argv, [
+        { names: ["process", "p"], kind: "string" }, { names: ["cwd"], kind: "string" }, { names: ["env", "e"], kind: "list" },
+        { names: ["tty", "t"], kind: "bool" }, { names: ["user", "u"], kind: "string" }, { names: ["cap", "c"], kind: "list" },
+        { names: ["no-new-privs"], kind: "bool" }, { names: ["detach", "d"], kind: "bool" }, { names: ["pid-file"], kind: "string" },
+        { names: ["console-socket"], kind: "string" }, { names: ["preserve-fds"], kind: "string" }, { names: ["additional-gids", "g"], kind: "list" },
+        { names: ["process-label"], kind: "string" }, { names: ["apparmor"], kind: "string" }, { names: ["ignore-paused"], kind: "bool" },
+      ], true);
+      if ((flag(p, "preserve-fds") ?? "0") !== "0") throw new RuntimeError("--preserve-fds is not supported by minibox yet");
+      for (const f of ["process-label", "apparmor"]) if (flag(p, f)) throw new RuntimeError(`--${f} is not supported on this host by minibox`);
+      const [id, ...args] = p.positional;
+      if (!id) throw new RuntimeError(`"exec" requires a container id`);
+      const { execInRuntimeContainer } = await import("./exec.ts");
+      return await execInRuntimeContainer(ctx, {
+        id, args, processFile: flag(p, "process"), cwd: flag(p, "cwd"), env: listFlag(p, "env"), tty: boolFlag(p, "tty"), user: flag(p, "user"),
+        caps: listFlag(p, "cap"), additionalGids: listFlag(p, "additional-gids").flatMap((g) => g.split(",")), noNewPrivs: boolFlag(p, "no-new-privs"), detach: boolFlag(p, "detach"), pidFile: flag(p, "pid-file"),
+        consoleSocket: flag(p, "console-socket"),
+      });
+    }
     case "features": {
       const { featuresJson } = await import("./features.ts");
       return out(featuresJson());
     }
     default:
-      void listFlag;
       throw new RuntimeError(`No help topic for '${command}'`);
   }
 }

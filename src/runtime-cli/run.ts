@@ -3,6 +3,7 @@
 import { createContainer, type CreateOptions } from "./create.ts";
 import { deleteContainer, startContainer } from "./lifecycle.ts";
 import type { RuntimeContext } from "./context.ts";
+import { exitCodeOf } from "./exit-code.ts";
 
 export async function runContainer(ctx: RuntimeContext, opts: CreateOptions, detach: boolean, keep: boolean): Promise<number> {
   const { proc } = await createContainer(ctx, opts);
@@ -16,10 +17,8 @@ export async function runContainer(ctx: RuntimeContext, opts: CreateOptions, det
     proc.unref();
     return 0;
   }
-  const code = await proc.exited;
-  const exitCode = proc.signalCode ? 128 + (signalNumbers[proc.signalCode] ?? 0) : code;
+  const exitCode = await exitCodeOf(proc);
   if (!keep) await deleteContainer(ctx, opts.id, true);
   return exitCode;
 }
 
-const signalNumbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6, SIGSEGV: 11, SIGPIPE: 13, SIGUSR1: 10, SIGUSR2: 12 };
