@@ -19,7 +19,7 @@ import { takeConsoleAfterPivot } from "./console.ts";
 import { applySysctls } from "./sysctl.ts";
 import { createSpecDevices } from "./spec-devices.ts";
 import { groupAddOf, withGroupAdd } from "./group-add.ts";
-import { execFifoFdOf, parkUntilStart, specUser } from "./park.ts";
+import { execFifoFdOf, holdFdOf, parkUntilStart, specUser } from "./park.ts";
 
 export function initMain(argv: string[]): void {
   try {
@@ -27,13 +27,13 @@ export function initMain(argv: string[]): void {
     const bundle = argv[0];
     if (!bundle) throw new Error("init: no bundle given");
     const spec = JSON.parse(readFileSync(`${bundle}/config.json`, "utf8")) as Spec;
-    run(spec, readSeccompProgramFile(bundle), execFifoFdOf(argv.slice(1)));
+    run(spec, readSeccompProgramFile(bundle), execFifoFdOf(argv.slice(1)), holdFdOf(argv.slice(1)));
   } catch (error) {
     reportFailure(error);
   }
 }
 
-function run(spec: Spec, seccompProgramFile: Uint8Array | undefined, execFifoFd?: number): never {
+function run(spec: Spec, seccompProgramFile: Uint8Array | undefined, execFifoFd?: number, holdFd?: number): never {
   if (waitForGo() === "go-without-device-cgroup") dropCapability(spec, "CAP_MKNOD");
   if (spec.linux.namespaces.some((n) => n.type === "cgroup" && !n.path)) unshare(CLONE.NEWCGROUP);
   trace("init: spec read");
@@ -60,7 +60,7 @@ function run(spec: Spec, seccompProgramFile: Uint8Array | undefined, execFifoFd?
   chdir(spec.process.cwd);
   applyPrivileges(spec.process, user, spec.linux.seccomp, seccompProgramFile);
   cloexecFrom(3);
-  if (execFifoFd !== undefined) parkUntilStart(spec.process.args, env, execFifoFd); // runtime area
+  if (execFifoFd !== undefined || holdFd !== undefined) parkUntilStart(spec.process.args, env, execFifoFd, holdFd); // runtime area
   trace("init: exec");
   return execCommand(spec.process.args, env);
 }

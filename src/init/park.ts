@@ -12,24 +12,50 @@ import { containerUser } from "./container-user.ts";
 import type { ExecUser } from "./user.ts";
 
 const EXEC_FIFO_FLAG = "--exec-fifo-fd=";
+// The hold pipe: the runtime process that spawned us keeps its write end until it exits. Bun reaps the
+// children it spawned, so a command that ended while that process still ran would be reaped by it, and
+// containerd's shim (the subreaper we are re-parented to) would never see the exit. Waiting for EOF here
+// means the command runs only once we are no longer that process's child (or it let go on purpose).
+const HOLD_FLAG = "--hold-fd=";
 
-export function execFifoFdOf(args: readonly string[]): number | undefined {
-  const flag = args.find((a) => a.startsWith(EXEC_FIFO_FLAG));
+function fdFlag(args: readonly string[], prefix: string): number | undefined {
+  const flag = args.find((a) => a.startsWith(prefix));
   if (flag === undefined) return undefined;
-  const fd = Number(flag.slice(EXEC_FIFO_FLAG.length));
+  const fd = Number(flag.slice(prefix.length));
   if (!Number.isInteger(fd) || fd < 3) throw new Error(`init: bad ${flag}`);
   return fd;
 }
 
-export function execFifoFlag(fd: number): string {
-  return `${EXEC_FIFO_FLAG}${fd}`;
+export const execFifoFdOf = (args: readonly string[]) => fdFlag(args, EXEC_FIFO_FLAG);
+export const holdFdOf = (args: readonly string[]) => fdFlag(args, HOLD_FLAG);
+export const execFifoFlag = (fd: number) => `${EXEC_FIFO_FLAG}${fd}`;
+export const holdFlag = (fd: number) => `${HOLD_FLAG}${fd}`;
+
+/** Blocks until every writer of the hold pipe is gone. */
+export function waitForRelease(holdFd: number): void {
+  const buf = Buffer.alloc(16);
+  while (readSync(holdFd, buf) > 0) { /* only EOF means go */ }
+  closeSync(holdFd);
 }
 
 /**
  * As runc: the command is looked up before `create` returns (a missing one fails `create`), then the error
  * pipe is closed, which tells `create` that the container is ready; then we wait for `start`.
  */
-export function parkUntilStart(args: readonly string[], env: readonly string[], fifoFd: number): void {
+export function parkUntilStart(args: readonly string[], env: readonly string[], fifoFd: number | undefined, holdFd?: number): void {
+  checkCommand(args, env);
+  closeSync(INIT_ERROR_FD);
+  if (fifoFd !== undefined) {
+    const buf = Buffer.alloc(1);
+    let n = 0;
+    while (n === 0) n = readSync(fifoFd, buf);
+    closeSync(fifoFd);
+  }
+  if (holdFd !== undefined) waitForRelease(holdFd);
+}
+
+/** The command must exist and be executable: after the error pipe is closed, nobody could be told. */
+export function checkCommand(args: readonly string[], env: readonly string[]): void {
   const path = lookPath(args[0]!, env); // a bare name is checked there; a path only here
   try {
     accessSync(fsPath(path), constants.X_OK);
@@ -39,11 +65,6 @@ export function parkUntilStart(args: readonly string[], env: readonly string[], 
     if (code === "EACCES") throw new ExecError(`exec: "${path}": permission denied`, EXIT.CANNOT_EXECUTE);
     throw e;
   }
-  closeSync(INIT_ERROR_FD);
-  const buf = Buffer.alloc(1);
-  let n = 0;
-  while (n === 0) n = readSync(fifoFd, buf);
-  closeSync(fifoFd);
 }
 
 /** process.user of a plain bundle: ids as given (runc adds no groups from /etc/group); HOME from passwd. */

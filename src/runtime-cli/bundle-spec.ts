@@ -39,8 +39,7 @@ export function loadBundleSpec(bundle: string): BundleSpec {
   if (!isAbsolute(spec.process.cwd)) throw new RuntimeError("config.json: process.cwd must be an absolute path");
   spec.root.path = resolve(bundle, spec.root.path);
   // The init's Spec has every capability set (absent in OCI means empty) and options on every mount.
-  const caps = spec.process.capabilities as Partial<NonNullable<Spec["process"]["capabilities"]>> | undefined;
-  if (caps) spec.process.capabilities = { bounding: caps.bounding ?? [], effective: caps.effective ?? [], permitted: caps.permitted ?? [], inheritable: caps.inheritable ?? [], ambient: caps.ambient ?? [] };
+  normalizeCapabilities(spec.process);
   for (const m of spec.mounts) m.options ??= [];
   refuseUnsupported(spec);
   return spec;
@@ -121,4 +120,10 @@ export function cgroupName(cgroupsPath: string | undefined, id: string, systemd:
   const parts = cgroupsPath.split("/").filter((p) => p !== "");
   if (parts.length === 0) throw new RuntimeError(`config.json: invalid linux.cgroupsPath "${cgroupsPath}"`);
   return { parent: parts.slice(0, -1).join("/"), name: parts.at(-1)! };
+}
+
+/** Every capability set present (absent in OCI means empty), as the init and exec-init expect. */
+export function normalizeCapabilities(process: Spec["process"]): void {
+  const caps = process.capabilities as Partial<NonNullable<Spec["process"]["capabilities"]>> | undefined;
+  if (caps) process.capabilities = { bounding: caps.bounding ?? [], effective: caps.effective ?? [], permitted: caps.permitted ?? [], inheritable: caps.inheritable ?? [], ambient: caps.ambient ?? [] };
 }

@@ -6,9 +6,9 @@ import { resolve } from "node:path";
 import { writeFileAtomic } from "../state/atomic.ts";
 import { spawnInit } from "../runtime/spawn.ts";
 import { waitForExec, InitStartError } from "../runtime/start.ts";
-import { execFifoFlag } from "../init/park.ts";
+import { execFifoFlag, holdFlag } from "../init/park.ts";
 import { makeFifo } from "../sys/fifo.ts";
-import { O_CLOEXEC } from "../sys/fs.ts";
+import { O_CLOEXEC, pipe } from "../sys/fs.ts";
 import { connectUnix } from "../sys/unix-socket.ts";
 import { NAMESPACES, type NamespaceType } from "../sys/sched.ts";
 import { identify } from "../container/liveness.ts";
@@ -30,6 +30,8 @@ export interface CreateOptions {
 export interface Created {
   record: RuntimeRecord;
   proc: Subprocess;
+  /** Lets the init exec once started, while we are still its parent (foreground `run`); else our exit does. */
+  release(): void;
 }
 
 export async function createContainer(ctx: RuntimeContext, opts: CreateOptions): Promise<Created> {
@@ -44,6 +46,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   const fds: number[] = [];
   let cgroup: Cgroup | undefined;
   let proc: Subprocess | undefined;
+  let hold: number | undefined;
   try {
     // The init reads the spec from here: root.path absolute, and the bundle may change after create.
     writeFileAtomic(`${dir}/config.json`, JSON.stringify(spec));
@@ -55,9 +58,12 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     if (consoleFd !== undefined) fds.push(consoleFd);
     const joins = joinedNamespaces(spec);
     fds.push(...joins.map((j) => j.fd));
+    const [holdRead, holdWrite] = pipe();
+    fds.push(holdRead);
+    hold = holdWrite;
     const init = spawnInit(dir, spec.linux.namespaces.map((n) => n.type), { stdin: "inherit", stdout: "inherit", stderr: "inherit" }, spec.process.terminal === true, joins, {
       consoleSocket: consoleFd,
-      execFifo: { fd: fifoFd, flag: execFifoFlag },
+      inherit: [{ fd: fifoFd, flag: execFifoFlag }, { fd: holdRead, flag: holdFlag }],
     });
     proc = init.proc;
     const initProcess = identify(proc.pid);
@@ -78,7 +84,8 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     if (init.consoleSocket !== undefined) closeSync(init.consoleSocket);
     await waitForExec(init.errorFd, proc); // EOF: the init is parked on the FIFO
     if (opts.pidFile) writeFileAtomic(resolve(opts.pidFile), String(proc.pid));
-    return { record, proc };
+    const holdFd = hold;
+    return { record, proc, release: () => closeSync(holdFd) };
   } catch (e) {
     if (proc && proc.exitCode === null) {
       proc.kill("SIGKILL");
@@ -86,6 +93,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     }
     await cgroup?.destroy();
     ctx.store.remove(opts.id);
+    if (hold !== undefined) closeSync(hold);
     if (e instanceof InitStartError) throw new RuntimeError(e.message);
     throw e;
   } finally {

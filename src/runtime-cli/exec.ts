@@ -16,6 +16,8 @@ import { cgroupOf, statusOf } from "./status.ts";
 import { RuntimeError } from "./errors.ts";
 import type { RuntimeContext } from "./context.ts";
 import { exitCodeOf } from "./exit-code.ts";
+import { normalizeCapabilities } from "./bundle-spec.ts";
+import { holdFlag } from "../init/park.ts";
 
 export interface RuntimeExecOptions {
   id: string;
@@ -66,7 +68,16 @@ export async function execInRuntimeContainer(ctx: RuntimeContext, opts: RuntimeE
       fds.push(socket);
       extra.push(socket);
     }
-    child = spawnJoined(namespaces, selfCommand("exec-init"), ["inherit", "inherit", "inherit", ...extra], {
+    // -d: the command may run only once we exit (init/park.ts, the hold pipe): we must not reap it.
+    const initArgs: string[] = [];
+    if (opts.detach) {
+      const [holdRead, holdWrite] = pipe();
+      fds.push(holdRead);
+      initArgs.push(holdFlag(3 + extra.length));
+      extra.push(holdRead);
+      void holdWrite; // kept open until this process exits
+    }
+    child = spawnJoined(namespaces, selfCommand("exec-init", ...initArgs), ["inherit", "inherit", "inherit", ...extra], {
       MINIBOX_DEBUG: process.env.MINIBOX_DEBUG ?? "", MINIBOX_TRACE: process.env.MINIBOX_TRACE ?? "",
     });
   } catch (e) {
@@ -110,6 +121,7 @@ function processOf(spec: Spec, opts: RuntimeExecOptions): OciProcess {
       throw new RuntimeError(`unable to read process file ${opts.processFile}: ${(e as Error).message}`);
     }
     if (!Array.isArray(p.args) || p.args.length === 0) throw new RuntimeError("args must not be empty");
+    normalizeCapabilities(p);
     return p;
   }
   if (opts.args.length === 0) throw new RuntimeError("exec args cannot be empty");

@@ -6,7 +6,7 @@ import type { RuntimeContext } from "./context.ts";
 import { exitCodeOf } from "./exit-code.ts";
 
 export async function runContainer(ctx: RuntimeContext, opts: CreateOptions, detach: boolean, keep: boolean): Promise<number> {
-  const { proc } = await createContainer(ctx, opts);
+  const { proc, release } = await createContainer(ctx, opts);
   try {
     startContainer(ctx, opts.id);
   } catch (e) {
@@ -17,6 +17,7 @@ export async function runContainer(ctx: RuntimeContext, opts: CreateOptions, det
     proc.unref();
     return 0;
   }
+  release();
   const exitCode = await exitCodeOf(proc);
   if (!keep) await deleteContainer(ctx, opts.id, true);
   return exitCode;

@@ -20,8 +20,8 @@ export interface InitStdio {
 export interface RuntimeSpawnOptions {
   /** A connected socket (runc's --console-socket) that becomes the init's console fd. */
   consoleSocket?: number;
-  /** The exec FIFO, held read-write, inherited at the fd number the init is told through `flag(fd)`. */
-  execFifo?: { fd: number; flag(fd: number): string };
+  /** Fds the init inherits (the exec FIFO, the hold pipe), each at the number it is told through `flag(fd)`. */
+  inherit?: { fd: number; flag(fd: number): string }[];
 }
 
 export interface SpawnedInit {
@@ -53,8 +53,11 @@ export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: In
   const console = terminal && runtime.consoleSocket === undefined ? socketPair() : undefined;
   const extra = console ? [errorWrite, startRead, console[1]] : [errorWrite, startRead];
   if (terminal && runtime.consoleSocket !== undefined) extra.push(runtime.consoleSocket);
-  const initArgs = runtime.execFifo === undefined ? [] : [runtime.execFifo.flag(3 + extra.length)];
-  if (runtime.execFifo !== undefined) extra.push(runtime.execFifo.fd);
+  const initArgs: string[] = [];
+  for (const { fd, flag } of runtime.inherit ?? []) {
+    initArgs.push(flag(3 + extra.length));
+    extra.push(fd);
+  }
 
   // The cgroup namespace is left to the init: it must be created after the init was moved into its
   // cgroup, so that the container sees that cgroup as its root.

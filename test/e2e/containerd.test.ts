@@ -109,6 +109,9 @@ describe.skipIf(missing.length > 0)("containerd with minibox as its runc binary"
     expect(readFileSync(`/proc/${ppid}/cmdline`, "utf8")).toContain("containerd-shim");
     const ps = await ctr(["task", "ps", id]);
     expect(ps.stdout).toContain(String(state.pid));
+    const exec = await ctr(["task", "exec", "--exec-id", "e1", id, "sh", "-c", "echo exec-ok; exit 5"]);
+    expect(exec.stdout).toBe("exec-ok\n");
+    expect(exec.code).toBe(5);
     expect((await ctr(["task", "pause", id])).code).toBe(0);
     expect(await taskStatus(id)).toBe("PAUSED");
     expect((await ctr(["task", "resume", id])).code).toBe(0);

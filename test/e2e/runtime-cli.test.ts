@@ -101,6 +101,33 @@ describe("runtime lifecycle", () => {
   });
 });
 
+describe("runtime exec", () => {
+  test("args with -u/-e/--cwd, a process.json, -d with --pid-file, and the exit code", async () => {
+    const bundle = sb.bundle("ex", (c) => { c.process.args = ["sleep", "60"]; });
+    expect((await sb.run(["run", "-d", "--bundle", bundle, "ex"], { outFile: join(sb.base, "ex.out") })).code).toBe(0);
+    try {
+      const out = join(sb.base, "ex1.out");
+      const r = await sb.run(["exec", "-u", "1000:1000", "-e", "GREETING=hi", "--cwd", "/tmp", "ex", "sh", "-c", "id -u; echo $GREETING; pwd; exit 4"], { outFile: out });
+      expect(r.code).toBe(4);
+      expect(readText(out)).toBe("1000\nhi\n/tmp\n");
+      const processFile = join(sb.base, "process.json");
+      await Bun.write(processFile, JSON.stringify({ args: ["sh", "-c", "echo from-process-json"], cwd: "/", env: ["PATH=/bin"], user: { uid: 0, gid: 0 } }));
+      const out2 = join(sb.base, "ex2.out");
+      expect((await sb.run(["exec", "-p", processFile, "ex"], { outFile: out2 })).code).toBe(0);
+      expect(readText(out2)).toBe("from-process-json\n");
+      const pidFile = join(sb.base, "ex.pid");
+      expect((await sb.run(["exec", "-d", "--pid-file", pidFile, "ex", "sleep", "30"], { outFile: join(sb.base, "ex3.out") })).code).toBe(0);
+      const pids = JSON.parse((await sb.run(["ps", "--format", "json", "ex"])).stdout) as number[];
+      expect(pids).toContain(Number(readFileSync(pidFile, "utf8")));
+      const missing = await sb.run(["exec", "ex", "/no/such"], { outFile: join(sb.base, "ex4.out") });
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toContain("/no/such");
+    } finally {
+      expect((await sb.run(["delete", "--force", "ex"])).code).toBe(0);
+    }
+  });
+});
+
 describe("runtime bad input: runc's messages, exit 1, nothing left in --root", () => {
   test("a bundle without config.json", async () => {
     const r = await sb.run(["create", "--bundle", sb.base, "noconf"]);
