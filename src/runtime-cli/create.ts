@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { writeFileAtomic } from "../state/atomic.ts";
 import { spawnInit } from "../runtime/spawn.ts";
 import { waitForExec, InitStartError } from "../runtime/start.ts";
-import { execFifoFlag, holdFlag } from "../init/park.ts";
+import { execFifoFlag, holdFlag } from "../runtime/park-protocol.ts";
 import { makeFifo } from "../sys/fifo.ts";
 import { O_CLOEXEC, pipe } from "../sys/fs.ts";
 import { connectUnix } from "../sys/unix-socket.ts";

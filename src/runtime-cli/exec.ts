@@ -17,7 +17,7 @@ import { RuntimeError } from "./errors.ts";
 import type { RuntimeContext } from "./context.ts";
 import { exitCodeOf } from "./exit-code.ts";
 import { normalizeCapabilities } from "./bundle-spec.ts";
-import { holdFlag } from "../init/park.ts";
+import { holdFlag } from "../runtime/park-protocol.ts";
 
 export interface RuntimeExecOptions {
   id: string;
