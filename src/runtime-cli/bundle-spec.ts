@@ -104,13 +104,15 @@ export function resourceLimits(spec: BundleSpec): Limits {
   return limits;
 }
 
+export const DEFAULT_CGROUP_PARENT = "minibox-runtime";
+
 /**
  * cgroupsPath → the cgroups library's (parent, name). "/a/b/c" and "a/b/c" are paths under each hierarchy;
  * systemd's "slice:prefix:name" (--systemd-cgroup) becomes <slice>/<prefix>-<name>.scope, as runc names it;
  * empty: minibox-runtime/<id>.
  */
 export function cgroupName(cgroupsPath: string | undefined, id: string, systemd: boolean): { parent: string; name: string } {
-  if (!cgroupsPath) return { parent: "minibox-runtime", name: id };
+  if (!cgroupsPath) return { parent: DEFAULT_CGROUP_PARENT, name: id };
   if (systemd) {
     const parts = cgroupsPath.split(":");
     if (parts.length !== 3) throw new RuntimeError(`expected cgroupsPath to be of format "slice:prefix:name" for systemd cgroups, got "${cgroupsPath}" instead`);

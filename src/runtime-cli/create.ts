@@ -12,10 +12,11 @@ import { O_CLOEXEC, pipe } from "../sys/fs.ts";
 import { connectUnix } from "../sys/unix-socket.ts";
 import { NAMESPACES, type NamespaceType } from "../sys/sched.ts";
 import { identify } from "../container/liveness.ts";
-import { openCgroupManager, type Cgroup } from "../cgroups/index.ts";
+import { CgroupError, openCgroupManager, type Cgroup } from "../cgroups/index.ts";
 import { deviceRulesFromSpec } from "../cgroups/devices.ts";
 import { cgroupName, loadBundleSpec, resourceLimits, type BundleSpec } from "./bundle-spec.ts";
 import { checkId, type RuntimeRecord } from "./store.ts";
+import { destroyCgroup } from "./status.ts";
 import { RuntimeError } from "./errors.ts";
 import type { RuntimeContext } from "./context.ts";
 import type { Subprocess } from "bun";
@@ -74,7 +75,13 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     // Durable before the init may go on: from here a killed create leaves a record `delete` can clean up.
     ctx.store.save(record);
     if (!initProcess) throw new RuntimeError("container init exited before it was released");
-    cgroup = openCgroupManager().create(name, parent);
+    try {
+      cgroup = openCgroupManager().create(name, parent);
+    } catch (e) {
+      // Another container's delete may have removed the (then empty) default parent between our mkdirs.
+      if (!(e instanceof CgroupError)) throw e;
+      cgroup = openCgroupManager().create(name, parent);
+    }
     const report = cgroup.apply(limits);
     for (const w of report.warnings) ctx.log("warning", w);
     const devices = cgroup.applyDefaultDevices(deviceRulesFromSpec(spec.linux.resources?.devices));
@@ -91,7 +98,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       proc.kill("SIGKILL");
       await proc.exited;
     }
-    await cgroup?.destroy();
+    await destroyCgroup(cgroup, parent);
     ctx.store.remove(opts.id);
     if (hold !== undefined) closeSync(hold);
     if (e instanceof InitStartError) throw new RuntimeError(e.message);

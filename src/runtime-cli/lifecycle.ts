@@ -4,7 +4,7 @@ import { closeSync, openSync, writeSync, constants } from "node:fs";
 import { parseSignal } from "../container/signals.ts";
 import { isAlive, processStartTime } from "../container/liveness.ts";
 import { removeFifo } from "./create.ts";
-import { cgroupOf, statusOf } from "./status.ts";
+import { cgroupOf, destroyCgroup, statusOf } from "./status.ts";
 import { MESSAGES, RuntimeError } from "./errors.ts";
 import type { RuntimeContext } from "./context.ts";
 import type { RuntimeRecord } from "./store.ts";
@@ -81,7 +81,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, force: bo
     signalPid(record.init.pid, 9);
     await waitGone(record);
   }
-  if (record) await cgroupOf(record)?.destroy();
+  if (record) await destroyCgroup(cgroupOf(record), record.cgroup.parent);
   ctx.store.remove(id);
 }
 

@@ -6,6 +6,7 @@ import { isAlive } from "../container/liveness.ts";
 import type { Cgroup } from "../cgroups/index.ts";
 import { openCgroupManager } from "../cgroups/index.ts";
 import type { RuntimeRecord, RuntimeStore } from "./store.ts";
+import { DEFAULT_CGROUP_PARENT } from "./bundle-spec.ts";
 
 export type Status = "creating" | "created" | "running" | "paused" | "stopped";
 
@@ -19,6 +20,15 @@ export function statusOf(store: RuntimeStore, record: RuntimeRecord | undefined)
 
 export function cgroupOf(record: RuntimeRecord): Cgroup | undefined {
   return openCgroupManager().open(record.cgroup.name, record.cgroup.parent);
+}
+
+/**
+ * Removes the container's cgroup; our own default parent goes too once empty. A parent the caller named
+ * (kubepods/…, a containerd namespace) belongs to the caller, as with runc.
+ */
+export async function destroyCgroup(cgroup: Cgroup | undefined, parent: string): Promise<void> {
+  await cgroup?.destroy();
+  if (parent === DEFAULT_CGROUP_PARENT) openCgroupManager().removeParent(DEFAULT_CGROUP_PARENT);
 }
 
 function isFrozen(cgroup: Cgroup | undefined): boolean {

@@ -2,7 +2,7 @@
 // starts its own containerd (config, root, state and socket in a temp dir, its own namespace, so its
 // runtime root /run/containerd/runc/<namespace> is ours alone) and stops it by pid.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -83,6 +83,15 @@ describe.skipIf(missing.length > 0)("containerd with minibox as its runc binary"
       rmSync(base, { recursive: true, force: true });
     }
     rmSync(runtimeRoot(), { recursive: true, force: true });
+    // containerd names cgroups /<namespace>/<id>; the runtime (as runc) leaves that parent to its owner.
+    for (const hierarchy of readdirSync("/sys/fs/cgroup")) {
+      try {
+        rmdirSync(join("/sys/fs/cgroup", hierarchy, NAMESPACE));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
+      }
+    }
   }, 60_000);
 
   test("ctr run --rm: the command's output and exit code", async () => {
@@ -94,6 +103,15 @@ describe.skipIf(missing.length > 0)("containerd with minibox as its runc binary"
     expect(seven.code).toBe(7);
     expect(existsSync(join(runtimeRoot(), "hello"))).toBe(false);
     expect(existsSync(join(runtimeRoot(), "seven"))).toBe(false);
+  }, 60_000);
+
+  test.skipIf(Bun.which("script") === null)("ctr run -t: the pty master over --console-socket, a terminal inside, the exit code", async () => {
+    // ctr wants a terminal of its own for -t: script(1) gives it one.
+    const command = ["ctr", "--address", socket, "--namespace", NAMESPACE, "run", "--rm", "-t", "--runc-binary", BINARY, IMAGE, "tty", "sh", "-c", "tty; exit 3"];
+    const proc = Bun.spawn(["script", "-qec", command.map((a) => `'${a}'`).join(" "), "/dev/null"], { stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 30_000 });
+    const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(stdout).toContain("/dev/pts/0");
+    expect(code).toBe(3);
   }, 60_000);
 
   test("a detached task: ps, pause, resume, kill, delete", async () => {

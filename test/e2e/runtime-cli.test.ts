@@ -175,6 +175,7 @@ describe("runtime bad input: runc's messages, exit 1, nothing left in --root", (
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("/no/such/cmd");
     expect(ids()).not.toContain("nocmd");
+    for (const hierarchy of readdirSync("/sys/fs/cgroup")) expect(existsSync(join("/sys/fs/cgroup", hierarchy, "minibox-runtime", "nocmd"))).toBe(false);
   });
 });
 
