@@ -114,6 +114,16 @@ describe.skipIf(missing.length > 0)("containerd with minibox as its runc binary"
     expect(code).toBe(3);
   }, 60_000);
 
+  test("tasks in parallel", async () => {
+    const ids = ["par1", "par2", "par3", "par4"];
+    const results = await Promise.all(ids.map((id) => ctr(["run", "--rm", "--runc-binary", BINARY, IMAGE, id, "sh", "-c", `echo ${id}; exit ${id.length + Number(id.at(-1))}`])));
+    results.forEach((r, i) => {
+      expect(r.stdout).toBe(`${ids[i]}\n`);
+      expect(r.code).toBe(ids[i]!.length + Number(ids[i]!.at(-1)));
+    });
+    for (const id of ids) expect(existsSync(join(runtimeRoot(), id))).toBe(false);
+  }, 90_000);
+
   test("a detached task: ps, pause, resume, kill, delete", async () => {
     const id = "detached";
     const run = await ctr(["run", "-d", "--runc-binary", BINARY, IMAGE, id, "sleep", "300"]);

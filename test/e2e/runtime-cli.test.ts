@@ -1,6 +1,6 @@
 // runtime area: `minibox` as an OCI runtime with runc's command line, driven directly on plain bundles.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY } from "./harness.ts";
 import { makeRuntimeSandbox, readText, type RuntimeSandbox } from "./runtime-bundle.ts";
@@ -176,6 +176,15 @@ describe("runtime bad input: runc's messages, exit 1, nothing left in --root", (
     expect(r.stderr).toContain("/no/such/cmd");
     expect(ids()).not.toContain("nocmd");
     for (const hierarchy of readdirSync("/sys/fs/cgroup")) expect(existsSync(join("/sys/fs/cgroup", hierarchy, "minibox-runtime", "nocmd"))).toBe(false);
+  });
+});
+
+describe("after a create killed with -9", () => {
+  test("a directory without state.json is 'creating', and delete removes it", async () => {
+    mkdirSync(join(sb.root, "half"), { recursive: true });
+    expect((await state("half")).status).toBe("creating");
+    expect((await sb.run(["delete", "half"])).code).toBe(0);
+    expect(ids()).not.toContain("half");
   });
 });
 
