@@ -38,13 +38,14 @@ export function startContainer(ctx: RuntimeContext, id: string): void {
 export async function killContainer(ctx: RuntimeContext, id: string, signalName: string | undefined, all: boolean): Promise<void> {
   const signal = signalFrom(signalName);
   const record = ctx.store.load(id);
-  const status = statusOf(ctx.store, record);
-  if (status === "stopped" || status === "creating" || !record?.init) throw new RuntimeError(MESSAGES.notRunning);
-  if (all) {
+  if (all && record) {
+    // As runc: --all works on a stopped init too, for what is left in its cgroup (a shared PID namespace).
     const cgroup = cgroupOf(record);
     for (const pid of cgroup?.pids() ?? []) signalPid(pid, signal);
     return;
   }
+  const status = statusOf(ctx.store, record);
+  if (status === "stopped" || status === "creating" || !record?.init) throw new RuntimeError(MESSAGES.notRunning);
   if (!isAlive(record.init)) throw new RuntimeError(MESSAGES.notRunning);
   signalPid(record.init.pid, signal);
 }

@@ -166,6 +166,12 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
         consoleSocket: flag(p, "console-socket"),
       });
     }
+    case "spec": {
+      const p = parseArgs(argv, [{ names: ["bundle", "b"], kind: "string" }, { names: ["rootless"], kind: "bool" }]);
+      const { writeSpec } = await import("./spec.ts");
+      writeSpec(flag(p, "bundle") ?? ".", boolFlag(p, "rootless"));
+      return 0;
+    }
     case "features": {
       const { featuresJson } = await import("./features.ts");
       return out(featuresJson());

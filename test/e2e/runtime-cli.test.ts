@@ -1,6 +1,6 @@
 // runtime area: `minibox` as an OCI runtime with runc's command line, driven directly on plain bundles.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY } from "./harness.ts";
 import { makeRuntimeSandbox, readText, type RuntimeSandbox } from "./runtime-bundle.ts";
@@ -176,6 +176,37 @@ describe("runtime bad input: runc's messages, exit 1, nothing left in --root", (
     expect(r.stderr).toContain("/no/such/cmd");
     expect(ids()).not.toContain("nocmd");
     for (const hierarchy of readdirSync("/sys/fs/cgroup")) expect(existsSync(join("/sys/fs/cgroup", hierarchy, "minibox-runtime", "nocmd"))).toBe(false);
+  });
+});
+
+describe("spec and kill --all", () => {
+  test("spec writes a config.json that runs, and never over an existing one", async () => {
+    const bundle = sb.bundle("spec");
+    rmSync(join(bundle, "config.json"));
+    const r = Bun.spawnSync([BINARY, "runtime", "spec", "--bundle", bundle]);
+    expect(r.exitCode).toBe(0);
+    const again = Bun.spawnSync([BINARY, "runtime", "spec", "--bundle", bundle]);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr.toString()).toContain("File config.json exists. Remove it first");
+    const config = JSON.parse(readFileSync(join(bundle, "config.json"), "utf8"));
+    config.process.terminal = false;
+    config.process.args = ["sh", "-c", "echo spec-ok; hostname"];
+    await Bun.write(join(bundle, "config.json"), JSON.stringify(config));
+    const out = join(sb.base, "spec.out");
+    expect((await sb.run(["run", "--bundle", bundle, "spec"], { outFile: out })).code).toBe(0);
+    expect(readText(out)).toBe("spec-ok\nminibox\n");
+  });
+
+  test("kill --all signals every process of the container", async () => {
+    const bundle = sb.bundle("all", (c) => { c.process.args = ["sh", "-c", "sleep 60 & sleep 60 & wait"]; });
+    expect((await sb.run(["run", "-d", "--bundle", bundle, "all"], { outFile: join(sb.base, "all.out") })).code).toBe(0);
+    try {
+      await until("three processes", async () => (JSON.parse((await sb.run(["ps", "--format", "json", "all"])).stdout) as number[]).length === 3);
+      expect((await sb.run(["kill", "--all", "all", "9"])).code).toBe(0);
+      await until("stopped", async () => (await state("all")).status === "stopped");
+    } finally {
+      expect((await sb.run(["delete", "--force", "all"])).code).toBe(0);
+    }
   });
 });
 
