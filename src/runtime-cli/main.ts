@@ -30,7 +30,7 @@ const USAGE = `usage: minibox runtime [global options] command [options] [argume
 
 An OCI runtime with runc's command line.
 
-commands: create start state kill delete run list ps exec pause resume features spec
+commands: create start state kill delete run list ps exec pause resume update spec features
 global options: --root DIR (default ${DEFAULT_ROOT}) --log FILE --log-format text|json --debug --systemd-cgroup --rootless false
 `;
 
@@ -165,6 +165,18 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
         caps: listFlag(p, "cap"), additionalGids: listFlag(p, "additional-gids").flatMap((g) => g.split(",")), noNewPrivs: boolFlag(p, "no-new-privs"), detach: boolFlag(p, "detach"), pidFile: flag(p, "pid-file"),
         consoleSocket: flag(p, "console-socket"),
       });
+    }
+    case "update": {
+      const names = ["memory", "memory-reservation", "memory-swap", "cpu-share", "cpu-quota", "cpu-period", "cpuset-cpus", "cpuset-mems", "pids-limit", "blkio-weight"];
+      const p = parseArgs(argv, [{ names: ["resources", "r"], kind: "string" }, ...names.map((n) => ({ names: [n], kind: "string" as const }))]);
+      const { updateContainer } = await import("./update.ts");
+      const warnings = updateContainer(ctx, requireId(p, command), {
+        resourcesFile: flag(p, "resources"), memory: flag(p, "memory"), memoryReservation: flag(p, "memory-reservation"), memorySwap: flag(p, "memory-swap"),
+        cpuShares: flag(p, "cpu-share"), cpuQuota: flag(p, "cpu-quota"), cpuPeriod: flag(p, "cpu-period"), cpusetCpus: flag(p, "cpuset-cpus"),
+        cpusetMems: flag(p, "cpuset-mems"), pidsLimit: flag(p, "pids-limit"), blkioWeight: flag(p, "blkio-weight"),
+      });
+      for (const w of warnings) ctx.log("warning", w);
+      return 0;
     }
     case "spec": {
       const p = parseArgs(argv, [{ names: ["bundle", "b"], kind: "string" }, { names: ["rootless"], kind: "bool" }]);

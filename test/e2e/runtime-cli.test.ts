@@ -210,6 +210,32 @@ describe("spec and kill --all", () => {
   });
 });
 
+describe("update", () => {
+  test("--pids-limit and -r resources.json reach the container's cgroup", async () => {
+    const bundle = sb.bundle("upd", (c) => { c.process.args = ["sleep", "60"]; });
+    expect((await sb.run(["run", "-d", "--bundle", bundle, "upd"], { outFile: join(sb.base, "upd.out") })).code).toBe(0);
+    try {
+      const pid = (await state("upd")).pid as number;
+      const lines = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n");
+      const pidsLine = lines.find((l) => /^[0-9]+:pids:/.test(l)) ?? lines.find((l) => l.startsWith("0::"));
+      const v1 = pidsLine!.includes(":pids:");
+      const dir = v1 ? join("/sys/fs/cgroup/pids", pidsLine!.split(":")[2]!) : join("/sys/fs/cgroup", pidsLine!.slice(3));
+      expect((await sb.run(["update", "--pids-limit", "7", "upd"])).code).toBe(0);
+      expect(readFileSync(join(dir, "pids.max"), "utf8").trim()).toBe("7");
+      const resources = join(sb.base, "resources.json");
+      await Bun.write(resources, JSON.stringify({ pids: { limit: 9 } }));
+      expect((await sb.run(["update", "-r", resources, "upd"])).code).toBe(0);
+      expect(readFileSync(join(dir, "pids.max"), "utf8").trim()).toBe("9");
+      await Bun.write(resources, JSON.stringify({ hugepageLimits: [{ pageSize: "2MB", limit: 1 }] }));
+      const refused = await sb.run(["update", "-r", resources, "upd"]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("linux.resources.hugepageLimits");
+    } finally {
+      expect((await sb.run(["delete", "--force", "upd"])).code).toBe(0);
+    }
+  });
+});
+
 describe("after a create killed with -9", () => {
   test("a directory without state.json is 'creating', and delete removes it", async () => {
     mkdirSync(join(sb.root, "half"), { recursive: true });
