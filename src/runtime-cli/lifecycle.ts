@@ -1,6 +1,6 @@
 // start, kill and delete: each reads the record, derives the status from the kernel, and acts only in
 // the states runc allows, with runc's messages.
-import { closeSync, openSync, writeSync, constants } from "node:fs";
+import { closeSync, fstatSync, openSync, writeSync, constants } from "node:fs";
 import { parseSignal } from "../container/signals.ts";
 import { isAlive, processStartTime } from "../container/liveness.ts";
 import { removeFifo } from "./create.ts";
@@ -21,13 +21,14 @@ export function startContainer(ctx: RuntimeContext, id: string): void {
   try {
     // Non-blocking: the parked init holds the FIFO open for reading, so this succeeds at once; ENXIO
     // means no reader is left (the init died in between).
-    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK | O_CLOEXEC);
+    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW | O_CLOEXEC);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENXIO" || code === "ENOENT") throw new RuntimeError("cannot start a container that has stopped");
     throw e;
   }
   try {
+    if (!fstatSync(fd).isFIFO()) throw new RuntimeError(`${fifo} is not a FIFO`);
     writeSync(fd, "0");
   } finally {
     closeSync(fd);

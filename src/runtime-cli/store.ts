@@ -2,7 +2,7 @@
 // holding state.json (what `create` knew), config.json (the bundle's spec with root.path made absolute)
 // and exec.fifo while the container waits in `created`. Everything here is written by root into a 0700
 // directory; status is derived from the live process, never read from these files.
-import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../state/atomic.ts";
 import type { ProcessIdentity } from "../container/liveness.ts";
@@ -32,10 +32,32 @@ export interface RuntimeRecord {
 }
 
 export class RuntimeStore {
+  private checked = false;
   constructor(readonly root: string) {}
 
   dir(id: string): string {
+    this.checkRoot();
     return join(this.root, checkId(id));
+  }
+
+  /**
+   * Everything under --root is trusted (state.json names the process we signal; exec.fifo releases an
+   * init), so the root must be a real directory of ours that nobody else can write to.
+   */
+  private checkRoot(): void {
+    if (this.checked) return;
+    let st;
+    try {
+      st = lstatSync(this.root);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // created 0700 by claim()
+      throw e;
+    }
+    const euid = process.geteuid?.() ?? 0;
+    if (!st.isDirectory() || st.uid !== euid || (st.mode & 0o022) !== 0) {
+      throw new RuntimeError(`--root ${this.root} must be a directory owned by uid ${euid} and writable only by it`);
+    }
+    this.checked = true;
   }
 
   fifo(id: string): string {
@@ -89,6 +111,7 @@ export class RuntimeStore {
   }
 
   ids(): string[] {
+    this.checkRoot();
     try {
       return readdirSync(this.root).filter((n) => ID.test(n) && n !== "." && n !== "..").sort();
     } catch (e) {

@@ -1,6 +1,6 @@
 // runtime area: `minibox` as an OCI runtime with runc's command line, driven directly on plain bundles.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY } from "./harness.ts";
 import { makeRuntimeSandbox, readText, type RuntimeSandbox } from "./runtime-bundle.ts";
@@ -233,6 +233,17 @@ describe("update", () => {
     } finally {
       expect((await sb.run(["delete", "--force", "upd"])).code).toBe(0);
     }
+  });
+});
+
+describe("a --root others can write to", () => {
+  test("is refused before anything in it is read", async () => {
+    const open = join(sb.base, "open-root");
+    mkdirSync(open, { mode: 0o777 });
+    chmodSync(open, 0o777);
+    const r = Bun.spawnSync([BINARY, "--root", open, "list"]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.toString()).toContain("must be a directory owned by uid");
   });
 });
 
