@@ -30,7 +30,7 @@ const USAGE = `usage: minibox runtime [global options] command [options] [argume
 
 An OCI runtime with runc's command line.
 
-commands: create start state kill delete run list ps exec pause resume update spec features
+commands: create start state kill delete run list ps exec pause resume update events spec features
 global options: --root DIR (default ${DEFAULT_ROOT}) --log FILE --log-format text|json --debug --systemd-cgroup --rootless false
 `;
 
@@ -176,6 +176,13 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
         cpusetMems: flag(p, "cpuset-mems"), pidsLimit: flag(p, "pids-limit"), blkioWeight: flag(p, "blkio-weight"),
       });
       for (const w of warnings) ctx.log("warning", w);
+      return 0;
+    }
+    case "events": {
+      const p = parseArgs(argv, [{ names: ["stats"], kind: "bool" }, { names: ["interval"], kind: "string" }]);
+      const { streamEvents, parseInterval } = await import("./events.ts");
+      const interval = parseInterval(flag(p, "interval") ?? "5s");
+      await streamEvents(ctx, requireId(p, command), boolFlag(p, "stats"), interval, (line) => process.stdout.write(line));
       return 0;
     }
     case "spec": {

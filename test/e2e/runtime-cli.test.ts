@@ -211,7 +211,7 @@ describe("spec and kill --all", () => {
 });
 
 describe("update", () => {
-  test("--pids-limit and -r resources.json reach the container's cgroup", async () => {
+  test("--pids-limit and -r resources.json reach the container's cgroup; events --stats reads it", async () => {
     const bundle = sb.bundle("upd", (c) => { c.process.args = ["sleep", "60"]; });
     expect((await sb.run(["run", "-d", "--bundle", bundle, "upd"], { outFile: join(sb.base, "upd.out") })).code).toBe(0);
     try {
@@ -226,6 +226,12 @@ describe("update", () => {
       await Bun.write(resources, JSON.stringify({ pids: { limit: 9 } }));
       expect((await sb.run(["update", "-r", resources, "upd"])).code).toBe(0);
       expect(readFileSync(join(dir, "pids.max"), "utf8").trim()).toBe("9");
+      const stats = await sb.run(["events", "--stats", "upd"]);
+      expect(stats.code).toBe(0);
+      const event = JSON.parse(stats.stdout) as { type: string; id: string; data: { pids: { current: number }; memory: { usage: { usage: number } } } };
+      expect(event).toMatchObject({ type: "stats", id: "upd" });
+      expect(event.data.pids.current).toBe(1);
+      expect(event.data.memory.usage.usage).toBeGreaterThan(0);
       await Bun.write(resources, JSON.stringify({ hugepageLimits: [{ pageSize: "2MB", limit: 1 }] }));
       const refused = await sb.run(["update", "-r", resources, "upd"]);
       expect(refused.code).toBe(1);
