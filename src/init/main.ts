@@ -20,6 +20,8 @@ import { applySysctls } from "./sysctl.ts";
 import { createSpecDevices } from "./spec-devices.ts";
 import { groupAddOf, withGroupAdd } from "./group-add.ts";
 import { execFifoFdOf, holdFdOf, parkUntilStart, specUser } from "./park.ts";
+import { NEW_KEYRING_FLAG } from "../runtime/park-protocol.ts";
+import { joinNewSessionKeyring } from "../sys/keyring.ts";
 
 export function initMain(argv: string[]): void {
   try {
@@ -27,6 +29,7 @@ export function initMain(argv: string[]): void {
     const bundle = argv[0];
     if (!bundle) throw new Error("init: no bundle given");
     const spec = JSON.parse(readFileSync(`${bundle}/config.json`, "utf8")) as Spec;
+    if (argv.includes(NEW_KEYRING_FLAG)) joinNewSessionKeyring(); // runtime area: before seccomp could forbid it
     run(spec, readSeccompProgramFile(bundle), execFifoFdOf(argv.slice(1)), holdFdOf(argv.slice(1)));
   } catch (error) {
     reportFailure(error);

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { writeFileAtomic } from "../state/atomic.ts";
 import { spawnInit } from "../runtime/spawn.ts";
 import { waitForExec, InitStartError } from "../runtime/start.ts";
-import { execFifoFlag, holdFlag } from "../runtime/park-protocol.ts";
+import { execFifoFlag, holdFlag, NEW_KEYRING_FLAG } from "../runtime/park-protocol.ts";
 import { makeFifo } from "../sys/fifo.ts";
 import { O_CLOEXEC, pipe } from "../sys/fs.ts";
 import { connectUnix } from "../sys/unix-socket.ts";
@@ -26,6 +26,8 @@ export interface CreateOptions {
   bundle: string;
   pidFile?: string;
   consoleSocket?: string;
+  /** runc's --no-new-keyring: keep the caller's session keyring. */
+  noNewKeyring?: boolean;
 }
 
 export interface Created {
@@ -65,6 +67,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     const init = spawnInit(dir, spec.linux.namespaces.map((n) => n.type), { stdin: "inherit", stdout: "inherit", stderr: "inherit" }, spec.process.terminal === true, joins, {
       consoleSocket: consoleFd,
       inherit: [{ fd: fifoFd, flag: execFifoFlag }, { fd: holdRead, flag: holdFlag }],
+      initFlags: opts.noNewKeyring ? [] : [NEW_KEYRING_FLAG],
     });
     proc = init.proc;
     const initProcess = identify(proc.pid);

@@ -98,7 +98,7 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
       const id = requireId(p, command);
       if (boolFlag(p, "no-pivot")) throw new RuntimeError("--no-pivot is not supported by minibox (pivot_root is always used)");
       if ((flag(p, "preserve-fds") ?? "0") !== "0") throw new RuntimeError("--preserve-fds is not supported by minibox yet");
-      const opts = { id, bundle: flag(p, "bundle") ?? ".", pidFile: flag(p, "pid-file"), consoleSocket: flag(p, "console-socket") };
+      const opts = { id, bundle: flag(p, "bundle") ?? ".", pidFile: flag(p, "pid-file"), consoleSocket: flag(p, "console-socket"), noNewKeyring: boolFlag(p, "no-new-keyring") };
       if (command === "run") {
         const { runContainer } = await import("./run.ts");
         return await runContainer(ctx, opts, boolFlag(p, "detach"), boolFlag(p, "keep"));

@@ -15,6 +15,9 @@ function fdFlag(args: readonly string[], prefix: string): number | undefined {
   return fd;
 }
 
+/** The init joins a new session keyring (runc's default; `create --no-new-keyring` leaves it out). */
+export const NEW_KEYRING_FLAG = "--new-session-keyring";
+
 export const execFifoFdOf = (args: readonly string[]) => fdFlag(args, EXEC_FIFO_FLAG);
 export const holdFdOf = (args: readonly string[]) => fdFlag(args, HOLD_FLAG);
 export const execFifoFlag = (fd: number) => `${EXEC_FIFO_FLAG}${fd}`;

@@ -22,6 +22,8 @@ export interface RuntimeSpawnOptions {
   consoleSocket?: number;
   /** Fds the init inherits (the exec FIFO, the hold pipe), each at the number it is told through `flag(fd)`. */
   inherit?: { fd: number; flag(fd: number): string }[];
+  /** More flags for the init (runtime/park-protocol.ts). */
+  initFlags?: string[];
 }
 
 export interface SpawnedInit {
@@ -58,6 +60,7 @@ export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: In
     initArgs.push(flag(3 + extra.length));
     extra.push(fd);
   }
+  initArgs.push(...(runtime.initFlags ?? []));
 
   // The cgroup namespace is left to the init: it must be created after the init was moved into its
   // cgroup, so that the container sees that cgroup as its root.

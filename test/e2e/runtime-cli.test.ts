@@ -253,6 +253,25 @@ describe("a --root others can write to", () => {
   });
 });
 
+describe("session keyring", () => {
+  const sessionKeyrings = (text: string) => text.split("\n").filter((l) => / keyring +_ses(\.|:|$)/.test(l)).map((l) => l.split(" ")[0]!);
+  test.skipIf(!existsSync("/proc/keys"))("a container gets a new one, unless --no-new-keyring", async () => {
+    const hostKeyrings = sessionKeyrings(readFileSync("/proc/keys", "utf8"));
+    for (const [id, extra] of [["keys", []], ["keys-shared", ["--no-new-keyring"]]] as const) {
+      const bundle = sb.bundle(id, (c) => { c.process.args = ["cat", "/proc/keys"]; c.linux.maskedPaths = []; });
+      const out = join(sb.base, `${id}.out`);
+      expect((await sb.run(["run", ...extra, "--bundle", bundle, id], { outFile: out })).code).toBe(0);
+      const inside = sessionKeyrings(readText(out));
+      if (extra.length === 0) {
+        expect(inside.length).toBeGreaterThan(0);
+        expect(inside.filter((k) => !hostKeyrings.includes(k)).length).toBeGreaterThan(0);
+      } else {
+        expect(inside.every((k) => hostKeyrings.includes(k))).toBe(true);
+      }
+    }
+  });
+});
+
 describe("after a create killed with -9", () => {
   test("a directory without state.json is 'creating', and delete removes it", async () => {
     mkdirSync(join(sb.root, "half"), { recursive: true });
