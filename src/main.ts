@@ -12,6 +12,11 @@ if (argv[0] === "init") {
   });
 } else if (argv[0] === "exec-init") {
   void import("./init/exec-main.ts").then(({ execInitMain }) => execInitMain(argv.slice(1)));
+} else if (runtimeArgv(argv) !== undefined) {
+  // runtime area: runc's command line (see src/runtime-cli/main.ts)
+  void import("./runtime-cli/main.ts").then(async ({ runtimeMain }) => {
+    process.exitCode = await runtimeMain(runtimeArgv(argv)!);
+  });
 } else if (argv[0] === "monitor") {
   void import("./monitor/server.ts").then(({ monitorMain }) => monitorMain());
 } else {
@@ -21,4 +26,24 @@ if (argv[0] === "init") {
     process.exitCode = await cliMain(hostArgv(argv));
     trace("cli done");
   });
+}
+
+// runtime area: `minibox runtime …`, runc's global flags first (as containerd calls its runtime), or this
+// binary invoked as runc/minibox-runc through a symlink. In a compiled Bun binary process.argv[0] is "bun";
+// the name we were invoked by is the first entry of /proc/self/cmdline.
+function runtimeArgv(args: string[]): string[] | undefined {
+  if (args[0] === "runtime") return args.slice(1);
+  const first = args[0] ?? "";
+  if (/^--?(root|log|log-format|debug|systemd-cgroup|rootless|criu)(=|$)/.test(first)) return args;
+  if (/(^|\/)(runc|minibox-runc)$/.test(invokedName())) return args;
+  return undefined;
+}
+
+function invokedName(): string {
+  try {
+    const cmdline = require("node:fs").readFileSync("/proc/self/cmdline", "latin1") as string;
+    return cmdline.slice(0, cmdline.indexOf("\0"));
+  } catch {
+    return process.argv0;
+  }
 }

@@ -25,14 +25,15 @@ import { applyPrivileges, applyRlimits } from "./security.ts";
 import { execCommand, ExecError } from "./exec.ts";
 import { reportFailure } from "./failure.ts";
 import { withGroupAdd } from "./group-add.ts";
+import { holdFdOf, parkUntilStart } from "./park.ts";
 
 
-export function execInitMain(_argv: string[]): void {
+export function execInitMain(argv: string[]): void {
   try {
     prctl(PR.SET_DUMPABLE, 0);
     setCloexec(INIT_ERROR_FD, true);
     enterMountNamespace();
-    run(readRequest());
+    run(readRequest(), holdFdOf(argv)); // runtime area: exec -d waits on a hold pipe (init/park.ts)
   } catch (error) {
     reportFailure(error, "exec-init");
   }
@@ -63,7 +64,7 @@ function readRequest(): ExecRequest {
   return JSON.parse(Buffer.concat(chunks).toString("utf8")) as ExecRequest;
 }
 
-function run(request: ExecRequest): never {
+function run(request: ExecRequest, holdFd?: number): never {
   const proc = request.process as Process;
   // setns into the mount namespace put us at the container's root; its cwd is "/" too.
   const user = containerUser(request.user);
@@ -81,6 +82,7 @@ function run(request: ExecRequest): never {
   const seccompProgramFile = request.seccompProgramFile ? new Uint8Array(Buffer.from(request.seccompProgramFile, "base64")) : undefined;
   applyPrivileges(proc, user, request.seccomp, seccompProgramFile);
   cloexecFrom(3);
+  if (holdFd !== undefined) parkUntilStart(proc.args, env, undefined, holdFd);
   return execCommand(proc.args, env);
 }
 

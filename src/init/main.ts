@@ -19,6 +19,9 @@ import { takeConsoleAfterPivot } from "./console.ts";
 import { applySysctls } from "./sysctl.ts";
 import { createSpecDevices } from "./spec-devices.ts";
 import { groupAddOf, withGroupAdd } from "./group-add.ts";
+import { execFifoFdOf, holdFdOf, parkUntilStart, specUser } from "./park.ts";
+import { NEW_KEYRING_FLAG } from "../runtime/park-protocol.ts";
+import { joinNewSessionKeyring } from "../sys/keyring.ts";
 
 export function initMain(argv: string[]): void {
   try {
@@ -26,13 +29,14 @@ export function initMain(argv: string[]): void {
     const bundle = argv[0];
     if (!bundle) throw new Error("init: no bundle given");
     const spec = JSON.parse(readFileSync(`${bundle}/config.json`, "utf8")) as Spec;
-    run(spec, readSeccompProgramFile(bundle));
+    if (argv.includes(NEW_KEYRING_FLAG)) joinNewSessionKeyring(); // runtime area: before seccomp could forbid it
+    run(spec, readSeccompProgramFile(bundle), execFifoFdOf(argv.slice(1)), holdFdOf(argv.slice(1)));
   } catch (error) {
     reportFailure(error);
   }
 }
 
-function run(spec: Spec, seccompProgramFile: Uint8Array | undefined): never {
+function run(spec: Spec, seccompProgramFile: Uint8Array | undefined, execFifoFd?: number, holdFd?: number): never {
   if (waitForGo() === "go-without-device-cgroup") dropCapability(spec, "CAP_MKNOD");
   if (spec.linux.namespaces.some((n) => n.type === "cgroup" && !n.path)) unshare(CLONE.NEWCGROUP);
   trace("init: spec read");
@@ -48,7 +52,9 @@ function run(spec: Spec, seccompProgramFile: Uint8Array | undefined): never {
   if (spec.hostname && spec.linux.namespaces.some((n) => n.type === "uts" && !n.path)) sethostname(spec.hostname);
   if (spec.linux.namespaces.some((n) => n.type === "network" && !n.path)) linkUp("lo");
 
-  const user = containerUser(spec.annotations?.[ANNOTATION.user] ?? "");
+  // runtime area: a plain OCI bundle (no minibox user annotation) names its user by number in process.user.
+  const annotatedUser = spec.annotations?.[ANNOTATION.user];
+  const user = annotatedUser === undefined ? specUser(spec) : containerUser(annotatedUser);
   user.additionalGids = withGroupAdd(user.additionalGids, groupAddOf(spec)); // hardening-flags
   const env = [...spec.process.env];
   if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
@@ -57,6 +63,7 @@ function run(spec: Spec, seccompProgramFile: Uint8Array | undefined): never {
   chdir(spec.process.cwd);
   applyPrivileges(spec.process, user, spec.linux.seccomp, seccompProgramFile);
   cloexecFrom(3);
+  if (execFifoFd !== undefined || holdFd !== undefined) parkUntilStart(spec.process.args, env, execFifoFd, holdFd); // runtime area
   trace("init: exec");
   return execCommand(spec.process.args, env);
 }

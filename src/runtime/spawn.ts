@@ -16,6 +16,16 @@ export interface InitStdio {
   stderr: "inherit" | "ignore" | "pipe" | number;
 }
 
+/** runtime area (runc's command line): what `minibox runtime create` adds to an init. */
+export interface RuntimeSpawnOptions {
+  /** A connected socket (runc's --console-socket) that becomes the init's console fd. */
+  consoleSocket?: number;
+  /** Fds the init inherits (the exec FIFO, the hold pipe), each at the number it is told through `flag(fd)`. */
+  inherit?: { fd: number; flag(fd: number): string }[];
+  /** More flags for the init (runtime/park-protocol.ts). */
+  initFlags?: string[];
+}
+
 export interface SpawnedInit {
   proc: Subprocess;
   /** Lets the init go on past its first step; call once the host-side setup (cgroups) is done. */
@@ -38,11 +48,19 @@ export function selfCommand(...args: string[]): string[] {
  * `namespaces`: every namespace the container has; those in `joins` (fds of existing namespaces, e.g. of
  * --pid container:X) are entered with setns instead of being created.
  */
-export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: InitStdio, terminal: boolean, joins: { ns: NamespaceType; fd: number }[] = []): SpawnedInit {
+export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: InitStdio, terminal: boolean, joins: { ns: NamespaceType; fd: number }[] = [], runtime: RuntimeSpawnOptions = {}): SpawnedInit {
   const [errorRead, errorWrite] = pipe();
   const [startRead, startWrite] = pipe();
-  const console = terminal ? socketPair() : undefined;
+  // runtime area: with runc's --console-socket the init sends the master straight to the caller's socket.
+  const console = terminal && runtime.consoleSocket === undefined ? socketPair() : undefined;
   const extra = console ? [errorWrite, startRead, console[1]] : [errorWrite, startRead];
+  if (terminal && runtime.consoleSocket !== undefined) extra.push(runtime.consoleSocket);
+  const initArgs: string[] = [];
+  for (const { fd, flag } of runtime.inherit ?? []) {
+    initArgs.push(flag(3 + extra.length));
+    extra.push(fd);
+  }
+  initArgs.push(...(runtime.initFlags ?? []));
 
   // The cgroup namespace is left to the init: it must be created after the init was moved into its
   // cgroup, so that the container sees that cgroup as its root.
@@ -54,7 +72,7 @@ export function spawnInit(bundle: string, namespaces: NamespaceType[], stdio: In
     try {
       unshare(flags);
       for (const { ns, fd } of joins) setns(fd, NAMESPACES[ns].flag, `joined ${NAMESPACES[ns].proc} namespace`);
-      proc = Bun.spawn(selfCommand("init", bundle), {
+      proc = Bun.spawn(selfCommand("init", bundle, ...initArgs), {
         stdio: terminal ? ["ignore", "ignore", "ignore", ...extra] : [stdio.stdin, stdio.stdout, stdio.stderr, ...extra],
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MINIBOX_DEBUG: process.env.MINIBOX_DEBUG ?? "", MINIBOX_TRACE: process.env.MINIBOX_TRACE ?? "" },
       });

@@ -88,4 +88,6 @@ export const libc = dlopen("libc.so.6", {
   fsetxattr: { args: [i32, ptr, ptr, usize, i32], returns: i32 },
   // files: cp/commit through fds (sys/at.ts: linkat; fgetxattr is above)
   linkat: { args: [i32, ptr, i32, ptr, i32], returns: i32 },
+  // runtime: connecting to containerd's --console-socket (sys/unix-socket.ts)
+  connect: { args: [i32, ptr, u32], returns: i32 },
 }).symbols;
