@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install, build the binary, type-check, run unit and e2e tests.
-# Test files run in MINIBOX_TEST_SHARDS (default 2) parallel `bun test` processes: every e2e file works in
+# Test files run in MINIBOX_TEST_SHARDS (default 3) parallel `bun test` processes: every e2e file works in
 # its own sandbox (store, state, cgroup parent, temp dirs), so files share no host state. Files are dealt
 # to shards largest first, each to the lightest shard so far, so the shards end at about the same time.
 set -euo pipefail
@@ -9,7 +9,7 @@ bash scripts/setup.sh
 bun run build
 bunx tsc --noEmit -p .
 
-shards=${MINIBOX_TEST_SHARDS:-2}
+shards=${MINIBOX_TEST_SHARDS:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 declare -a load
