@@ -2,7 +2,8 @@
 // single container or client can do to it: every request is handled in its own try/catch, every callback
 // that could throw is caught, and only two things end it: having nothing left to watch, or finding itself
 // in a foreign namespace after a failed setns (then it hands over and exits; see requestHandler).
-import { closeSync, constants, openSync, readdirSync } from "node:fs";
+import { closeSync, constants, existsSync, openSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import type { UnixSocketListener } from "bun";
 import { libc } from "../sys/libc.ts";
 import { SyscallError } from "../sys/errno.ts";
@@ -60,6 +61,9 @@ export async function monitorMain(): Promise<void> {
   libc.setsid(); // no controlling terminal: closing the user's shell must not take the containers' parent down
   process.chdir("/");
   const root = storeRoot();
+  // A monitor serves a store that exists: one started just as its store was deleted (a test sandbox
+  // removed, `rm -rf` by the admin) must not create it again.
+  if (!existsSync(join(root, "containers"))) process.exit(0);
   secureStore(root);
   // One monitor per store: the lock is the kernel's word on who serves it (dropped when its holder dies,
   // even by SIGKILL), so a socket file left by a killed monitor is known to be stale and can be replaced.

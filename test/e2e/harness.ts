@@ -27,9 +27,13 @@ export function makeSandbox(prefix = "minibox-e2e-"): Sandbox {
   const root = join(base, "root");
   const state = join(base, "state");
   const env = { ...process.env, MINIBOX_ROOT: root, MINIBOX_STATE: state, NO_COLOR: "1" } as Record<string, string>;
+  // After cleanup, a late hook's command (afterAll hooks run in no order we control) would create the
+  // store again and leave it behind: it is not run.
+  let cleaned = false;
   return {
     root, state, env,
     async run(args, opts = {}) {
+      if (cleaned) return { code: -1, stdout: "", stderr: "the sandbox was already cleaned up" };
       const proc = Bun.spawn([BINARY, ...args], {
         env: { ...env, ...opts.env },
         stdin: opts.stdin === undefined ? "ignore" : new Blob([opts.stdin]),
@@ -43,6 +47,7 @@ export function makeSandbox(prefix = "minibox-e2e-"): Sandbox {
       return { code, stdout, stderr };
     },
     cleanup() {
+      cleaned = true;
       // Containers still running (a failed test's detached ones) die with their cgroup or process; the
       // monitor of this store would exit by itself 2 s later — end it now.
       Bun.spawnSync([BINARY, "rm", "-f", ...listContainers(root)], { env, stdout: "ignore", stderr: "ignore" });
