@@ -90,6 +90,21 @@ export function frame(message: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The whole messages in what a TCP stream has delivered so far (`pending` + `chunk`), and the rest. */
+export function unframe(pending: Uint8Array, chunk: Uint8Array): { messages: Uint8Array<ArrayBuffer>[]; rest: Uint8Array<ArrayBuffer> } {
+  let buffer = new Uint8Array(pending.length + chunk.length);
+  buffer.set(pending);
+  buffer.set(chunk, pending.length);
+  const messages: Uint8Array<ArrayBuffer>[] = [];
+  while (buffer.length >= 2) {
+    const length = (buffer[0]! << 8) | buffer[1]!;
+    if (buffer.length < 2 + length) break;
+    messages.push(buffer.slice(2, 2 + length));
+    buffer = buffer.slice(2 + length);
+  }
+  return { messages, rest: buffer };
+}
+
 async function tcpExchange(query: Uint8Array, id: number, upstream: Upstream, timeoutMs: number): Promise<Reply | undefined> {
   const question = questionOf(query);
   const { promise, resolve } = Promise.withResolvers<Reply | undefined>();
@@ -102,17 +117,9 @@ async function tcpExchange(query: Uint8Array, id: number, upstream: Upstream, ti
       socket: {
         binaryType: "uint8array",
         data(_s, chunk: Uint8Array) {
-          const next = new Uint8Array(received.length + chunk.length);
-          next.set(received);
-          next.set(chunk, received.length);
-          received = next;
-          while (received.length >= 2) {
-            const length = (received[0]! << 8) | received[1]!;
-            if (received.length < 2 + length) return;
-            const message = received.slice(2, 2 + length);
-            received = received.slice(2 + length);
-            if (matches(message, id, question)) resolve({ bytes: message, truncated: false });
-          }
+          const { messages, rest } = unframe(received, chunk);
+          received = rest;
+          for (const message of messages) if (matches(message, id, question)) resolve({ bytes: message, truncated: false });
         },
         close() { resolve(undefined); },
         error() { resolve(undefined); },

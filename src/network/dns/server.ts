@@ -7,7 +7,7 @@ import {
   type DnsMessage, type ResourceRecord,
 } from "./codec.ts";
 import { ZoneIndex, type NameTable } from "./zone.ts";
-import { forwardQuery, frame, withId, type Transport } from "./forward.ts";
+import { forwardQuery, frame, unframe, withId, type Transport } from "./forward.ts";
 import { parseUpstream, type Upstream } from "./upstream.ts";
 
 export interface ListenAddress { address: string; port: number }
@@ -262,20 +262,13 @@ function bindTcp(wanted: ListenAddress, respond: Respond): TCPSocketListener<Tcp
 }
 
 function onTcpData(socket: Socket<TcpState>, chunk: Uint8Array, respond: Respond): void {
-  const previous = socket.data.buffer;
-  let buffer = new Uint8Array(previous.length + chunk.length);
-  buffer.set(previous);
-  buffer.set(chunk, previous.length);
-  while (buffer.length >= 2) {
-    const length = (buffer[0]! << 8) | buffer[1]!;
-    if (buffer.length < 2 + length) break;
-    const query = buffer.slice(2, 2 + length);
-    buffer = buffer.slice(2 + length);
+  const { messages, rest } = unframe(socket.data.buffer, chunk);
+  socket.data.buffer = rest;
+  for (const query of messages) {
     void respond(query, "tcp", socket.remoteAddress).then((answer) => {
       if (answer) send(socket, frame(answer));
     });
   }
-  socket.data.buffer = buffer;
 }
 
 /** Writes what the kernel takes now and keeps the rest for the next drain, in order. */
