@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AT, O, fstatx, isDir, openat } from "../sys/at.ts";
 import { closeFd } from "../sys/fs.ts";
-import { fsMount, MOUNT_ATTR, mountSetattr, moveMount, openTreeClone } from "../sys/mount-api.ts";
+import { MOUNT_ATTR, mountSetattr, moveMount, openTreeClone } from "../sys/mount-api.ts";
+import { mountDetachedOverlay } from "../image/detached-overlay.ts";
 import { Errno, SyscallError } from "../sys/errno.ts";
 import { realSyscalls } from "../sys/init-syscalls.ts";
 import { openInRoot } from "../init/secure-join.ts";
@@ -123,9 +124,6 @@ function mountOverlay(store: ContainerStore, record: ContainerRecord, writable: 
   const d = overlayDirs(store, record);
   // Read-only: the upper dir is simply the top lower layer (its whiteouts and opaque dirs still apply),
   // so nothing competes with a running container for its upper and work dirs.
-  // One "lowerdir+" per layer (Linux 6.8): fsconfig takes at most 256 bytes per value, too few for a list.
   const lowers = writable ? d.lowerdirs : [d.upperdir, ...d.lowerdirs];
-  const data = [...lowers.map((l) => `lowerdir+=${l}`), ...(writable ? [`upperdir=${d.upperdir}`, `workdir=${d.workdir}`] : [])].join(",");
-  // The mount fd is itself a handle on the overlay's root, and the only thing keeping the mount alive.
-  return fsMount("overlay", "overlay", data, writable ? 0 : MOUNT_ATTR.RDONLY);
+  return mountDetachedOverlay(lowers, writable ? 0 : MOUNT_ATTR.RDONLY, writable ? d : undefined);
 }

@@ -9,7 +9,8 @@
 // ours (the volume's data dir before it is published), again relative to fds.
 import { fchmodSync, fchownSync, fstatSync, futimesSync, readSync, readdirSync, writeSync, type Stats } from "node:fs";
 import { AT, O, fdPath, fstatx, isDir, mkdirat, mknodat, openat, readlinkat, symlinkat, fchownat } from "../sys/at.ts";
-import { fsMount, MOUNT_ATTR } from "../sys/mount-api.ts";
+import { MOUNT_ATTR } from "../sys/mount-api.ts";
+import { mountDetachedOverlay } from "../image/detached-overlay.ts";
 import { Errno, SyscallError } from "../sys/errno.ts";
 import { closeFd } from "../sys/fs.ts";
 import { fgetxattr, flistxattr, fsetxattr } from "../sys/xattr.ts";
@@ -24,17 +25,8 @@ const CHUNK = 1 << 20;
 /** An fd on the image's merged root: the single layer itself, or a detached read-only overlay of all. */
 function openImageRoot(layers: readonly string[]): { fd: number; rawLayer: boolean } {
   if (layers.length === 1) return { fd: openat(AT.FDCWD, layers[0]!, O.PATH | O.DIRECTORY | O.CLOEXEC), rawLayer: true };
-  // overlayfs lists the top layer first; the store's paths are ours, not the image's. fsconfig refuses a
-  // colon list in "lowerdir" on current kernels (EINVAL, measured on 6.18): one "lowerdir+" per layer
-  // (Linux ≥ 6.8), the colon list only as the fallback for older kernels.
-  const top = [...layers].reverse();
-  const attr = MOUNT_ATTR.RDONLY | MOUNT_ATTR.NODEV | MOUNT_ATTR.NOSUID;
-  try {
-    return { fd: fsMount("overlay", "overlay", top.map((l) => `lowerdir+=${l}`).join(","), attr), rawLayer: false };
-  } catch (e) {
-    if (!(e instanceof SyscallError) || e.errno !== Errno.EINVAL) throw e;
-    return { fd: fsMount("overlay", "overlay", `lowerdir=${top.join(":")}`, attr), rawLayer: false };
-  }
+  const top = [...layers].reverse(); // overlayfs lists the top layer first; the store's paths are ours
+  return { fd: mountDetachedOverlay(top, MOUNT_ATTR.RDONLY | MOUNT_ATTR.NODEV | MOUNT_ATTR.NOSUID), rawLayer: false };
 }
 
 /**
