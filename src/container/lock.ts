@@ -3,9 +3,10 @@
 // time only for the few steps of its change: never while waiting for the container to exit. The kernel
 // drops the lock when its holder dies, so after a kill -9 a free lock means "nobody is working on this
 // container": what its journal says was half-done can be finished or rolled back (see reconcile.ts).
-import { closeSync, fstatSync, openSync, statSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { join } from "node:path";
-import { tryLockExclusive, unlock } from "../sys/flock.ts";
+import { unlock } from "../sys/flock.ts";
+import { tryLockLinkedFile } from "../state/linked-lock.ts";
 import { UserError } from "../errors.ts";
 
 /** The container's directory vanished (removed) before or while we waited for its lock. */
@@ -33,28 +34,16 @@ export class ContainerLock {
   /** The lock now, null when another open file holds it; throws ContainerGoneError when the dir is gone. */
   static tryAcquireIn(dir: string, id: string): ContainerLock | null {
     const path = ContainerLock.pathIn(dir);
-    let fd: number;
+    let fd: number | null | "unlinked";
     try {
-      fd = openSync(path, "a+", 0o600);
+      fd = tryLockLinkedFile(path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new ContainerGoneError(id);
       throw e;
     }
-    if (!tryLockExclusive(fd, path)) {
-      closeSync(fd);
-      return null;
-    }
-    // The holder before us may have removed the container (the lock file goes with the directory).
-    let same = false;
-    try {
-      same = statSync(path).ino === fstatSync(fd).ino;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT" && (e as NodeJS.ErrnoException).code !== "ENOTDIR") throw e;
-    }
-    if (same) return new ContainerLock(path, fd);
-    unlock(fd);
-    closeSync(fd);
-    throw new ContainerGoneError(id);
+    // "unlinked": the holder before us removed the container (the lock file goes with the directory).
+    if (fd === "unlinked") throw new ContainerGoneError(id);
+    return fd === null ? null : new ContainerLock(path, fd);
   }
 
   /** Waits (polling, at most 50 ms apart, bounded) until the lock is ours. */

@@ -3,9 +3,10 @@
 // lock is flock(2), which the kernel releases when its holder dies, so `kill -9` never leaves a lock
 // behind that needs guessing about; the file itself is unlinked by its holder (or by a cleanup that
 // manages to lock it), and a waiter that locked an unlinked file notices by its inode and tries again.
-import { closeSync, fstatSync, openSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { tryLockExclusive, unlock } from "../sys/flock.ts";
+import { unlock } from "../sys/flock.ts";
+import { tryLockLinkedFile } from "../state/linked-lock.ts";
 
 export class BlobLock {
   private constructor(readonly path: string, private fd: number | undefined) {}
@@ -17,20 +18,9 @@ export class BlobLock {
   /** Takes the lock now, or returns null when someone else holds it. */
   static tryAcquire(path: string): BlobLock | null {
     for (;;) {
-      const fd = openSync(path, "a+", 0o600);
-      if (!tryLockExclusive(fd, path)) {
-        closeSync(fd);
-        return null;
-      }
-      let sameFile = false;
-      try {
-        sameFile = statSync(path).ino === fstatSync(fd).ino;
-      } catch {
-        // unlinked by the previous holder after we opened it
-      }
-      if (sameFile) return new BlobLock(path, fd);
-      unlock(fd);
-      closeSync(fd);
+      const fd = tryLockLinkedFile(path);
+      if (fd === null) return null;
+      if (fd !== "unlinked") return new BlobLock(path, fd); // else: unlinked by the previous holder, again
     }
   }
 
