@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, readdirSync, cpSync, writeFileSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { NetworkStore } from "../src/network/store.ts";
 
 // `bun run bench pull`: the pull benchmark, a separate mode in its own file.
 if (process.argv[2] === "pull") {
@@ -144,9 +145,9 @@ try {
 } finally {
   // A store's default bridge and nftables table outlive its containers (like docker0): remove the bench stores'.
   for (const store of ["store", "store-baseline"]) {
-    const suffix = new Bun.CryptoHasher("sha256").update(join(work, store)).digest("hex").slice(0, 8);
-    Bun.spawnSync(["ip", "link", "del", `mbx${suffix}`], { stdout: "ignore", stderr: "ignore" });
-    Bun.spawnSync(["nft", "delete", "table", "inet", `minibox-${suffix}`], { stdout: "ignore", stderr: "ignore" });
+    const { defaultBridge, table } = new NetworkStore(join(work, store), {});
+    Bun.spawnSync(["ip", "link", "del", defaultBridge], { stdout: "ignore", stderr: "ignore" });
+    Bun.spawnSync(["nft", "delete", "table", "inet", table], { stdout: "ignore", stderr: "ignore" });
   }
   // podman may leave its storage's mounts under the work dir (in this private mount namespace).
   const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "").filter((m) => m.startsWith(work));

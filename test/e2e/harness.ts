@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { NetworkStore } from "../../src/network/store.ts";
 
 export const REPO = resolve(import.meta.dir, "../..");
 export const BINARY = join(REPO, "minibox");
@@ -88,9 +89,9 @@ export function processesMentioning(path: string): number[] {
 }
 
 // net-core: a store's default bridge and nftables table outlive its containers (like docker0); a sandbox
-// removes them with its store (names as NetworkStore derives them for a non-default root).
+// removes them with its store (named as the engine names them).
 function removeStoreNetwork(root: string, env: Record<string, string>): void {
-  const suffix = new Bun.CryptoHasher("sha256").update(root).digest("hex").slice(0, 8);
-  Bun.spawnSync(["ip", "link", "del", env.MINIBOX_BRIDGE || `mbx${suffix}`], { stdout: "ignore", stderr: "ignore" });
-  Bun.spawnSync(["nft", "delete", "table", "inet", env.MINIBOX_NFT_TABLE || `minibox-${suffix}`], { stdout: "ignore", stderr: "ignore" });
+  const { defaultBridge, table } = new NetworkStore(root, env);
+  Bun.spawnSync(["ip", "link", "del", defaultBridge], { stdout: "ignore", stderr: "ignore" });
+  Bun.spawnSync(["nft", "delete", "table", "inet", table], { stdout: "ignore", stderr: "ignore" });
 }
