@@ -61,7 +61,7 @@ function create(rawArgs: string[]): number {
 
 function ls(rawArgs: string[]): number {
   const lsArgs = { quiet: { type: "boolean", alias: "q" }, "no-trunc": { type: "boolean" } } satisfies ArgsDef;
-  const { values: v } = splitArgv(rawArgs, lsArgs, 0);
+  const { values: v } = splitArgv(rawArgs, lsArgs, Infinity);
   const networks = listNetworks(networkStore());
   const id = (s: string) => (v["no-trunc"] ? s : s.slice(0, 12));
   if (v.quiet) {
@@ -103,7 +103,7 @@ function rm(rawArgs: string[]): number {
 }
 
 function prune(rawArgs: string[]): number {
-  splitArgv(rawArgs, { force: { type: "boolean", alias: "f" }, filter: { type: "string" } }, 0);
+  splitArgv(rawArgs, { force: { type: "boolean", alias: "f" }, filter: { type: "string" } }, Infinity);
   const removed = pruneNetworks(networkStore());
   if (removed.length > 0) out.log(`Deleted Networks:\n${removed.join("\n")}\n`);
   return 0;

@@ -45,6 +45,9 @@ describe("network create / ls / inspect / rm", () => {
     expect(ls[0]).toMatch(/^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE$/);
     expect(ls.some((l) => l.startsWith(id.slice(0, 12)) && /\bunet1\s+bridge\s+local$/.test(l))).toBe(true);
     for (const builtin of ["bridge", "host", "none"]) expect(ls.some((l) => l.includes(` ${builtin} `))).toBe(true);
+    // ls parses its flags (it once took them all as arguments and ignored -q and unknown flags alike)
+    expect(lines((await mb(["network", "ls", "-q"])).stdout)).toContain(id.slice(0, 12));
+    expect((await mb(["network", "ls", "--bogus"])).code).toBe(125);
     const [info] = JSON.parse((await mb(["network", "inspect", "unet1"])).stdout);
     expect(info).toMatchObject({ Name: "unet1", Id: id, Driver: "bridge", Internal: false, Labels: { team: "a" },
       IPAM: { Config: [{ Subnet: "10.233.5.0/24", Gateway: "10.233.5.254" }] } });
