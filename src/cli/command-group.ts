@@ -1,7 +1,9 @@
 // A management command (`image`, `volume`, `system`, …) that dispatches to subcommands loaded on demand.
-// Dispatched by hand rather than through citty's subCommands, which drop the subcommand's exit code.
+// Dispatched by hand rather than through citty's subCommands, which drop the subcommand's exit code. Every
+// subcommand refuses unknown flags (citty alone would ignore them).
 import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
 import { UserError } from "../errors.ts";
+import { strictFlags } from "./strict-flags.ts";
 
 export type LazyCommand = () => Promise<CommandDef>;
 
@@ -15,7 +17,7 @@ export function defineCommandGroup(name: string, description: string, subCommand
       const [sub, ...rest] = rawArgs;
       const load = sub === undefined ? undefined : subCommands[sub];
       if (!load) throw new UserError(`unknown command "${name} ${sub ?? ""}" (one of: ${Object.keys(subCommands).join(", ")})`);
-      const cmd = await load();
+      const cmd = strictFlags(await load());
       if (rest[0] === "--help") {
         await showUsage(cmd, group);
         return 0;

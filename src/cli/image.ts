@@ -1,21 +1,17 @@
 // `minibox image <command>`: Docker's management-command names, each loaded only when used.
-import { defineCommandGroup, lazy, type LazyCommand } from "./command-group.ts";
-import { strictFlags } from "./strict-flags.ts";
-
-// compat: every image subcommand refuses unknown flags (strictFlags is a no-op for those using splitArgv)
-const strict = (load: () => Promise<{ default: unknown }>): LazyCommand => async () => strictFlags(await lazy(load)());
+import { defineCommandGroup, lazy } from "./command-group.ts";
 
 export default defineCommandGroup("image", "Manage images", {
-  inspect: strict(() => import("./image-inspect.ts")),
-  prune: strict(() => import("./image-prune.ts")),
-  ls: strict(() => import("./images.ts")),
-  list: strict(() => import("./images.ts")),
-  rm: strict(() => import("./rmi.ts")),
-  pull: strict(() => import("./pull.ts")),
-  push: strict(() => import("./push.ts")),
-  save: strict(() => import("./save.ts")),
-  load: strict(() => import("./load.ts")),
-  tag: strict(() => import("./tag.ts")),
-  import: strict(() => import("./import.ts")),
-  history: strict(() => import("./history.ts")),
+  inspect: lazy(() => import("./image-inspect.ts")),
+  prune: lazy(() => import("./image-prune.ts")),
+  ls: lazy(() => import("./images.ts")),
+  list: lazy(() => import("./images.ts")),
+  rm: lazy(() => import("./rmi.ts")),
+  pull: lazy(() => import("./pull.ts")),
+  push: lazy(() => import("./push.ts")),
+  save: lazy(() => import("./save.ts")),
+  load: lazy(() => import("./load.ts")),
+  tag: lazy(() => import("./tag.ts")),
+  import: lazy(() => import("./import.ts")),
+  history: lazy(() => import("./history.ts")),
 });
