@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 packages=(busybox-static skopeo umoci tini docker-registry openssl libnftables1 nftables iproute2 iptables containerd)
 packages+=(buildah) # build (issue 12): the reference builder of test/e2e/build-reference.test.ts
 [[ "${1:-}" == "--bench" ]] && packages+=(crun runc podman hyperfine)
+# net-bench: `bun run bench network` — iperf3 for throughput, CNI's dnsname plugin for podman's DNS by name
+[[ "${1:-}" == "--bench" ]] && packages+=(iperf3 golang-github-containernetworking-plugin-dnsname)
 command -v npm >/dev/null || packages+=(npm)
 
 missing=()

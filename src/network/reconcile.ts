@@ -3,6 +3,7 @@
 // A network's bridge and rules stay while the network exists (the default one always, like docker0):
 // only the container's veth, address and published ports come and go with it.
 import { isAlive } from "../container/liveness.ts";
+import { trace } from "../trace.ts";
 import { withRtnetlink } from "./rtnetlink.ts";
 import { applyNetworkRules, applyPublished } from "./firewall.ts";
 import type { Endpoint, NetworkStore } from "./store.ts";
@@ -40,7 +41,9 @@ export function releaseEndpoint(ns: NetworkStore, containerId: string): void {
   ns.locked(() => {
     const e = ns.endpoint(containerId);
     if (!e) return;
+    trace("network release: locked");
     teardownEndpoint(ns, e);
+    trace("network release: veth deleted");
     const live = liveEndpoints(ns);
     if (e.ports.length > 0) syncPorts(ns, live);
   });

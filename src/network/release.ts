@@ -35,5 +35,7 @@ export async function setUpNetwork(store: { root: string; dir(id: string): strin
 export async function releaseNetwork(store: { root: string }, containerId: string): Promise<void> {
   if (!existsSync(join(store.root, "network", "endpoints", `${containerId}.json`))) return;
   const [{ releaseEndpoint }, { NetworkStore }] = await Promise.all([import("./reconcile.ts"), import("./store.ts")]);
+  trace("network release: modules loaded");
   releaseEndpoint(new NetworkStore(store.root), containerId);
+  trace("network release: done");
 }
