@@ -36,6 +36,6 @@ export async function releaseNetwork(store: { root: string }, containerId: strin
   if (!existsSync(join(store.root, "network", "endpoints", `${containerId}.json`))) return;
   const [{ releaseEndpoint }, { NetworkStore }] = await Promise.all([import("./reconcile.ts"), import("./store.ts")]);
   trace("network release: modules loaded");
-  releaseEndpoint(new NetworkStore(store.root), containerId);
+  await releaseEndpoint(new NetworkStore(store.root), containerId);
   trace("network release: done");
 }
