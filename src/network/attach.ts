@@ -9,10 +9,10 @@ import { SyscallError } from "../sys/errno.ts";
 import { isAlive, type ProcessIdentity } from "../container/liveness.ts";
 import { UserError } from "../errors.ts";
 import { trace } from "../trace.ts";
-import { Rtnetlink, withRtnetlink } from "./rtnetlink.ts";
+import { Rtnetlink, withRtnetlink, type LinkInfo } from "./rtnetlink.ts";
 import { allocateIp, macForIp } from "./ipam.ts";
 import { allocatePorts, hostSockets } from "./ports.ts";
-import { networkForAttach, revalidateDefaultSubnet } from "./networks.ts";
+import { DEFAULT_NETWORK, findNetwork, networkForAttach, revalidateDefaultSubnet } from "./networks.ts";
 import { liveEndpoints, syncNetworks, syncPorts, teardownEndpoint } from "./reconcile.ts";
 import { parseSubnet } from "./subnet.ts";
 import { allocateIp6, parseIPv6, parseSubnet6 } from "./subnet6.ts";
@@ -29,12 +29,13 @@ export function hostVethName(containerId: string, n: number): string {
 /** Sets up the container's networks (bridge/user modes); a no-op for none/host/container modes. */
 export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: NetworkRequest): Endpoint | undefined {
   if ((request.mode !== "bridge" && request.mode !== "user") || !request.network) return undefined;
-  return ns.locked(() => ns.hostLocked(() => {
+  // net-bench: one netlink socket for the whole host side.
+  return ns.locked(() => withRtnetlink((nl) => hostLockedUnlessReady(ns, nl, request.network!, (readyBridge) => {
     trace("network: locked");
     const live = liveEndpoints(ns); // also removes what dead containers left behind
     const known = ns.networks().length;
     const chosen = networkForAttach(ns, request.network!);
-    const network = revalidateDefaultSubnet(ns, chosen, withRtnetlink((nl) => nl.linkByName(chosen.bridge) !== undefined));
+    const network = revalidateDefaultSubnet(ns, chosen, readyBridge !== undefined || nl.linkByName(chosen.bridge) !== undefined);
     const networksChanged = ns.networks().length !== known || network !== chosen;
     trace("network: network resolved");
     const attachment = newAttachment(network, live, target.containerId, 0, { aliases: request.aliases, ip: request.ip });
@@ -44,7 +45,7 @@ export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: N
     ns.saveEndpoint(endpoint);
     trace("network: endpoint recorded");
     try {
-      const bridgeCreated = plugIn(network, attachment, target.process, true);
+      const bridgeCreated = plugIn(network, attachment, target.process, true, { host: nl, readyBridge });
       // A new network or bridge needs the network rules; otherwise only published ports change anything.
       if (networksChanged || bridgeCreated) syncNetworks(ns, [...live, endpoint]);
       else if (ports.length > 0) syncPorts(ns, [...live, endpoint]);
@@ -54,7 +55,19 @@ export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: N
       throw e;
     }
     return endpoint;
-  }));
+  })));
+}
+
+/**
+ * net-bench: the host-wide lock is for picking a subnet and creating a bridge. A start on a network whose
+ * bridge is already up does neither, and skips it, so that starts in other stores never wait for it.
+ */
+function hostLockedUnlessReady<T>(ns: NetworkStore, nl: Rtnetlink, name: string, fn: (readyBridge?: LinkInfo) => T): T {
+  const networks = ns.networks();
+  const existing = name === DEFAULT_NETWORK ? networks.find((n) => n.name === name) : findNetwork(networks, name);
+  const bridge = existing ? nl.linkByName(existing.bridge) : undefined;
+  if (bridge && (bridge.flags & 1) !== 0) return fn(bridge);
+  return ns.hostLocked(() => fn(undefined));
 }
 
 /** The addresses and names of a container's n-th interface on `network` (IPAM over the live endpoints). */
@@ -79,18 +92,20 @@ export function newAttachment(network: NetworkRecord, live: readonly Endpoint[],
  * The bridge (created on first use, with the gateway address), then the veth pair and eth0's address;
  * true when the bridge had to be created (its rules must then be (re)applied).
  */
-export function plugIn(network: NetworkRecord, a: Attachment, process: ProcessIdentity, defaultRoute: boolean): boolean {
+export function plugIn(network: NetworkRecord, a: Attachment, process: ProcessIdentity, defaultRoute: boolean,
+  o: { host?: Rtnetlink; readyBridge?: LinkInfo } = {}): boolean { // net-bench: the caller's socket; its bridge, known up
   const pid = process.pid;
   const nsFd = openSync(`/proc/${pid}/ns/net`, constants.O_RDONLY | O_CLOEXEC);
   try {
     // Checked after the open: a pid recycled in between cannot hand us a stranger's namespace.
     if (!isAlive(process)) throw new UserError(`the container (init ${pid}) exited before its network was set up`);
-    const created = withRtnetlink((host) => {
-      const bridge = ensureBridge(host, network);
+    const hostSide = (host: Rtnetlink) => {
+      const bridge = o.readyBridge?.name === network.bridge ? { index: o.readyBridge.index, created: false } : ensureBridge(host, network);
       host.createVethPair({ hostName: a.hostVeth, masterIndex: bridge.index, peerName: a.ifname, peerNsFd: nsFd, peerMac: a.mac });
       host.setUp(host.linkIndex(a.hostVeth));
       return bridge.created;
-    });
+    };
+    const created = o.host ? hostSide(o.host) : withRtnetlink(hostSide);
     trace("network: veth created");
     const inside = Rtnetlink.openIn(nsFd, `/proc/${pid}/ns/net`);
     try {
