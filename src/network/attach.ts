@@ -100,8 +100,8 @@ export function plugIn(network: NetworkRecord, a: Attachment, process: ProcessId
     if (!isAlive(process)) throw new UserError(`the container (init ${pid}) exited before its network was set up`);
     const hostSide = (host: Rtnetlink) => {
       const bridge = o.readyBridge?.name === network.bridge ? { index: o.readyBridge.index, created: false } : ensureBridge(host, network);
-      host.createVethPair({ hostName: a.hostVeth, masterIndex: bridge.index, peerName: a.ifname, peerNsFd: nsFd, peerMac: a.mac });
-      host.setUp(host.linkIndex(a.hostVeth));
+      // net-bench: the host end up in the creating message (no GETLINK + "up" after it).
+      host.createVethPair({ hostName: a.hostVeth, masterIndex: bridge.index, peerName: a.ifname, peerNsFd: nsFd, peerMac: a.mac, hostUp: true });
       return bridge.created;
     };
     const created = o.host ? hostSide(o.host) : withRtnetlink(hostSide);

@@ -89,10 +89,12 @@ export class Rtnetlink {
   /**
    * A veth pair in one message: `hostName` here, enslaved to `masterIndex`; the peer created directly in
    * the namespace `peerNsFd` as `peerName` (so it never appears on the host under a guessable name), with
-   * `peerMac`. Both stay down: asking for IFF_UP in this message fails with ENOTCONN (measured, 6.x), so
-   * the caller brings each end up in its own namespace.
+   * `peerMac`. The peer stays down: asking for IFF_UP in its part fails with ENOTCONN (measured, 6.x: the
+   * kernel configures the peer before it ties the two ends), so the caller brings it up in its namespace.
+   * `hostUp` (net-bench) asks for the host end up in the outer part, which the kernel configures after
+   * the tie: one request fewer than a separate "up".
    */
-  createVethPair(o: { hostName: string; masterIndex?: number; peerName: string; peerNsFd: number; peerMac?: string; mtu?: number }): void {
+  createVethPair(o: { hostName: string; masterIndex?: number; peerName: string; peerNsFd: number; peerMac?: string; mtu?: number; hostUp?: boolean }): void {
     const peer = [
       ifinfomsg(),
       attrString(IFLA.IFNAME, o.peerName),
@@ -100,7 +102,7 @@ export class Rtnetlink {
       ...(o.peerMac ? [attr(IFLA.ADDRESS, macBytes(o.peerMac))] : []),
       ...(o.mtu ? [attrU32(IFLA.MTU, o.mtu)] : []),
     ];
-    this.request(RTM.NEWLINK, NLM_F.CREATE | NLM_F.EXCL, ifinfomsg(), [
+    this.request(RTM.NEWLINK, NLM_F.CREATE | NLM_F.EXCL, ifinfomsg(o.hostUp ? { flags: IFF_UP, change: IFF_UP } : {}), [
       attrString(IFLA.IFNAME, o.hostName),
       ...(o.masterIndex !== undefined ? [attrU32(IFLA.MASTER, o.masterIndex)] : []),
       ...(o.mtu ? [attrU32(IFLA.MTU, o.mtu)] : []),
