@@ -8,7 +8,7 @@ import { SyscallError } from "../sys/errno.ts";
 import { isAlive, type ProcessIdentity } from "../container/liveness.ts";
 import { UserError } from "../errors.ts";
 import { trace } from "../trace.ts";
-import { Rtnetlink, withRtnetlink, type LinkInfo } from "./rtnetlink.ts";
+import { Rtnetlink, addressRequest, routeRequest, upRequest, withRtnetlink, type LinkInfo } from "./rtnetlink.ts";
 import { allocateIp, macForIp } from "./ipam.ts";
 import { allocatePorts, hostSockets } from "./ports.ts";
 import { DEFAULT_NETWORK, findNetwork, networkForAttach, revalidateDefaultSubnet } from "./networks.ts";
@@ -109,11 +109,14 @@ export function plugIn(network: NetworkRecord, a: Attachment, process: ProcessId
     const inside = Rtnetlink.openIn(nsFd, `/proc/${pid}/ns/net`);
     try {
       const index = inside.linkIndex(a.ifname);
-      inside.addAddress(index, a.ip, a.prefixLength);
-      if (a.ipv6 !== undefined) inside.addAddress(index, a.ipv6, a.prefixLength6!);
-      inside.setUp(index);
-      if (defaultRoute) inside.addRoute({ gateway: a.gateway });
-      if (defaultRoute && a.gateway6 !== undefined) inside.addRoute({ gateway: a.gateway6 });
+      // net-bench: one datagram, handled in this order by the kernel (the route needs the link up).
+      inside.requestAll([
+        addressRequest(index, a.ip, a.prefixLength),
+        ...(a.ipv6 !== undefined ? [addressRequest(index, a.ipv6, a.prefixLength6!)] : []),
+        upRequest(index),
+        ...(defaultRoute ? [routeRequest({ gateway: a.gateway })] : []),
+        ...(defaultRoute && a.gateway6 !== undefined ? [routeRequest({ gateway: a.gateway6 })] : []),
+      ]);
     } finally {
       inside.close();
     }

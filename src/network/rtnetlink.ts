@@ -12,6 +12,8 @@ import {
 export interface LinkInfo { index: number; name: string; flags: number; master?: number; kind?: string }
 export interface AddressInfo { index: number; family: number; prefixLength: number; address: string }
 export interface RouteInfo { family: number; dst?: string; dstLength: number; table: number; oif?: number; gateway?: string }
+/** One request of a batch (net-bench): what `request` sends, as data. */
+export interface RtRequest { type: number; flags: number; body: Uint8Array; attrs: Uint8Array[]; what: string }
 
 export class Rtnetlink {
   private seq = 0;
@@ -29,6 +31,31 @@ export class Rtnetlink {
   /** Sends a request and waits for its ACK; throws the kernel's errno as a SyscallError. */
   request(type: number, flags: number, body: Uint8Array, attrs: Uint8Array[], what: string): void {
     this.exchange(type, flags | NLM_F.ACK, body, attrs, what);
+  }
+
+  /**
+   * net-bench: several requests in one datagram (one write, fewer round trips), each asking for its ACK.
+   * The kernel handles them in order and answers each; a failed one does not stop the ones after it, so
+   * every answer is read before the first failure is thrown.
+   */
+  requestAll(requests: readonly RtRequest[]): void {
+    if (requests.length === 0) return;
+    const first = this.seq + 1;
+    const messages = requests.map((r) => message(r.type, r.flags | NLM_F.ACK | NLM_F.REQUEST, ++this.seq, r.body, r.attrs));
+    netlinkSend(this.fd, concatBytes(messages));
+    let pending = requests.length;
+    let failure: SyscallError | undefined;
+    while (pending > 0) {
+      for (const m of decodeMessages(netlinkReceive(this.fd, this.buffer))) {
+        const k = m.seq - first;
+        if (k < 0 || k >= requests.length || m.type !== NLMSG.ERROR) continue; // not an answer of this batch
+        pending--;
+        const code = errorCode(m.payload);
+        const r = requests[k]!;
+        if (code !== 0 && !failure) failure = new SyscallError(`rtnetlink ${RTM_NAMES[r.type] ?? r.type}`, -code, r.what);
+      }
+    }
+    if (failure) throw failure;
   }
 
   /** Sends a dump request and collects every reply message up to NLMSG_DONE. */
@@ -124,7 +151,7 @@ export class Rtnetlink {
   }
 
   setUp(index: number, up = true): void {
-    this.request(RTM.NEWLINK, 0, ifinfomsg({ index, flags: up ? IFF_UP : 0, change: IFF_UP }), [], `link #${index} ${up ? "up" : "down"}`);
+    this.requestAll([upRequest(index, up)]);
   }
 
   deleteLink(index: number, what = `link #${index}`): void {
@@ -146,12 +173,7 @@ export class Rtnetlink {
 
   // ---- addresses
   addAddress(index: number, address: string, prefixLength: number): void {
-    const family = address.includes(":") ? AF.INET6 : AF.INET;
-    const bytes = addressBytes(address);
-    const flags = family === AF.INET6 ? IFA_F_NODAD : 0;
-    this.request(RTM.NEWADDR, NLM_F.CREATE | NLM_F.EXCL, ifaddrmsg({ family, prefixLength, index, flags }), [
-      attr(IFA.LOCAL, bytes), attr(IFA.ADDRESS, bytes),
-    ], `${address}/${prefixLength} on #${index}`);
+    this.requestAll([addressRequest(index, address, prefixLength)]);
   }
 
   addresses(): AddressInfo[] {
@@ -166,13 +188,7 @@ export class Rtnetlink {
   // ---- routes
   /** The default route (or a route to dst/len) via `gateway`. */
   addRoute(o: { gateway?: string; dst?: string; dstLength?: number; oif?: number }): void {
-    const family = (o.gateway ?? o.dst ?? "").includes(":") ? AF.INET6 : AF.INET;
-    this.request(RTM.NEWROUTE, NLM_F.CREATE | NLM_F.EXCL, rtmsg({ family, dstLength: o.dstLength ?? 0, scope: o.gateway ? 0 : 253 }), [
-      attrU32(RTA.TABLE, 254),
-      ...(o.dst ? [attr(RTA.DST, addressBytes(o.dst))] : []),
-      ...(o.gateway ? [attr(RTA.GATEWAY, addressBytes(o.gateway))] : []),
-      ...(o.oif !== undefined ? [attrU32(RTA.OIF, o.oif)] : []),
-    ], `route ${o.dst ?? "default"}/${o.dstLength ?? 0}${o.gateway ? ` via ${o.gateway}` : ""}`);
+    this.requestAll([routeRequest(o)]);
   }
 
   routes(family: number = AF.INET): RouteInfo[] {
@@ -186,6 +202,38 @@ export class Rtnetlink {
       };
     });
   }
+}
+
+// net-bench: the requests as data, so that several can go in one batch (requestAll).
+/** A link up (or down). */
+export function upRequest(index: number, up = true): RtRequest {
+  return { type: RTM.NEWLINK, flags: 0, body: ifinfomsg({ index, flags: up ? IFF_UP : 0, change: IFF_UP }), attrs: [], what: `link #${index} ${up ? "up" : "down"}` };
+}
+
+/** An address on a link (IPv6 without duplicate address detection: ours are unique by allocation). */
+export function addressRequest(index: number, address: string, prefixLength: number): RtRequest {
+  const family = address.includes(":") ? AF.INET6 : AF.INET;
+  const bytes = addressBytes(address);
+  const flags = family === AF.INET6 ? IFA_F_NODAD : 0;
+  return {
+    type: RTM.NEWADDR, flags: NLM_F.CREATE | NLM_F.EXCL, body: ifaddrmsg({ family, prefixLength, index, flags }),
+    attrs: [attr(IFA.LOCAL, bytes), attr(IFA.ADDRESS, bytes)], what: `${address}/${prefixLength} on #${index}`,
+  };
+}
+
+/** The default route (or a route to dst/len) via `gateway`. */
+export function routeRequest(o: { gateway?: string; dst?: string; dstLength?: number; oif?: number }): RtRequest {
+  const family = (o.gateway ?? o.dst ?? "").includes(":") ? AF.INET6 : AF.INET;
+  return {
+    type: RTM.NEWROUTE, flags: NLM_F.CREATE | NLM_F.EXCL, body: rtmsg({ family, dstLength: o.dstLength ?? 0, scope: o.gateway ? 0 : 253 }),
+    attrs: [
+      attrU32(RTA.TABLE, 254),
+      ...(o.dst ? [attr(RTA.DST, addressBytes(o.dst))] : []),
+      ...(o.gateway ? [attr(RTA.GATEWAY, addressBytes(o.gateway))] : []),
+      ...(o.oif !== undefined ? [attrU32(RTA.OIF, o.oif)] : []),
+    ],
+    what: `route ${o.dst ?? "default"}/${o.dstLength ?? 0}${o.gateway ? ` via ${o.gateway}` : ""}`,
+  };
 }
 
 const RTM_NAMES: Record<number, string> = {
