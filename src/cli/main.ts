@@ -1,7 +1,7 @@
 import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
 import { CLOSED_OUTPUT_EXIT, ClosedOutputError, out as consola, writeStdout } from "./output.ts";
 import { commands } from "./commands.ts";
-import { describeError, exitCodeOf } from "./report.ts";
+import { commandPath, describeError, exitCodeOf } from "./report.ts";
 
 const root = defineCommand({
   meta: { name: "minibox", version: "0.1.0", description: "A daemonless, Docker-compatible container engine" },
@@ -19,8 +19,9 @@ export async function cliMain(argv: string[]): Promise<number> {
   }
   const load = commands[name];
   if (!load) {
-    consola.error(`unknown command "${name}" for "minibox" (see 'minibox --help')`);
-    return 125;
+    // Docker's own words and status (cmd/docker/docker.go: a plain error, exit 1)
+    consola.error(`'${name}' is not a minibox command. See 'minibox --help'`);
+    return 1;
   }
   const sub: CommandDef = await load();
   if (rest[0] === "--help") {
@@ -36,7 +37,7 @@ export async function cliMain(argv: string[]): Promise<number> {
     // The reader of stdout went away (`minibox ps | head -1`): quiet, like a tool killed by SIGPIPE.
     if (error instanceof ClosedOutputError) return CLOSED_OUTPUT_EXIT;
     consola.error(describeError(error));
-    return exitCodeOf(error);
+    return exitCodeOf(error, commandPath(argv));
   }
 }
 
