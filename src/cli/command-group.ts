@@ -10,6 +10,13 @@ export type LazyCommand = () => Promise<CommandDef>;
 /** A subcommand loaded from its module's default export when first used. */
 export const lazy = (load: () => Promise<{ default: unknown }>): LazyCommand => () => load().then((m) => m.default as CommandDef);
 
+/** Each group's verbs, for help, completion and the compatibility doc (command-tree.ts). */
+const verbsOfGroup = new WeakMap<CommandDef, Record<string, LazyCommand>>();
+
+export function groupVerbs(group: CommandDef): Record<string, LazyCommand> | undefined {
+  return verbsOfGroup.get(group);
+}
+
 export function defineCommandGroup(name: string, description: string, subCommands: Record<string, LazyCommand>): CommandDef {
   const group: CommandDef = defineCommand({
     meta: { name, description: `${description} (${Object.keys(subCommands).join(", ")})` },
@@ -26,5 +33,6 @@ export function defineCommandGroup(name: string, description: string, subCommand
       return typeof result === "number" ? result : 0;
     },
   });
+  verbsOfGroup.set(group, subCommands);
   return group;
 }

@@ -5,7 +5,7 @@ import { containerStore } from "./each-container.ts";
 import { pruneContainers } from "../container/lifecycle.ts";
 import { out } from "./output.ts";
 
-const prune = defineCommand({
+export const prune = defineCommand({ // compat-cli: exported for cli/command-tree.ts
   meta: { name: "prune", description: "Remove all stopped containers" },
   async run() {
     const removed = await pruneContainers(containerStore());
@@ -17,7 +17,7 @@ const prune = defineCommand({
 });
 
 // Docker's `container <verb>` names for the top-level verbs, plus `container prune`.
-const ALIASES: Record<string, string> = {
+export const ALIASES: Record<string, string> = { // compat-cli: exported for cli/command-tree.ts
   ls: "ps", list: "ps", ps: "ps", rm: "rm", remove: "rm", run: "run", create: "create", start: "start", stop: "stop",
   kill: "kill", restart: "restart", wait: "wait", inspect: "inspect", logs: "logs", exec: "exec", pause: "pause",
   unpause: "unpause", rename: "rename", stats: "stats", update: "update",
