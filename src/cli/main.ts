@@ -4,7 +4,8 @@ import { commands } from "./commands.ts";
 import { commandPath, describeError, exitCodeOf } from "./report.ts";
 
 /** Runs the CLI and returns the process exit code; never calls process.exit itself. */
-export async function cliMain(argv: string[]): Promise<number> {
+export async function cliMain(rawArgv: string[]): Promise<number> {
+  const argv = withoutGlobalFlags(rawArgv);
   const [name, ...rest] = argv;
   const helpPath = helpRequest(argv);
   if (helpPath) return showHelp(helpPath);
@@ -30,6 +31,21 @@ export async function cliMain(argv: string[]): Promise<number> {
     consola.error(describeError(error));
     return exitCodeOf(error, commandPath(argv));
   }
+}
+
+/**
+ * Docker's global flags that change nothing here (`docker -D ps`, `--log-level debug`): accepted and dropped,
+ * so that scripts written for docker run unchanged.
+ */
+function withoutGlobalFlags(argv: string[]): string[] {
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i]!;
+    if (arg === "-D" || arg === "--debug" || /^--log-level=/.test(arg)) i++;
+    else if ((arg === "-l" || arg === "--log-level") && i + 1 < argv.length) i += 2;
+    else break;
+  }
+  return i === 0 ? argv : argv.slice(i);
 }
 
 const isHelpFlag = (arg: string | undefined) => arg === "--help" || arg === "-h";

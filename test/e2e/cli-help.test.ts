@@ -148,8 +148,10 @@ describe("invoked as docker (a symlink named docker)", () => {
     expect(docker(["version", "--format", "{{.Client.Version}}"]).code).toBe(0);
     expect(docker(["rmi", "nosuch"]).code).toBe(1);
     expect(docker(["ps", "--bogus"]).code).toBe(125);
-    // runc's `state` and `list` are not docker commands: no runtime mode under this name.
+    // runc's `list` is not a docker command, and --debug is Docker's global flag: no runtime mode under this name.
     expect(docker(["list"]).code).toBe(1);
+    expect(docker(["--debug", "ps", "-q"])).toMatchObject({ code: 0, stdout: "" });
+    expect(docker(["--log-level", "debug", "images", "-q"])).toMatchObject({ code: 0, stdout: "" });
   });
 
   test("help and completion speak of docker", () => {
