@@ -56,6 +56,9 @@ describe("push", () => {
     const first = await sb.run(["push", `${reg.host}/loaded/app:v1`]);
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(/Pushed/);
+    // compat-cli: the final digest line once, on stdout (issue #13: it was printed on both streams)
+    expect(`${first.stdout}${first.stderr}`.match(/digest: sha256:/g)).toHaveLength(1);
+    expect(first.stdout).toMatch(/^v1: digest: sha256:[0-9a-f]{64} size: \d+\n$/);
     const raw = JSON.parse((await skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${reg.host}/loaded/app:v1`])).stdout);
     expect(raw.mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
     expect(raw.config.digest).toBe(image.configDigest);
