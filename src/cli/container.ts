@@ -4,14 +4,18 @@ import { commands } from "./commands.ts";
 import { containerStore } from "./each-container.ts";
 import { pruneContainers } from "../container/lifecycle.ts";
 import { out } from "./output.ts";
+import { join } from "node:path";
 
 export const prune = defineCommand({ // compat-cli: exported for cli/command-tree.ts
   meta: { name: "prune", description: "Remove all stopped containers" },
   async run() {
-    const removed = await pruneContainers(containerStore());
-    if (removed.length) out.log("Deleted Containers:");
-    for (const id of removed) out.log(id);
-    out.log(`Total reclaimed containers: ${removed.length}`);
+    const store = containerStore();
+    // compat-cli: Docker's report ends with the space the writable layers took, measured before they go.
+    const [{ writableLayerSize }, { humanSize }] = await Promise.all([import("./writable-layer-size.ts"), import("./human-format.ts")]);
+    const sizes = new Map(store.ids().map((id) => [id, writableLayerSize(join(store.dir(id), "upper"))]));
+    const removed = await pruneContainers(store);
+    if (removed.length) out.log(`Deleted Containers:\n${removed.join("\n")}\n`);
+    out.log(`Total reclaimed space: ${humanSize(removed.reduce((sum, id) => sum + (sizes.get(id) ?? 0), 0))}`);
     return 0;
   },
 });
