@@ -32,7 +32,7 @@ for (const path of git("ls-tree", "--name-only", tag, "docs/reference/commandlin
   const flags: DockerFlag[] = [];
   const optionsAt = lines.findIndex((l) => /^Options:/.test(l));
   for (const line of optionsAt < 0 ? [] : lines.slice(optionsAt + 1)) {
-    const m = line.match(/^\s+(?:-([\w]), )?--([\w-]+)(?: ([\w.]+))?\s{2,}(.*)$/) ?? line.match(/^\s+(?:-([\w]), )?--([\w-]+)(?: ([\w.]+))?$/);
+    const m = line.match(/^\s+(?:-([\w]), )?--([\w-]+)(?:=\S*)?(?: ([\w.]+))?\s{2,}(.*)$/) ?? line.match(/^\s+(?:-([\w]), )?--([\w-]+)(?:=\S*)?(?: ([\w.]+))?$/);
     if (!m) continue;
     if (m[2] === "help") continue;
     flags.push({ name: m[2]!, ...(m[1] ? { short: m[1] } : {}), ...(m[3] ? { type: m[3] } : {}), description: (m[4] ?? "").trim() });

@@ -30,6 +30,8 @@ export const ALIASES: Record<string, string> = { // compat-cli: exported for cli
 Object.assign(ALIASES, { cp: "cp", diff: "diff", export: "export", commit: "commit" });
 // compat: container top
 Object.assign(ALIASES, { top: "top" });
+// compat-cli: container port (Docker 20.10 has it)
+Object.assign(ALIASES, { port: "port" });
 
 const container: CommandDef = defineCommand({
   meta: { name: "container", description: `Manage containers (${[...Object.keys(ALIASES), "prune"].join(", ")})` },
