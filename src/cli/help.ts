@@ -57,7 +57,7 @@ function renderGroup(node: CommandNode): string {
     node.description,
     "",
     "Commands:",
-    ...columns([...node.children].sort(byName).map((c) => [c.name, c.description])),
+    ...columns(withoutAliases(node.children).sort(byName).map((c) => [c.name, c.description])),
     "",
     `Run '${PROGRAM} ${node.path} COMMAND --help' for more information on a command.`,
     "",
@@ -89,6 +89,13 @@ function ownUsage(node: CommandNode, hasFlags: boolean): string {
   const positionals = Object.entries(node.args).filter(([, d]) => d.type === "positional");
   const words = positionals.map(([name, d]) => ("required" in d && d.required === false ? `[${name.toUpperCase()}]` : name.toUpperCase()));
   return [node.path, ...(hasFlags ? ["[OPTIONS]"] : []), ...words].join(" ");
+}
+
+/** Docker lists `ls` and `rm` once; their aliases (`list`, `ps`, `remove`) are not repeated. */
+function withoutAliases(verbs: readonly CommandNode[]): CommandNode[] {
+  const names = new Set(verbs.map((v) => v.name));
+  const aliasOf: Record<string, string> = { list: "ls", ps: "ls", remove: "rm" };
+  return verbs.filter((v) => !(aliasOf[v.name] && names.has(aliasOf[v.name]!)));
 }
 
 function byName(a: CommandNode, b: CommandNode): number {
