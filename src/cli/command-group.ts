@@ -1,7 +1,7 @@
 // A management command (`image`, `volume`, `system`, …) that dispatches to subcommands loaded on demand.
 // Dispatched by hand rather than through citty's subCommands, which drop the subcommand's exit code. Every
 // subcommand refuses unknown flags (citty alone would ignore them).
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { defineCommand, runCommand, type CommandDef } from "citty";
 import { UserError } from "../errors.ts";
 import { strictFlags } from "./strict-flags.ts";
 
@@ -26,7 +26,9 @@ export function defineCommandGroup(name: string, description: string, subCommand
       if (!load) throw new UserError(`unknown command "${name} ${sub ?? ""}" (one of: ${Object.keys(subCommands).join(", ")})`);
       const cmd = strictFlags(await load());
       if (rest[0] === "--help") {
-        await showUsage(cmd, group);
+        // cli/main.ts answers help before dispatching; this is for a caller that dispatches directly.
+        const [{ renderHelp }, { writeStdout }] = await Promise.all([import("./help.ts"), import("./output.ts")]);
+        writeStdout((await renderHelp([name, sub!])) ?? "");
         return 0;
       }
       const { result } = await runCommand(cmd, { rawArgs: rest });
