@@ -11,8 +11,11 @@ export const prune = defineCommand({ // compat-cli: exported for cli/command-tre
   async run() {
     const store = containerStore();
     // compat-cli: Docker's report ends with the space the writable layers took, measured before they go.
-    const [{ writableLayerSize }, { humanSize }] = await Promise.all([import("./writable-layer-size.ts"), import("./human-format.ts")]);
-    const sizes = new Map(store.ids().map((id) => [id, writableLayerSize(join(store.dir(id), "upper"))]));
+    const [{ writableLayerSize }, { humanSize }, { currentState }] = await Promise.all([
+      import("./writable-layer-size.ts"), import("./human-format.ts"), import("../container/status.ts"),
+    ]);
+    const stopped = store.list().filter((r) => !currentState(r).running); // the ones prune may remove
+    const sizes = new Map(stopped.map((r) => [r.id, writableLayerSize(join(store.dir(r.id), "upper"))]));
     const removed = await pruneContainers(store);
     if (removed.length) out.log(`Deleted Containers:\n${removed.join("\n")}\n`);
     out.log(`Total reclaimed space: ${humanSize(removed.reduce((sum, id) => sum + (sizes.get(id) ?? 0), 0))}`);
