@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BINARY, makeSandbox, type Sandbox } from "./harness.ts";
+import { BINARY, REPO, makeSandbox, type Sandbox } from "./harness.ts";
+import { writeDockerArchive } from "../fixtures/images.ts";
 import { loadCommandTree } from "../../src/cli/command-tree.ts";
 
 const T = 30_000;
@@ -85,14 +86,31 @@ describe("completion", () => {
     expect(r.stdout.toString().trim()).toBe("complete -F _minibox minibox");
   });
 
+  const complete = (line: string) => {
+    const words = line.split(" ");
+    const script = `source <("${BINARY}" completion bash); COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _minibox; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    // The script asks `minibox` on the PATH for names, as an installed one would.
+    const r = Bun.spawnSync(["bash", "-c", script], { env: { ...sb.env, PATH: `${REPO}:${process.env.PATH}` }, cwd: sb.root });
+    expect(r.stderr.toString()).toBe("");
+    return r.stdout.toString().trim().split("\n").filter(Boolean).sort();
+  };
+
+  test("bash: container, image and volume names come from the store", async () => {
+    const archive = join(sb.root, "..", "busybox.tar");
+    writeDockerArchive(archive);
+    expect((await sb.run(["load", "-i", archive])).code).toBe(0);
+    expect((await sb.run(["create", "--name", "comp-box", "busybox", "true"])).code).toBe(0);
+    expect((await sb.run(["volume", "create", "comp-vol"])).code).toBe(0);
+    expect(complete("minibox stop comp-")).toEqual(["comp-box"]);
+    expect(complete("minibox stop comp-box comp-")).toEqual(["comp-box"]); // CONTAINER [CONTAINER...]
+    expect(complete("minibox container rm -f comp")).toEqual(["comp-box"]);
+    expect(complete("minibox run --rm busy")).toEqual(["busybox:latest"]);
+    expect(complete("minibox run busybox comp")).toEqual([]); // the container's command: files, none here
+    expect(complete("minibox volume rm comp")).toEqual(["comp-vol"]);
+    expect(complete("minibox volume create comp")).toEqual([]); // a new name
+  }, T);
+
   test("bash: commands, verbs and flags complete", () => {
-    const complete = (line: string) => {
-      const words = line.split(" ");
-      const script = `source <("${BINARY}" completion bash); COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _minibox; printf '%s\\n' "\${COMPREPLY[@]}"`;
-      const r = Bun.spawnSync(["bash", "-c", script], { env: sb.env });
-      expect(r.stderr.toString()).toBe("");
-      return r.stdout.toString().trim().split("\n").sort();
-    };
     expect(complete("minibox ru")).toEqual(["run"]);
     expect(complete("minibox image l")).toEqual(["list", "load", "ls"]);
     expect(complete("minibox run --det")).toEqual(["--detach"]);
