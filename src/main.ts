@@ -34,7 +34,8 @@ if (argv[0] === "init") {
 function runtimeArgv(args: string[]): string[] | undefined {
   if (args[0] === "runtime") return args.slice(1);
   const first = args[0] ?? "";
-  if (/^--?(root|log|log-format|debug|systemd-cgroup|rootless|criu)(=|$)/.test(first)) return args;
+  // compat-cli: under the name docker, `--debug`/`--log-level` are Docker's global flags, not runc's.
+  if (/^--?(root|log|log-format|debug|systemd-cgroup|rootless|criu)(=|$)/.test(first)) return /(^|\/)docker$/.test(invokedName()) ? undefined : args;
   if (/(^|\/)(runc|minibox-runc)$/.test(invokedName())) return args;
   return undefined;
 }

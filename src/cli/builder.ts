@@ -24,3 +24,14 @@ export default defineCommand({
     return 0;
   },
 });
+
+// compat-cli: the verb's flags, for help, completion and docs/compatibility.md (cli/command-tree.ts).
+export const builderVerbs = {
+  prune: {
+    description: "Remove build cache",
+    args: {
+      all: { type: "boolean", alias: "a", description: "Remove all unused build cache (always: the whole cache is pruned)" },
+      force: { type: "boolean", alias: "f", description: "Do not prompt for confirmation (minibox never prompts)" },
+    },
+  },
+} satisfies Record<string, { description: string; args: import("citty").ArgsDef }>;

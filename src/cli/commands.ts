@@ -50,4 +50,6 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   info: () => import("./info.ts").then((m) => m.default as CommandDef),
   version: () => import("./version.ts").then((m) => m.default as CommandDef),
   top: () => import("./top.ts").then((m) => m.default as CommandDef),
+  // compat-cli: a shell completion script generated from these definitions
+  completion: () => import("./completion.ts").then((m) => strictFlags(m.default as CommandDef)),
 };

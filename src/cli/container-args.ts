@@ -97,7 +97,7 @@ export interface ParsedContainerArgs { opts: CreateOptions; values: Record<strin
 export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, usage: string): ParsedContainerArgs {
   const { values: v, positionals } = splitArgv(rawArgs, { ...containerArgs, ...extra }, 1, REPEATABLE);
   const [image, ...command] = positionals;
-  if (!image) throw new UserError(`requires at least 1 argument: ${usage}`);
+  if (!image) throw new UserError(`requires at least 1 argument: ${usage}`, 1); // compat-cli: a plain error in docker/cli (cli/required.go), exit 1
   const list = (k: string) => (v[k] as string[] | undefined) ?? [];
   const str = (k: string) => v[k] as string | undefined;
   // hostEnv(): the host's values as bytes (cli/host-bytes.ts), read only when a flag asks for one.

@@ -51,6 +51,13 @@ export default defineCommand({
     const [{ execInContainer }, { ContainerStore }, { storeRoot }] = await Promise.all([
       import("../container/exec.ts"), import("../container/store.ts"), import("../image/store.ts"),
     ]);
-    return execInContainer(new ContainerStore(storeRoot()), opts);
+    const store = new ContainerStore(storeRoot());
+    if (!opts.detach && opts.tty && opts.interactive) {
+      // Docker looks the container up first, so that "No such container" wins over the terminal check.
+      const [{ findContainer }, { assertTerminalInput }] = await Promise.all([import("../container/lookup.ts"), import("./tty-check.ts")]);
+      findContainer(store, opts.container);
+      await assertTerminalInput(true, true);
+    }
+    return execInContainer(store, opts);
   },
 });

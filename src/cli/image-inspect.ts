@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { out, writeStdout } from "./output.ts";
-import { EXIT, UserError } from "../errors.ts";
+import { UserError } from "../errors.ts";
 import { splitArgv } from "./argv.ts";
 import { formatEach, hasFormat, parseFormat } from "../format/docker-format.ts";
 import { describeError } from "./report.ts";
@@ -37,6 +37,6 @@ export default defineCommand({
     }
     if (template) writeStdout(formatEach(template, found));
     else out.log(JSON.stringify(found, null, 4));
-    return failed ? EXIT.ENGINE : 0;
+    return failed ? 1 : 0; // compat-cli: Docker exits 1 when any of them failed
   },
 });

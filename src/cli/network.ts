@@ -158,3 +158,17 @@ export default defineCommand({
     return sub(rest);
   },
 });
+
+// compat-cli: each verb's flags, for help, completion and docs/compatibility.md (cli/command-tree.ts). The
+// verbs above parse their own argv; a flag added to one of them is added here too.
+export const networkVerbs: Record<string, { description: string; args: ArgsDef }> = {
+  create: { description: "Create a network", args: createArgs },
+  ls: { description: "List networks", args: { quiet: { type: "boolean", alias: "q", description: "Only display network IDs" }, "no-trunc": { type: "boolean", description: "Do not truncate the output" } } },
+  list: { description: "List networks", args: { quiet: { type: "boolean", alias: "q", description: "Only display network IDs" }, "no-trunc": { type: "boolean", description: "Do not truncate the output" } } },
+  inspect: { description: "Display detailed information on one or more networks", args: {} },
+  rm: { description: "Remove one or more networks", args: { force: { type: "boolean", alias: "f", description: "Do not fail when a network does not exist" } } },
+  remove: { description: "Remove one or more networks", args: { force: { type: "boolean", alias: "f", description: "Do not fail when a network does not exist" } } },
+  prune: { description: "Remove all unused networks", args: { force: { type: "boolean", alias: "f", description: "Do not prompt for confirmation" }, filter: { type: "string", description: "Provide filter values (accepted, not applied)" } } },
+  connect: { description: "Connect a container to a network", args: { alias: { type: "string", description: "Add network-scoped alias for the container" }, ip: { type: "string", description: "IPv4 address (e.g., 172.30.100.104)" } } },
+  disconnect: { description: "Disconnect a container from a network", args: { force: { type: "boolean", alias: "f", description: "Force the container to disconnect from a network" } } },
+};

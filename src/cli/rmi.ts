@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { out as consola } from "./output.ts";
-import { EXIT, UserError } from "../errors.ts";
+import { UserError } from "../errors.ts";
 import { ImageStore } from "../image/store.ts";
 import { describeError } from "./report.ts";
 
@@ -23,6 +23,6 @@ export default defineCommand({
         failed = true;
       }
     }
-    return failed ? EXIT.ENGINE : 0;
+    return failed ? 1 : 0; // compat-cli: Docker exits 1 when any of them failed
   },
 });

@@ -131,13 +131,16 @@ async function findOrPullImage(images: ImageStore, opts: CreateOptions): Promise
       if (!(e instanceof ImageNotFoundError) || policy === "never") throw e;
     }
   }
-  const { ensureImage } = await import("../image/pull.ts");
-  // Progress only on a terminal: scripts and logs get one line, the error, if the pull fails.
-  const quiet = !isatty(2);
+  // compat-cli: Docker's "Unable to find image 'X' locally" and the pull's progress, on a terminal or not;
+  // a pull that fails before anything is fetched stays one line, the error (implicit-pull-progress.ts).
+  const [{ ensureImage }, { implicitPullProgress }, { parseReference, familiarString }] = await Promise.all([
+    import("../image/pull.ts"), import("../image/implicit-pull-progress.ts"), import("../image/reference.ts"),
+  ]);
+  const progress = implicitPullProgress(familiarString(parseReference(opts.image)), policy !== "always");
   try {
-    return await ensureImage(images, opts.image, policy, { platform: opts.platform, quiet });
+    return await ensureImage(images, opts.image, policy, { platform: opts.platform, progress });
   } catch (e) {
-    if (!quiet || !(e instanceof Error)) throw e;
+    if (!(e instanceof Error)) throw e;
     throw new UserError(`Unable to find image '${opts.image}' locally, and pulling it failed: ${e.message}`);
   }
 }

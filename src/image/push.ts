@@ -112,7 +112,7 @@ export async function pushImage(store: ImageStore, input: string, progress: Pull
   if (res.status !== 201) throw await statusError(res, client.context(), `manifest upload for ${label}`);
   await res.body?.cancel();
   const digest = sha256Digest(plan.manifest);
-  progress.message(`${ref.tag}: digest: ${digest} size: ${plan.manifest.length}`);
+  // compat-cli: the "TAG: digest: … size: …" line is the command's result, printed once on stdout (cli/push.ts)
   progress.close();
   return { digest, size: plan.manifest.length, tag: ref.tag! };
 }

@@ -126,6 +126,19 @@ export function makeRaw(fd: number): Termios {
   return saved;
 }
 
+// compat-cli (login's password prompt): c_lflag is the 4th uint32 of struct termios; ECHO is 0o10 there.
+const C_LFLAG_OFFSET = 12, ECHO = 0o10;
+
+/** Stops the terminal echoing what is typed (line editing stays); returns the attributes for restoreTermios(). */
+export function disableEcho(fd: number): Termios {
+  const saved = getTermios(fd);
+  const quiet = Uint8Array.from(saved.bytes);
+  const view = new DataView(quiet.buffer);
+  view.setUint32(C_LFLAG_OFFSET, view.getUint32(C_LFLAG_OFFSET, true) & ~ECHO, true);
+  check(libc.tcsetattr(fd, TCSANOW, quiet), "tcsetattr", String(fd));
+  return saved;
+}
+
 export function restoreTermios(fd: number, saved: Termios): void {
   check(libc.tcsetattr(fd, TCSANOW, saved.bytes), "tcsetattr", String(fd));
 }

@@ -196,7 +196,7 @@ describe("exec errors", () => {
 
   test("missing command", async () => {
     const r = await exec(["box"]);
-    expect(r.code).toBe(125);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain('"exec" requires at least 2 arguments');
   }, T);
 });

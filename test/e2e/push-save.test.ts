@@ -56,6 +56,9 @@ describe("push", () => {
     const first = await sb.run(["push", `${reg.host}/loaded/app:v1`]);
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(/Pushed/);
+    // compat-cli: the final digest line once, on stdout (issue #13: it was printed on both streams)
+    expect(`${first.stdout}${first.stderr}`.match(/digest: sha256:/g)).toHaveLength(1);
+    expect(first.stdout).toMatch(/^v1: digest: sha256:[0-9a-f]{64} size: \d+\n$/);
     const raw = JSON.parse((await skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${reg.host}/loaded/app:v1`])).stdout);
     expect(raw.mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
     expect(raw.config.digest).toBe(image.configDigest);
@@ -80,7 +83,7 @@ describe("push of a damaged blob", () => {
     writeFileSync(blob, bytes);
     await ok(["tag", "damaged/app:v1", `${reg.host}/damaged/app:v1`]);
     const r = await sb.run(["push", `${reg.host}/damaged/app:v1`]);
-    expect(r.code).toBe(125);
+    expect(r.code).toBe(1);
     const errors = r.stderr.split("\n").filter((l) => l.startsWith("minibox:"));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(`stored blob ${image.blobDigests[0]}`);
@@ -119,7 +122,7 @@ describe("save", () => {
   test("a missing image fails without leaving a file", async () => {
     const out = join(files, "never.tar");
     const r = await sb.run(["save", "-o", out, "no/such:image"]);
-    expect(r.code).toBe(125);
+    expect(r.code).toBe(1);
     expect(existsSync(out)).toBe(false);
   });
 });
@@ -132,7 +135,7 @@ describe("image inspect and prune", () => {
     expect(info.RootFS.Layers).toEqual(fixture.diffIds);
     expect(info.RepoDigests).toContainEqual(expect.stringMatching(new RegExp(`^${reg.host}/src/busybox@sha256:[0-9a-f]{64}$`)));
     const missing = await sb.run(["image", "inspect", "nope:1"]);
-    expect(missing.code).toBe(125);
+    expect(missing.code).toBe(1);
     expect(missing.stdout).toBe("[]\n");
   });
 

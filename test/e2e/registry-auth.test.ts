@@ -47,14 +47,14 @@ const configFile = () => join(dockerConfig, "config.json");
 describe("Basic auth (htpasswd)", () => {
   test("anonymous pull is refused with a hint to log in", async () => {
     const r = await run(["pull", `${basic.host}/private/app:1`]);
-    expect(r.code).toBe(125);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain("authentication required");
     expect(r.stderr).toContain("minibox login");
   });
 
   test("a wrong password fails login and writes nothing", async () => {
     const r = await run(["login", "-u", USER, "--password-stdin", basic.host], "wrong\n");
-    expect(r.code).toBe(125);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain("login failed");
     expect(existsSync(configFile())).toBe(false);
   });
@@ -77,7 +77,7 @@ describe("Basic auth (htpasswd)", () => {
     expect(out.stdout).toBe(`Removing login credentials for ${basic.host}\n`);
     expect(JSON.parse(readFileSync(configFile(), "utf8")).auths[basic.host]).toBeUndefined();
     expect((await run(["rmi", `${basic.host}/private/app:1`])).code).toBe(0);
-    expect((await run(["pull", `${basic.host}/private/app:1`])).code).toBe(125);
+    expect((await run(["pull", `${basic.host}/private/app:1`])).code).toBe(1);
     expect((await run(["logout", basic.host])).stdout).toBe(`Not logged in to ${basic.host}\n`);
   });
 });
@@ -96,7 +96,7 @@ describe("Bearer tokens", () => {
 
   test("a private repository needs credentials; with them pull and push work", async () => {
     const denied = await run(["pull", `${bearer.host}/private/app:1`]);
-    expect(denied.code).toBe(125);
+    expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/access denied anonymously/);
     expect((await run(["login", "-u", USER, "-p", PASS, bearer.host])).stderr).toContain("insecure");
     const before = tokens.requests.length;

@@ -101,7 +101,7 @@ describe("resilience", () => {
     proxy.fault = async (req, url, forward) => (isBlob(url, big) ? corrupted(await forward(req)) : undefined);
     const root = freshRoot();
     const r = await pull(root);
-    expect(r.code).toBe(125);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain(big);
     expect(r.stderr).toContain("digest mismatch");
     expect(await imagesIn(root)).toBe("");
@@ -120,7 +120,7 @@ describe("resilience", () => {
     };
     const root = freshRoot();
     const r = await pull(root);
-    expect(r.code).toBe(125);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain("manifest digest mismatch");
     expect(await imagesIn(root)).toBe("");
   });
@@ -139,7 +139,7 @@ describe("resilience", () => {
       };
       const root = freshRoot();
       const r = await pull(root);
-      expect(r.code).toBe(125);
+      expect(r.code).toBe(1);
       expect(r.stderr.split("\n").filter((l) => l.startsWith("minibox:"))).toHaveLength(1); // progress lines aside
       expect(r.stderr).toMatch(alter === "both" ? /ambiguous/ : /served as .* but its mediaType is/);
       expect(await imagesIn(root)).toBe("");
@@ -170,7 +170,7 @@ describe("resilience", () => {
     proxy.fault = (_req, url) => (isBlob(url, big) ? new Response("down", { status: 503 }) : undefined);
     const root = freshRoot();
     const r = await pull(root);
-    expect(r.code).toBe(125);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain("HTTP 503");
     expect(blobGets(big, since).length).toBe(5);
     expect(await imagesIn(root)).toBe("");
@@ -260,7 +260,7 @@ describe("concurrency and crashes", () => {
     expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", root]).exitCode).toBe(0);
     try {
       const r = await pull(root);
-      expect(r.code).toBe(125);
+      expect(r.code).toBe(1);
       expect(r.stderr).toContain("no space left on device");
       expect(await imagesIn(root)).toBe("");
       expect(readdirSync(join(root, "refs"))).toEqual([]);

@@ -1,0 +1,25 @@
+// A few typical command lines per command, shown under "Examples:" in its help (Docker's docs style).
+export const EXAMPLES: Record<string, string[]> = {
+  run: [
+    "run --rm -it busybox sh",
+    "run -d --name web -p 8080:80 nginx",
+    "run --rm -v \"$PWD\":/src -w /src -e MODE=test busybox ls",
+  ],
+  create: ["create --name box busybox sleep 60", "create -it --name shell busybox sh"],
+  exec: ["exec web ls /", "exec -it web sh", "exec -u nobody -e X=1 web env"],
+  ps: ["ps -a", "ps --filter status=exited -q", "ps --format '{{.Names}}\\t{{.Status}}'"],
+  images: ["images", "images --format '{{.Repository}}:{{.Tag}}'", "images -q busybox"],
+  pull: ["pull busybox", "pull --platform linux/arm64 alpine:3.19", "pull registry.example.com:5000/team/app:1"],
+  push: ["push registry.example.com:5000/team/app:1"],
+  build: ["build -t app:1 .", "build -f Dockerfile.dev --build-arg MODE=dev -t app:dev ."],
+  logs: ["logs web", "logs -f --tail 10 web", "logs --since 10m -t web"],
+  inspect: ["inspect web", "inspect --format '{{.State.Pid}}' web"],
+  rm: ["rm web", "rm -f $(minibox ps -aq)"],
+  rmi: ["rmi busybox", "rmi -f app:1"],
+  stop: ["stop web", "stop -t 1 web"],
+  cp: ["cp web:/etc/hostname .", "cp ./config.json web:/etc/app/"],
+  login: ["login -u alice registry.example.com", "login -u alice --password-stdin registry.example.com < token.txt"],
+  completion: ["completion bash > /etc/bash_completion.d/minibox", "completion fish > ~/.config/fish/completions/minibox.fish"],
+  "network create": ["network create appnet", "network create --subnet 10.9.0.0/24 appnet"],
+  "volume create": ["volume create data"],
+};
