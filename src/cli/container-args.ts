@@ -14,6 +14,7 @@ import { parseDnsFlags } from "../network/resolv.ts";
 import { parseExtraHost } from "../network/hosts.ts";
 import { parseVolumeFlag } from "../volume/volume-flag.ts"; // volumes
 import { parseMountFlag } from "../volume/mount-flag.ts"; // volumes
+import { parseLabelFlags } from "../container/label-flags.ts"; // compat-run
 
 /** The cgroup limits, shared by run/create and update. */
 export const resourceArgs = {
@@ -83,6 +84,10 @@ export const containerArgs = {
   expose: { type: "string", description: "Expose a port or a range of ports (repeatable)" },
   "network-alias": { type: "string", alias: "net-alias", description: "Add network-scoped alias for the container (repeatable)" },
   ip: { type: "string", description: "IPv4 address (e.g., 172.30.100.104)" },
+  // compat-run: labels, cidfile
+  label: { type: "string", alias: "l", description: "Set meta data on a container (repeatable)" },
+  "label-file": { type: "string", description: "Read in a line delimited file of labels (repeatable)" },
+  cidfile: { type: "string", description: "Write the container ID to the file" },
 } satisfies ArgsDef;
 
 /** network-dns area: the repeatable DNS and hosts flags. */
@@ -90,6 +95,7 @@ const DNS_REPEATABLE = ["dns", "dns-search", "dns-option", "add-host"];
 
 const REPEATABLE = ["env", "env-file", "volume", "mount", "volumes-from", "tmpfs", "ulimit", "security-opt", ...HARDENING_REPEATABLE, ...DNS_REPEATABLE];
 REPEATABLE.push("publish", "expose", "network-alias"); // net-core
+REPEATABLE.push("label", "label-file"); // compat-run
 
 export interface ParsedContainerArgs { opts: CreateOptions; values: Record<string, unknown> }
 
@@ -120,6 +126,7 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     hardening: parseHardeningFlags(v, str("hostname")), // hardening-flags
     ...dnsOptions(list),
     network: networkFlags(v), // net-core
+    ...compatRunOptions(v), // compat-run
   };
   if (opts.autoRemove && opts.restartPolicy && opts.restartPolicy.name !== "no") {
     throw new UserError("conflicting options: cannot specify both --restart and --rm");
@@ -161,4 +168,12 @@ function parsePullPolicy(value: string | undefined): CreateOptions["pull"] {
 function checkedSignal(value: string | undefined): string | undefined {
   if (value !== undefined) parseSignal(value);
   return value;
+}
+
+/** compat-run: labels, --cidfile. */
+function compatRunOptions(v: Record<string, unknown>): Partial<CreateOptions> {
+  const list = (k: string) => (v[k] as string[] | undefined) ?? [];
+  const labels = parseLabelFlags(list("label-file"), list("label"));
+  const cidFile = v.cidfile as string | undefined;
+  return { ...(Object.keys(labels).length > 0 ? { labels } : {}), ...(cidFile ? { cidFile } : {}) };
 }

@@ -14,6 +14,7 @@ import type { ContainerStore } from "../container/store.ts";
 import { UserError } from "../errors.ts";
 import { storeRoot } from "../image/store.ts";
 import { portsColumn } from "../network/inspect.ts"; // net-core
+import { labelMatches } from "../container/label-flags.ts"; // compat-run
 
 const args = {
   all: { type: "boolean", alias: "a", description: "Show all containers (default shows just running)" },
@@ -80,6 +81,7 @@ function formatRow(store: ContainerStore, { record, state }: Row, trunc: boolean
     id: record.id, name: record.name, imageName: record.imageName, command: record.command, created: record.created,
     runningFor: createdAgo(record.created), state: state.status, status: statusText(record, state), ports: portsColumn(storeRoot(), record.id),
     mounts: () => mountNames(store, record), size: () => size(record),
+    labels: record.labels, // compat-run
   }, trunc);
 }
 
@@ -159,7 +161,7 @@ function matches(store: ContainerStore, { record, state }: Row, f: Filter, creat
     case "ancestor": return sameImage(record, f.value);
     case "before": return record.created < created.before!;
     case "since": return record.created > created.since!;
-    case "label": return false; // containers record no labels yet
+    case "label": return labelMatches(record.labels, f.value); // compat-run
     case "health": return f.value === "none"; // no container has a health check yet
     case "is-task": return f.value === "false"; // no swarm
     case "volume": return mounted(store, record).some((m) => m.Name === f.value || m.Destination === f.value);

@@ -85,6 +85,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       StopSignal: record.stopSignal ?? "SIGTERM",
       StopTimeout: record.stopTimeout ?? 10,
       ExposedPorts: net.ExposedPorts, // net-core
+      Labels: record.labels ?? {}, // compat-run
     },
     NetworkSettings: net.NetworkSettings, // net-core
   };

@@ -54,6 +54,9 @@ export interface CreateOptions extends SecurityOptions {
   dnsOptions?: string[];
   /** --add-host as given, validated ("name:ip", ip may be host-gateway). */
   extraHosts?: string[];
+  // compat-run: labels (-l, --label-file; merged over the image's at create), --cidfile
+  labels?: Record<string, string>;
+  cidFile?: string;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

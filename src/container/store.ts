@@ -61,6 +61,8 @@ export interface ContainerRecord {
   stopTimeout?: number;
   limits?: Limits;
   cgroupParent?: string;
+  // compat-run: the image's labels with the container's over them
+  labels?: Record<string, string>;
   state: ContainerState;
 }
 
