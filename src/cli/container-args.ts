@@ -15,6 +15,7 @@ import { parseExtraHost } from "../network/hosts.ts";
 import { parseVolumeFlag } from "../volume/volume-flag.ts"; // volumes
 import { parseMountFlag } from "../volume/mount-flag.ts"; // volumes
 import { parseLabelFlags } from "../container/label-flags.ts"; // compat-run
+import { parseHealthFlags } from "../health/config.ts"; // compat-run
 
 /** The cgroup limits, shared by run/create and update. */
 export const resourceArgs = {
@@ -88,6 +89,13 @@ export const containerArgs = {
   label: { type: "string", alias: "l", description: "Set meta data on a container (repeatable)" },
   "label-file": { type: "string", description: "Read in a line delimited file of labels (repeatable)" },
   cidfile: { type: "string", description: "Write the container ID to the file" },
+  // compat-run: health checks
+  "health-cmd": { type: "string", description: "Command to run to check health" },
+  "health-interval": { type: "string", description: "Time between running the check (ms|s|m|h) (default 30s)" },
+  "health-timeout": { type: "string", description: "Maximum time to allow one check to run (ms|s|m|h) (default 30s)" },
+  "health-retries": { type: "string", description: "Consecutive failures needed to report unhealthy (default 3)" },
+  "health-start-period": { type: "string", description: "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)" },
+  "no-healthcheck": { type: "boolean", description: "Disable any container-specified HEALTHCHECK" },
 } satisfies ArgsDef;
 
 /** network-dns area: the repeatable DNS and hosts flags. */
@@ -175,5 +183,10 @@ function compatRunOptions(v: Record<string, unknown>): Partial<CreateOptions> {
   const list = (k: string) => (v[k] as string[] | undefined) ?? [];
   const labels = parseLabelFlags(list("label-file"), list("label"));
   const cidFile = v.cidfile as string | undefined;
-  return { ...(Object.keys(labels).length > 0 ? { labels } : {}), ...(cidFile ? { cidFile } : {}) };
+  const str = (k: string) => v[k] as string | undefined;
+  const healthcheck = parseHealthFlags({
+    cmd: str("health-cmd"), interval: str("health-interval"), timeout: str("health-timeout"), startPeriod: str("health-start-period"),
+    retries: str("health-retries"), noHealthcheck: v["no-healthcheck"] === true,
+  });
+  return { ...(Object.keys(labels).length > 0 ? { labels } : {}), ...(cidFile ? { cidFile } : {}), ...(healthcheck ? { healthcheck } : {}) };
 }

@@ -15,6 +15,7 @@ import { UserError } from "../errors.ts";
 import { storeRoot } from "../image/store.ts";
 import { portsColumn } from "../network/inspect.ts"; // net-core
 import { labelMatches } from "../container/label-flags.ts"; // compat-run
+import { healthFilterValue, healthSuffix } from "../health/show.ts"; // compat-run
 
 const args = {
   all: { type: "boolean", alias: "a", description: "Show all containers (default shows just running)" },
@@ -109,7 +110,7 @@ function mountNames(store: ContainerStore, record: ContainerRecord): string[] {
 export function statusText(record: ContainerRecord, state: CurrentState, now = Date.now()): string {
   const since = (t: string | undefined) => humanDuration((now - Date.parse(t ?? record.created)) / 1000);
   switch (state.status) {
-    case "running": return `Up ${since(record.state.startedAt)}`;
+    case "running": return `Up ${since(record.state.startedAt)}${healthSuffix(record)}`; // compat-run
     case "paused": return `Up ${since(record.state.startedAt)} (Paused)`;
     case "created": return "Created";
     case "exited": return `Exited (${state.exitCode ?? 0}) ${since(record.state.finishedAt)} ago`;
@@ -162,7 +163,7 @@ function matches(store: ContainerStore, { record, state }: Row, f: Filter, creat
     case "before": return record.created < created.before!;
     case "since": return record.created > created.since!;
     case "label": return labelMatches(record.labels, f.value); // compat-run
-    case "health": return f.value === "none"; // no container has a health check yet
+    case "health": return healthFilterValue(record) === f.value; // compat-run
     case "is-task": return f.value === "false"; // no swarm
     case "volume": return mounted(store, record).some((m) => m.Name === f.value || m.Destination === f.value);
     default: return state.status === f.value;

@@ -36,6 +36,7 @@ import type { MountRequest } from "../volume/mount-request.ts";
 // compat-run
 import { CidFile } from "./cidfile.ts";
 import { mergeLabels } from "./label-flags.ts";
+import { mergeHealth } from "../health/config.ts";
 
 export interface Created { record: ContainerRecord; store: ContainerStore }
 
@@ -78,6 +79,7 @@ async function createWithImage(opts: CreateOptions, prepared?: ImageRecord): Pro
     restartPolicy: opts.restartPolicy, stopSignal: opts.stopSignal ?? imageStopSignal(imageConfig.StopSignal), stopTimeout: opts.stopTimeout,
     limits: opts.limits, cgroupParent: opts.cgroupParent,
     labels: mergeLabels(imageConfig.Labels, opts.labels), // compat-run
+    healthcheck: mergeHealth(imageConfig.Healthcheck, opts.healthcheck), // compat-run
     state: { status: "created" },
   };
   // containers-crash: the directory appears already locked and journaled; the record, written last, commits.

@@ -10,6 +10,8 @@ import type { ContainerRecord, ContainerStore } from "./store.ts";
 import { inspectNetworkOf } from "../network/inspect.ts";
 import { readEtcConfig } from "./etc-files.ts";
 import { inspectMounts, mountInfoOfSpec } from "../volume/mount-info.ts"; // volumes
+import { effectiveHealth } from "../health/config.ts"; // compat-run
+import { readHealth } from "../health/state.ts"; // compat-run
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
 
@@ -38,6 +40,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       Error: s.error ?? "",
       StartedAt: s.startedAt ?? ZERO_TIME,
       FinishedAt: now.running ? ZERO_TIME : (s.finishedAt ?? ZERO_TIME),
+      ...healthOf(dir, record), // compat-run
     },
     Image: record.image,
     ResolvConfPath: join(dir, "resolv.conf"),
@@ -86,6 +89,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       StopTimeout: record.stopTimeout ?? 10,
       ExposedPorts: net.ExposedPorts, // net-core
       Labels: record.labels ?? {}, // compat-run
+      ...(record.healthcheck ? { Healthcheck: record.healthcheck } : {}), // compat-run
     },
     NetworkSettings: net.NetworkSettings, // net-core
   };
@@ -109,4 +113,11 @@ function hostConfigBinds(spec: Spec | undefined): string[] | null {
   const binds = mountInfoOfSpec(spec).filter((m) => !m.Anonymous && m.Type !== "tmpfs")
     .map((m) => `${m.Type === "volume" ? m.Name : m.Source}:${m.Destination}${m.Mode ? `:${m.Mode}` : m.RW ? "" : ":ro"}`);
   return binds.length ? binds : null;
+}
+
+/** compat-run: State.Health, once a container with a health check has run (Docker: absent without one). */
+function healthOf(dir: string, record: ContainerRecord): { Health?: unknown } {
+  if (!effectiveHealth(record.healthcheck)) return {};
+  const health = readHealth(dir);
+  return health ? { Health: health } : {};
 }

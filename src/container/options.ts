@@ -12,6 +12,7 @@ import type { HardeningOptions } from "./hardening-options.ts";
 import type { MountRequest } from "../volume/mount-request.ts"; // volumes
 import { refuseMountIntoProc } from "../oci/mount-policy.ts"; // init-paths
 import { checkContainerPath } from "../oci/container-path.ts";
+import type { HealthConfig } from "../health/config.ts"; // compat-run
 export { checkContainerPath };
 
 export interface TmpfsSpec { destination: string; options: string[] }
@@ -57,6 +58,8 @@ export interface CreateOptions extends SecurityOptions {
   // compat-run: labels (-l, --label-file; merged over the image's at create), --cidfile
   labels?: Record<string, string>;
   cidFile?: string;
+  /** compat-run: --health-* / --no-healthcheck (merged over the image's Healthcheck at create). */
+  healthcheck?: HealthConfig;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

@@ -38,6 +38,7 @@ function recordProblem(v: unknown, id: string): string | undefined {
   if (v.stopTimeout !== undefined && typeof v.stopTimeout !== "number") return "stopTimeout is not a number";
   if (v.limits !== undefined && !isObj(v.limits)) return "limits is not an object";
   if (v.labels !== undefined && !(isObj(v.labels) && Object.values(v.labels).every((l) => typeof l === "string"))) return "labels is not a map of strings"; // compat-run
+  if (v.healthcheck !== undefined && !isObj(v.healthcheck)) return "healthcheck is not an object"; // compat-run
   if (v.restartPolicy !== undefined && !(isObj(v.restartPolicy) && typeof v.restartPolicy.name === "string")) return "restartPolicy is malformed";
   return stateProblem(v.state);
 }

@@ -12,6 +12,7 @@ import { finishContainer } from "./finish.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 import { ContainerGoneError, withContainerLock } from "./lock.ts";
 import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
+import { startHealthChecks } from "../health/checker.ts"; // compat-run
 
 
 export type Warn = (message: string) => void;
@@ -43,7 +44,9 @@ export async function runAttached(store: ContainerStore, record: ContainerRecord
       console: (m) => { master = m; terminal = attachTerminal(m, { stdin: interactive }); },
     });
     for (const w of launched.warnings) warn(w);
+    const health = startHealthChecks(store, record, warn); // compat-run: the parent probes, here as in the monitor
     await launched.proc.exited;
+    await health?.stop();
     trace("run: container exited");
     await terminal?.done;
     return await finishContainer(store, record, launched.proc, launched.cgroup);

@@ -8,6 +8,7 @@ import type { ProcessIdentity } from "./liveness.ts";
 import type { Limits } from "../cgroups/types.ts";
 import { CorruptRecordError, parseRecord } from "./record.ts";
 import { trace } from "../trace.ts";
+import type { HealthConfig } from "../health/config.ts"; // compat-run
 
 /** The name belongs to another container (Docker's message and exit code). */
 export class NameConflictError extends UserError {
@@ -63,6 +64,8 @@ export interface ContainerRecord {
   cgroupParent?: string;
   // compat-run: the image's labels with the container's over them
   labels?: Record<string, string>;
+  /** Docker's Config.Healthcheck: the image's with the flags over it. */
+  healthcheck?: HealthConfig;
   state: ContainerState;
 }
 

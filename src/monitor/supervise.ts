@@ -18,6 +18,7 @@ import type { ExitWitness } from "../container/exit-witness.ts";
 import { describe, monitorLog } from "./log.ts";
 import { drainOutput, openOutputPipes, reopenOutput, type OutputReaders } from "./output.ts";
 import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
+import { startHealthChecks } from "../health/checker.ts"; // compat-run
 
 export interface Supervised { id: string; done: Promise<void> }
 
@@ -75,11 +76,13 @@ export function adopt(store: ContainerStore, record: ContainerRecord, witness: E
   }
   const log = opened;
   const output = readers ? drainOutput(readers, log, record.id) : Promise.resolve();
+  const health = startHealthChecks(store, record, monitorLog, true); // compat-run: probing resumes under the new parent
   const done = (async () => {
     try {
       await Promise.all([output, endOf(pidfd, init, witness)]);
     } finally {
       closeFd(pidfd);
+      await health?.stop();
     }
     log.flush();
     const seen = await witness?.exitCodeOf(init.pid);
@@ -123,7 +126,9 @@ async function usesTerminal(store: ContainerStore, record: ContainerRecord): Pro
 
 async function watch(store: ContainerStore, record: ContainerRecord, log: JsonFileLog, first: Running): Promise<void> {
   const startedAt = Date.now();
+  const health = startHealthChecks(store, record, monitorLog); // compat-run
   await Promise.all([drain(first, log, record.id), first.launched.proc.exited]);
+  await health?.stop();
   log.flush();
   const exitCode = await finishContainer(store, record, first.launched.proc, first.launched.cgroup);
   if (shouldRestart(store, record, exitCode)) await restartLoop(store, record, log, exitCode, Date.now() - startedAt);
@@ -147,7 +152,9 @@ async function restartLoop(store: ContainerStore, record: ContainerRecord, log: 
       break; // the record says why (launch saved the error)
     }
     const startedAt = Date.now();
+    const health = startHealthChecks(store, record, monitorLog); // compat-run
     await Promise.all([drain(current, log, record.id), current.launched.proc.exited]);
+    await health?.stop();
     log.flush();
     exitCode = await finishContainer(store, record, current.launched.proc, current.launched.cgroup);
     ranFor = Date.now() - startedAt;
