@@ -16,6 +16,7 @@ import { parseVolumeFlag } from "../volume/volume-flag.ts"; // volumes
 import { parseMountFlag } from "../volume/mount-flag.ts"; // volumes
 import { parseLabelFlags } from "../container/label-flags.ts"; // compat-run
 import { parseHealthFlags } from "../health/config.ts"; // compat-run
+import { parseLogConfig } from "../logs/log-config.ts"; // compat-run
 
 /** The cgroup limits, shared by run/create and update. */
 export const resourceArgs = {
@@ -96,6 +97,9 @@ export const containerArgs = {
   "health-retries": { type: "string", description: "Consecutive failures needed to report unhealthy (default 3)" },
   "health-start-period": { type: "string", description: "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)" },
   "no-healthcheck": { type: "boolean", description: "Disable any container-specified HEALTHCHECK" },
+  // compat-run: logging
+  "log-driver": { type: "string", description: "Logging driver for the container: json-file (default), local, none" },
+  "log-opt": { type: "string", description: "Log driver options: max-size=SIZE, max-file=N (repeatable)" },
 } satisfies ArgsDef;
 
 /** network-dns area: the repeatable DNS and hosts flags. */
@@ -103,7 +107,7 @@ const DNS_REPEATABLE = ["dns", "dns-search", "dns-option", "add-host"];
 
 const REPEATABLE = ["env", "env-file", "volume", "mount", "volumes-from", "tmpfs", "ulimit", "security-opt", ...HARDENING_REPEATABLE, ...DNS_REPEATABLE];
 REPEATABLE.push("publish", "expose", "network-alias"); // net-core
-REPEATABLE.push("label", "label-file"); // compat-run
+REPEATABLE.push("label", "label-file", "log-opt"); // compat-run
 
 export interface ParsedContainerArgs { opts: CreateOptions; values: Record<string, unknown> }
 
@@ -188,5 +192,6 @@ function compatRunOptions(v: Record<string, unknown>): Partial<CreateOptions> {
     cmd: str("health-cmd"), interval: str("health-interval"), timeout: str("health-timeout"), startPeriod: str("health-start-period"),
     retries: str("health-retries"), noHealthcheck: v["no-healthcheck"] === true,
   });
-  return { ...(Object.keys(labels).length > 0 ? { labels } : {}), ...(cidFile ? { cidFile } : {}), ...(healthcheck ? { healthcheck } : {}) };
+  const logConfig = parseLogConfig(str("log-driver"), list("log-opt"));
+  return { ...(Object.keys(labels).length > 0 ? { labels } : {}), ...(cidFile ? { cidFile } : {}), ...(healthcheck ? { healthcheck } : {}), logConfig };
 }

@@ -80,6 +80,7 @@ async function createWithImage(opts: CreateOptions, prepared?: ImageRecord): Pro
     limits: opts.limits, cgroupParent: opts.cgroupParent,
     labels: mergeLabels(imageConfig.Labels, opts.labels), // compat-run
     healthcheck: mergeHealth(imageConfig.Healthcheck, opts.healthcheck), // compat-run
+    logConfig: opts.logConfig ?? { Type: "json-file", Config: {} }, // compat-run
     state: { status: "created" },
   };
   // containers-crash: the directory appears already locked and journaled; the record, written last, commits.

@@ -74,6 +74,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       NetworkMode: net.NetworkMode, PortBindings: net.PortBindings, // net-core
       ...readHostConfig(spec), // hardening-flags: CapAdd, CapDrop, Privileged, Devices, …, UTSMode
       ...dnsHostConfig(dir),
+      LogConfig: record.logConfig ?? { Type: "json-file", Config: {} }, // compat-run
     },
     Mounts: inspectMounts(spec), // volumes: Type, Name, Source, Destination, Driver, Mode, RW, Propagation
     Config: {

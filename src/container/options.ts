@@ -13,6 +13,7 @@ import type { MountRequest } from "../volume/mount-request.ts"; // volumes
 import { refuseMountIntoProc } from "../oci/mount-policy.ts"; // init-paths
 import { checkContainerPath } from "../oci/container-path.ts";
 import type { HealthConfig } from "../health/config.ts"; // compat-run
+import type { LogConfig } from "../logs/log-config.ts"; // compat-run
 export { checkContainerPath };
 
 export interface TmpfsSpec { destination: string; options: string[] }
@@ -60,6 +61,8 @@ export interface CreateOptions extends SecurityOptions {
   cidFile?: string;
   /** compat-run: --health-* / --no-healthcheck (merged over the image's Healthcheck at create). */
   healthcheck?: HealthConfig;
+  /** compat-run: --log-driver, --log-opt (validated). */
+  logConfig?: LogConfig;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

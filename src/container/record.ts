@@ -39,6 +39,7 @@ function recordProblem(v: unknown, id: string): string | undefined {
   if (v.limits !== undefined && !isObj(v.limits)) return "limits is not an object";
   if (v.labels !== undefined && !(isObj(v.labels) && Object.values(v.labels).every((l) => typeof l === "string"))) return "labels is not a map of strings"; // compat-run
   if (v.healthcheck !== undefined && !isObj(v.healthcheck)) return "healthcheck is not an object"; // compat-run
+  if (v.logConfig !== undefined && !(isObj(v.logConfig) && typeof v.logConfig.Type === "string" && isObj(v.logConfig.Config))) return "logConfig is malformed"; // compat-run
   if (v.restartPolicy !== undefined && !(isObj(v.restartPolicy) && typeof v.restartPolicy.name === "string")) return "restartPolicy is malformed";
   return stateProblem(v.state);
 }

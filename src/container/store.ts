@@ -9,6 +9,7 @@ import type { Limits } from "../cgroups/types.ts";
 import { CorruptRecordError, parseRecord } from "./record.ts";
 import { trace } from "../trace.ts";
 import type { HealthConfig } from "../health/config.ts"; // compat-run
+import type { LogConfig } from "../logs/log-config.ts"; // compat-run
 
 /** The name belongs to another container (Docker's message and exit code). */
 export class NameConflictError extends UserError {
@@ -66,6 +67,8 @@ export interface ContainerRecord {
   labels?: Record<string, string>;
   /** Docker's Config.Healthcheck: the image's with the flags over it. */
   healthcheck?: HealthConfig;
+  /** Docker's HostConfig.LogConfig; absent (older records) is json-file with minibox's rotation. */
+  logConfig?: LogConfig;
   state: ContainerState;
 }
 

@@ -10,7 +10,8 @@ import { openContainerCgroup } from "../container/cgroup.ts";
 import { identify, isAlive, type ProcessIdentity } from "../container/liveness.ts";
 import { LOST_EXIT_CODE } from "../container/status.ts";
 import type { ContainerRecord, ContainerStore } from "../container/store.ts";
-import { JsonFileLog, logPath, type DropReporter } from "../logs/json-file.ts";
+import { DiscardLog, JsonFileLog, logPath, type DropReporter, type LogSink } from "../logs/json-file.ts";
+import { rotation } from "../logs/log-config.ts"; // compat-run
 import { readMaster } from "../runtime/terminal.ts";
 import { closeFd } from "../sys/fs.ts";
 import { pidfdOpen, pidfdWait } from "../sys/pidfd.ts";
@@ -28,17 +29,20 @@ const ADOPTED_POLL_MS = 100;
 
 interface Running { launched: Launched; readers?: OutputReaders }
 
-function openLog(store: ContainerStore, id: string): JsonFileLog {
+function openLog(store: ContainerStore, record: ContainerRecord): LogSink {
+  const id = record.id;
+  if (record.logConfig?.Type === "none") return new DiscardLog(); // compat-run
+  const { maxSize, maxFiles } = rotation(record.logConfig); // compat-run: --log-opt max-size/max-file
   const report: DropReporter = (event) => monitorLog(event.dropping
     ? `container ${id}: log full, dropping lines (${event.error})`
     : `container ${id}: logging again; ${event.dropped} line(s) dropped so far`);
-  return new JsonFileLog(logPath(store.dir(id), id), undefined, undefined, report);
+  return new JsonFileLog(logPath(store.dir(id), id), maxSize, maxFiles, report);
 }
 
 /** Starts the container and returns once its command runs; `done` settles after its final exit. */
 export async function supervise(store: ContainerStore, id: string): Promise<{ launched: Launched; supervised: Supervised }> {
   const record = store.load(id);
-  const log = openLog(store, id);
+  const log = openLog(store, record);
   let first: Running;
   try {
     first = await start(store, record);
@@ -62,12 +66,12 @@ export function adopt(store: ContainerStore, record: ContainerRecord, witness: E
   witness?.watch(init.pid);
   const pidfd = pidfdOpen(init.pid);
   if (pidfd === undefined) return undefined;
-  let opened: JsonFileLog | undefined;
+  let opened: LogSink | undefined;
   let readers: OutputReaders | undefined;
   try {
     record.state.parent = identify(process.pid);
     store.save(record);
-    opened = openLog(store, record.id);
+    opened = openLog(store, record);
     readers = reopenOutput(store.dir(record.id));
   } catch (e) {
     opened?.close();
@@ -124,7 +128,7 @@ async function usesTerminal(store: ContainerStore, record: ContainerRecord): Pro
   return spec.process?.terminal === true;
 }
 
-async function watch(store: ContainerStore, record: ContainerRecord, log: JsonFileLog, first: Running): Promise<void> {
+async function watch(store: ContainerStore, record: ContainerRecord, log: LogSink, first: Running): Promise<void> {
   const startedAt = Date.now();
   const health = startHealthChecks(store, record, monitorLog); // compat-run
   await Promise.all([drain(first, log, record.id), first.launched.proc.exited]);
@@ -135,7 +139,7 @@ async function watch(store: ContainerStore, record: ContainerRecord, log: JsonFi
   else finishWatching(store, record, log);
 }
 
-async function restartLoop(store: ContainerStore, record: ContainerRecord, log: JsonFileLog, lastExit: number, lastRunMs = 0): Promise<void> {
+async function restartLoop(store: ContainerStore, record: ContainerRecord, log: LogSink, lastExit: number, lastRunMs = 0): Promise<void> {
   let backoff = 100;
   let ranFor = lastRunMs;
   let exitCode = lastExit;
@@ -163,7 +167,7 @@ async function restartLoop(store: ContainerStore, record: ContainerRecord, log: 
   finishWatching(store, record, log);
 }
 
-function finishWatching(store: ContainerStore, record: ContainerRecord, log: JsonFileLog): void {
+function finishWatching(store: ContainerStore, record: ContainerRecord, log: LogSink): void {
   log.close();
   if (record.autoRemove) removeWithAnonymousVolumes(store, record); // volumes: --rm takes the anonymous volumes too (Docker)
 }
@@ -181,7 +185,7 @@ function shouldRestart(store: ContainerStore, record: ContainerRecord, exitCode:
 }
 
 /** Copies the container's output into the log until both streams (or the terminal) end. */
-async function drain(running: Running, log: JsonFileLog, id: string): Promise<void> {
+async function drain(running: Running, log: LogSink, id: string): Promise<void> {
   const master = running.launched.master;
   if (master !== undefined) {
     const reader = readMaster(master, (chunk) => {

@@ -70,6 +70,10 @@ const PARSERS: [string, (v: string) => unknown][] = [
   ["run trailing flag", (v) => parseContainerArgs([v], {}, "run")],
   ["exec flags", (v) => parseExecArgs(["-e", v, "-w", v, "c", "cmd"], {})],
   ["logs flags", (v) => parseLogsArgs(["--tail", v, "--since", v, "--until", v, "c"], 1_700_000_000_000)],
+  // compat-run
+  ["run -l/--label-file/--cidfile", (v) => parseContainerArgs(["-l", v, "--label-file", v, "busybox"], {}, "run")],
+  ["run --health-*", (v) => parseContainerArgs(["--health-cmd", v, "--health-interval", v, "--health-timeout", v, "--health-retries", v, "--health-start-period", v, "busybox"], {}, "run")],
+  ["run --log-driver/--log-opt", (v) => parseContainerArgs(["--log-driver", v, "--log-opt", v, "--log-opt", `max-size=${v}`, "--log-opt", `max-file=${v}`, "busybox"], {}, "run")],
 ];
 
 describe("flag parsers never throw a raw error", () => {
