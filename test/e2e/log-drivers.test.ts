@@ -93,3 +93,18 @@ describe("log drivers", () => {
     expect(existsSync(join(ctx.sb.root, "containers"))).toBe(true);
   }, T);
 });
+
+describe("logs --until and --details", () => {
+  test("--until excludes entries at and after the instant; --details adds Docker's attribute field (empty: a space)", async () => {
+    const id = (await mb(["run", "-d", "busybox", "sh", "-c", "echo first; echo second; echo third"])).trim();
+    await exited(id);
+    const stamped = lines(await mb(["logs", "-t", id]));
+    expect(stamped.map((l) => l.split(" ")[1])).toEqual(["first", "second", "third"]);
+    const secondAt = stamped[1]!.split(" ")[0]!;
+    expect(await mb(["logs", "--until", secondAt, id])).toBe("first\n");
+    expect(await mb(["logs", "--since", secondAt, "--until", stamped[2]!.split(" ")[0]!, id])).toBe("second\n");
+    expect(await mb(["logs", "--details", id])).toBe(" first\n second\n third\n");
+    expect(lines(await mb(["logs", "--details", "-t", "--tail", "1", id]))).toEqual([`${stamped[2]!.split(" ")[0]}  third`]);
+  }, T);
+});
+
