@@ -50,4 +50,5 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   info: () => import("./info.ts").then((m) => m.default as CommandDef),
   version: () => import("./version.ts").then((m) => m.default as CommandDef),
   top: () => import("./top.ts").then((m) => m.default as CommandDef),
+  attach: () => import("./attach.ts").then((m) => m.default as CommandDef), // compat-run
 };

@@ -2,7 +2,7 @@
 import type { ArgsDef } from "citty";
 import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
-import { checkedWorkdir, findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, resolveEnvArg, type CreateOptions } from "../container/options.ts";
+import { checkedWorkdir, findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, resolveEnvArg, type AttachStream, type CreateOptions } from "../container/options.ts";
 import { hostEnv } from "./host-bytes.ts";
 import { parseSignal } from "../container/signals.ts";
 import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
@@ -17,6 +17,7 @@ import { parseMountFlag } from "../volume/mount-flag.ts"; // volumes
 import { parseLabelFlags } from "../container/label-flags.ts"; // compat-run
 import { parseHealthFlags } from "../health/config.ts"; // compat-run
 import { parseLogConfig } from "../logs/log-config.ts"; // compat-run
+import { parseDetachKeys } from "../container/detach-keys.ts"; // compat-run
 
 /** The cgroup limits, shared by run/create and update. */
 export const resourceArgs = {
@@ -100,6 +101,10 @@ export const containerArgs = {
   // compat-run: logging
   "log-driver": { type: "string", description: "Logging driver for the container: json-file (default), local, none" },
   "log-opt": { type: "string", description: "Log driver options: max-size=SIZE, max-file=N (repeatable)" },
+  // compat-run: streams and signals of a foreground run
+  attach: { type: "string", alias: "a", description: "Attach to STDIN, STDOUT or STDERR (repeatable)" },
+  "sig-proxy": { type: "boolean", description: "Proxy received signals to the process (default true)" },
+  "detach-keys": { type: "string", description: "Override the key sequence for detaching a container (validated; a foreground run cannot be detached)" },
 } satisfies ArgsDef;
 
 /** network-dns area: the repeatable DNS and hosts flags. */
@@ -107,7 +112,7 @@ const DNS_REPEATABLE = ["dns", "dns-search", "dns-option", "add-host"];
 
 const REPEATABLE = ["env", "env-file", "volume", "mount", "volumes-from", "tmpfs", "ulimit", "security-opt", ...HARDENING_REPEATABLE, ...DNS_REPEATABLE];
 REPEATABLE.push("publish", "expose", "network-alias"); // net-core
-REPEATABLE.push("label", "label-file", "log-opt"); // compat-run
+REPEATABLE.push("label", "label-file", "log-opt", "attach"); // compat-run
 
 export interface ParsedContainerArgs { opts: CreateOptions; values: Record<string, unknown> }
 
@@ -193,5 +198,21 @@ function compatRunOptions(v: Record<string, unknown>): Partial<CreateOptions> {
     retries: str("health-retries"), noHealthcheck: v["no-healthcheck"] === true,
   });
   const logConfig = parseLogConfig(str("log-driver"), list("log-opt"));
-  return { ...(Object.keys(labels).length > 0 ? { labels } : {}), ...(cidFile ? { cidFile } : {}), ...(healthcheck ? { healthcheck } : {}), logConfig };
+  const attach = parseAttachStreams(list("attach"));
+  if (attach && v.detach === true) throw new UserError("Conflicting options: -a and -d");
+  if (str("detach-keys") !== undefined) parseDetachKeys(str("detach-keys")!);
+  return {
+    ...(attach ? { attach } : {}), ...(v["sig-proxy"] === false ? { sigProxy: false } : {}), ...(Object.keys(labels).length > 0 ? { labels } : {}), ...(cidFile ? { cidFile } : {}), ...(healthcheck ? { healthcheck } : {}), logConfig };
+}
+
+/** compat-run: -a/--attach, case-insensitive as Docker; undefined when not given (all streams). */
+function parseAttachStreams(values: readonly string[]): AttachStream[] | undefined {
+  if (values.length === 0) return undefined;
+  return values.map((value) => {
+    const stream = value.toLowerCase();
+    if (stream !== "stdin" && stream !== "stdout" && stream !== "stderr") {
+      throw new UserError(`invalid argument "${value}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
+    }
+    return stream;
+  });
 }

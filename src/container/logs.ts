@@ -34,7 +34,7 @@ export async function containerLogs(store: ContainerStore, opts: LogsOptions, em
  * Docker's `logs -f` ends when the container stops. The monitor records the exit only after it has
  * written the last output to the log, so a recorded exit means the file is complete.
  */
-function stopped(store: ContainerStore, id: string): () => boolean {
+export function stopped(store: ContainerStore, id: string): () => boolean {
   let deadSince: number | undefined;
   return () => {
     let state;

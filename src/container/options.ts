@@ -63,7 +63,12 @@ export interface CreateOptions extends SecurityOptions {
   healthcheck?: HealthConfig;
   /** compat-run: --log-driver, --log-opt (validated). */
   logConfig?: LogConfig;
+  /** compat-run: -a/--attach (a foreground run's streams; all when unset) and --sig-proxy=false. */
+  attach?: AttachStream[];
+  sigProxy?: boolean;
 }
+
+export type AttachStream = "stdin" | "stdout" | "stderr"; // compat-run
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;

@@ -20,6 +20,7 @@ import { describe, monitorLog } from "./log.ts";
 import { drainOutput, openOutputPipes, reopenOutput, type OutputReaders } from "./output.ts";
 import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
 import { startHealthChecks } from "../health/checker.ts"; // compat-run
+import { openContainerStdin } from "../container/stdin-fifo.ts"; // compat-run
 
 export interface Supervised { id: string; done: Promise<void> }
 
@@ -109,8 +110,10 @@ async function start(store: ContainerStore, record: ContainerRecord): Promise<Ru
   const terminal = await usesTerminal(store, record);
   if (terminal) return { launched: await launchContainer(store, record, { stdin: "ignore", stdout: "ignore", stderr: "ignore" }) };
   const pipes = openOutputPipes(store.dir(record.id));
+  let stdin: number | undefined;
   try {
-    const launched = await launchContainer(store, record, { stdin: "ignore", stdout: pipes.writers.stdout, stderr: pipes.writers.stderr });
+    stdin = record.interactive ? openContainerStdin(store.dir(record.id)) : undefined; // compat-run: for attach
+    const launched = await launchContainer(store, record, { stdin: stdin ?? "ignore", stdout: pipes.writers.stdout, stderr: pipes.writers.stderr });
     return { launched, readers: pipes.readers };
   } catch (e) {
     closeSync(pipes.readers.stdout);
@@ -120,6 +123,7 @@ async function start(store: ContainerStore, record: ContainerRecord): Promise<Ru
     // The init has its own copies now; ours would keep the FIFOs from ever reaching EOF.
     closeSync(pipes.writers.stdout);
     closeSync(pipes.writers.stderr);
+    if (stdin !== undefined) closeSync(stdin);
   }
 }
 

@@ -7,6 +7,7 @@ import { ArgvError } from "../../src/cli/argv.ts";
 import { parseContainerArgs } from "../../src/cli/container-args.ts";
 import { parseExecArgs } from "../../src/cli/exec.ts";
 import { parseLogsArgs } from "../../src/cli/logs.ts";
+import { parseAttachArgs } from "../../src/cli/attach.ts"; // compat-run
 import {
   parseEnvFile, parseRestartPolicy, parseSeconds, parseTmpfs, resolveEnvArg, validateHostname, validateName,
 } from "../../src/container/options.ts";
@@ -73,6 +74,8 @@ const PARSERS: [string, (v: string) => unknown][] = [
   // compat-run
   ["run -l/--label-file/--cidfile", (v) => parseContainerArgs(["-l", v, "--label-file", v, "busybox"], {}, "run")],
   ["run --health-*", (v) => parseContainerArgs(["--health-cmd", v, "--health-interval", v, "--health-timeout", v, "--health-retries", v, "--health-start-period", v, "busybox"], {}, "run")],
+  ["run -a/--detach-keys", (v) => parseContainerArgs(["-a", v, "--detach-keys", v, "busybox"], {}, "run")],
+  ["attach flags", (v) => parseAttachArgs(["--detach-keys", v, "c"])],
   ["run --log-driver/--log-opt", (v) => parseContainerArgs(["--log-driver", v, "--log-opt", v, "--log-opt", `max-size=${v}`, "--log-opt", `max-file=${v}`, "busybox"], {}, "run")],
 ];
 
