@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { splitArgv } from "./argv.ts";
 import { containerStore } from "./each-container.ts";
-import { currentState, type CurrentState } from "../container/status.ts";
+import { currentState, isRestarting, type CurrentState } from "../container/status.ts";
 import type { ContainerRecord } from "../container/store.ts";
 import { asRecord, listEntries } from "../container/reconcile.ts";
 import { createdAgo, humanDuration, humanSize, table } from "./human-format.ts";
@@ -113,7 +113,9 @@ export function statusText(record: ContainerRecord, state: CurrentState, now = D
     case "running": return `Up ${since(record.state.startedAt)}${healthSuffix(record)}`; // compat-run
     case "paused": return `Up ${since(record.state.startedAt)} (Paused)`;
     case "created": return "Created";
-    case "exited": return `Exited (${state.exitCode ?? 0}) ${since(record.state.finishedAt)} ago`;
+    case "exited": return isRestarting(record) // compat-run
+      ? `Restarting (${state.exitCode ?? 0}) ${since(record.state.finishedAt)} ago`
+      : `Exited (${state.exitCode ?? 0}) ${since(record.state.finishedAt)} ago`;
     case "dead": return "Dead";
   }
 }

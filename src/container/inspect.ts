@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Spec } from "../oci/spec.ts";
 import { ANNOTATION } from "../oci/spec.ts";
-import { currentState } from "./status.ts";
+import { currentState, isRestarting } from "./status.ts";
 import { logPath } from "../logs/json-file.ts";
 import { readHostConfig } from "../oci/hardening.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
@@ -29,10 +29,10 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
     Path: record.command[0] ?? "",
     Args: record.command.slice(1),
     State: {
-      Status: now.status,
+      Status: isRestarting(record) ? "restarting" : now.status, // compat-run
       Running: now.running, // Docker: a paused container is still running
       Paused: now.status === "paused",
-      Restarting: false,
+      Restarting: isRestarting(record), // compat-run
       OOMKilled: s.oomKilled ?? false,
       Dead: false,
       Pid: now.running ? now.pid : 0,

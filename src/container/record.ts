@@ -49,7 +49,7 @@ function stateProblem(s: unknown): string | undefined {
   if (typeof s.status !== "string" || !STATUSES.has(s.status)) return "state.status is unknown";
   for (const key of ["exitCode", "restartCount"]) if (s[key] !== undefined && typeof s[key] !== "number") return `state.${key} is not a number`;
   for (const key of ["startedAt", "finishedAt", "error"]) if (s[key] !== undefined && typeof s[key] !== "string") return `state.${key} is not a string`;
-  for (const key of ["process", "parent"]) {
+  for (const key of ["process", "parent", "restartingBy"]) { // compat-run: restartingBy
     const p = s[key];
     if (p === undefined) continue;
     if (!isObj(p) || !Number.isInteger(p.pid) || (p.pid as number) <= 0 || typeof p.startTime !== "number" || typeof p.bootId !== "string") {

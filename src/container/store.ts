@@ -46,6 +46,8 @@ export interface ContainerState {
   stoppedByUser?: boolean;
   /** Frozen by `pause` (cgroup freezer). */
   paused?: boolean;
+  /** compat-run: the monitor waiting out a restart backoff; while it lives, the container is "restarting". */
+  restartingBy?: ProcessIdentity;
 }
 
 export interface ContainerRecord {

@@ -21,6 +21,7 @@ import { drainOutput, openOutputPipes, reopenOutput, type OutputReaders } from "
 import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
 import { startHealthChecks } from "../health/checker.ts"; // compat-run
 import { openContainerStdin } from "../container/stdin-fifo.ts"; // compat-run
+import { ContainerGoneError, withContainerLock } from "../container/lock.ts"; // compat-run
 
 export interface Supervised { id: string; done: Promise<void> }
 
@@ -149,6 +150,7 @@ async function restartLoop(store: ContainerStore, record: ContainerRecord, log: 
   let exitCode = lastExit;
   for (;;) {
     backoff = ranFor > RESET_BACKOFF_AFTER_MS ? 100 : Math.min(backoff * 2, 60_000);
+    await markRestarting(store, record, true); // compat-run: ps shows "Restarting (N) … ago" meanwhile
     await Bun.sleep(backoff);
     if (!shouldRestart(store, record, exitCode)) break; // stopped or removed while we waited
     record.state.restartCount = (record.state.restartCount ?? 0) + 1;
@@ -173,6 +175,7 @@ async function restartLoop(store: ContainerStore, record: ContainerRecord, log: 
 
 function finishWatching(store: ContainerStore, record: ContainerRecord, log: LogSink): void {
   log.close();
+  void markRestarting(store, record, false).catch((e) => monitorLog(`container ${record.id}: ${describe(e)}`)); // compat-run
   if (record.autoRemove) removeWithAnonymousVolumes(store, record); // volumes: --rm takes the anonymous volumes too (Docker)
 }
 
@@ -200,4 +203,19 @@ async function drain(running: Running, log: LogSink, id: string): Promise<void> 
     return;
   }
   if (running.readers) await drainOutput(running.readers, log, id);
+}
+
+/** compat-run: marks (or clears) this monitor as the one about to restart the container, under its lock. */
+async function markRestarting(store: ContainerStore, record: ContainerRecord, on: boolean): Promise<void> {
+  try {
+    await withContainerLock(store.dir(record.id), record.id, () => {
+      const latest = store.load(record.id);
+      if (latest.state.status !== "exited" || (latest.state.restartingBy !== undefined) === on) return;
+      latest.state.restartingBy = on ? identify(process.pid) : undefined;
+      store.save(latest);
+      record.state.restartingBy = latest.state.restartingBy;
+    });
+  } catch (e) {
+    if (!(e instanceof ContainerGoneError)) throw e; // removed meanwhile: nothing to show
+  }
 }
