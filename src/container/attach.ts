@@ -3,13 +3,13 @@
 // until the container stops, writes its own stdin into the container's stdin FIFO (containers started with
 // -i), relays the signals it receives (sig-proxy), and ends with the container's exit code, or with exit 1
 // and "read escape sequence" when the detach keys are typed, leaving the container running.
-import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import { logPath } from "../logs/json-file.ts";
 import { readable } from "../logs/log-config.ts";
 import { followLog } from "../logs/follow.ts";
 import type { LogEntry } from "../logs/reader.ts";
 import { kill } from "../sys/proc.ts";
+import { isatty, makeRaw, restoreTermios } from "../sys/tty.ts";
 import { DetachScanner } from "./detach-keys.ts";
 import { isAlive } from "./liveness.ts";
 import { waitContainer } from "./lifecycle.ts";
@@ -42,12 +42,24 @@ export async function attachContainer(store: ContainerStore, opts: AttachOptions
   if (state.status === "paused") throw new UserError("You cannot attach to a paused container, unpause it first", 1);
   if (!readable(record.logConfig)) throw new UserError("configured logging driver does not support reading", 1);
 
+  const withStdin = opts.stdin && record.interactive === true;
+  // Docker: a -t container's stdin wants a terminal, put in raw mode (keys reach the container as typed).
+  if (withStdin && record.tty && !isatty(0)) throw new UserError("the input device is not a TTY", 1);
+  const saved = withStdin && record.tty ? makeRaw(0) : undefined;
+  try {
+    return await attachStreams(store, record, opts, withStdin, emit);
+  } finally {
+    if (saved) restoreTermios(0, saved);
+  }
+}
+
+async function attachStreams(store: ContainerStore, record: ContainerRecord, opts: AttachOptions, withStdin: boolean, emit: (entries: LogEntry[]) => void): Promise<number> {
   let detached = false;
   const ended = stopped(store, record.id);
   // Started before stdin is relayed: output caused by our input is never missed.
   const following = followLog(logPath(store.dir(record.id), record.id), { selection: { tail: 0 }, emit, finished: () => detached || ended() });
   const stopForwarding = opts.sigProxy && !record.tty ? forwardSignals(record) : () => {};
-  const writer = opts.stdin && record.interactive ? openStdinWriter(join(store.dir(record.id))) : undefined;
+  const writer = withStdin ? openStdinWriter(store.dir(record.id)) : undefined;
   const input = writer ? relayStdin(writer, new DetachScanner(opts.detachKeys), () => { detached = true; }) : undefined;
   try {
     await following;

@@ -18,6 +18,16 @@ export function openContainerStdin(containerDir: string): number {
 }
 
 /**
+ * For the parent of a `-t -i` container: the FIFO's read end, to relay into the pty master. O_RDWR (never
+ * EOF when an attach leaves) and non-blocking (read through the event loop; see runtime/terminal.ts).
+ */
+export function openTerminalStdin(containerDir: string): number {
+  const path = stdinFifoPath(containerDir);
+  makeFifo(path);
+  return openFifo(path, constants.O_RDWR | constants.O_NONBLOCK);
+}
+
+/**
  * For `attach`: the write end, or undefined when the container has none (not started with -i, started in
  * the foreground, or by an older minibox). Non-blocking: the open never waits for a reader.
  */

@@ -20,7 +20,8 @@ import { describe, monitorLog } from "./log.ts";
 import { drainOutput, openOutputPipes, reopenOutput, type OutputReaders } from "./output.ts";
 import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
 import { startHealthChecks } from "../health/checker.ts"; // compat-run
-import { openContainerStdin } from "../container/stdin-fifo.ts"; // compat-run
+import { openContainerStdin, openTerminalStdin } from "../container/stdin-fifo.ts"; // compat-run
+import { relayToMaster } from "./terminal-stdin.ts"; // compat-run
 import { ContainerGoneError, withContainerLock } from "../container/lock.ts"; // compat-run
 
 export interface Supervised { id: string; done: Promise<void> }
@@ -29,7 +30,7 @@ const RESET_BACKOFF_AFTER_MS = 10_000;
 /** How often an adopted container (not our child: no SIGCHLD) is checked for its end. */
 const ADOPTED_POLL_MS = 100;
 
-interface Running { launched: Launched; readers?: OutputReaders }
+interface Running { launched: Launched; readers?: OutputReaders; /** compat-run: a -t -i container's stdin FIFO */ terminalStdin?: number }
 
 function openLog(store: ContainerStore, record: ContainerRecord): LogSink {
   const id = record.id;
@@ -109,7 +110,16 @@ async function endOf(pidfd: number, p: ProcessIdentity, witness: ExitWitness | u
 
 async function start(store: ContainerStore, record: ContainerRecord): Promise<Running> {
   const terminal = await usesTerminal(store, record);
-  if (terminal) return { launched: await launchContainer(store, record, { stdin: "ignore", stdout: "ignore", stderr: "ignore" }) };
+  if (terminal) {
+    // compat-run: what `attach` writes to stdin.fifo goes into the pty (drain() relays it)
+    const terminalStdin = record.interactive ? openTerminalStdin(store.dir(record.id)) : undefined;
+    try {
+      return { launched: await launchContainer(store, record, { stdin: "ignore", stdout: "ignore", stderr: "ignore" }), terminalStdin };
+    } catch (e) {
+      if (terminalStdin !== undefined) closeSync(terminalStdin);
+      throw e;
+    }
+  }
   const pipes = openOutputPipes(store.dir(record.id));
   let stdin: number | undefined;
   try {
@@ -198,7 +208,9 @@ async function drain(running: Running, log: LogSink, id: string): Promise<void> 
     const reader = readMaster(master, (chunk) => {
       try { log.write("stdout", chunk); } catch (e) { monitorLog(`container ${id}: output lost: ${describe(e)}`); }
     });
+    const input = running.terminalStdin === undefined ? undefined : relayToMaster(running.terminalStdin, master, id); // compat-run
     await reader.done;
+    await input?.stop();
     closeFd(master);
     return;
   }

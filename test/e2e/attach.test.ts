@@ -2,6 +2,7 @@
 // output from now on, its stdin when it was started with -i, its exit code), and run's -a/--attach and
 // --sig-proxy=false.
 import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { BINARY } from "./harness.ts";
 import { poll } from "./lifecycle-helpers.ts";
 import { lines, readUntil, T, useRunSandbox } from "./run-helpers.ts";
@@ -19,6 +20,7 @@ function spawnAttach(args: string[]) {
 async function statusOf(id: string): Promise<string> {
   return (await mb(["inspect", "--format", "{{.State.Status}}", id])).trim();
 }
+const SCRIPT = "/usr/bin/script";
 const TICKER = ["busybox", "sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done"];
 // Ticks, so that a line read through an attach proves that it is following.
 const TRAPPER = ["busybox", "sh", "-c", 'trap "echo got-term; exit 9" TERM; echo ready; while true; do echo tick; sleep 0.1; done'];
@@ -85,6 +87,30 @@ describe("attach", () => {
       proxy.kill("SIGTERM");
       expect(await proxy.exited).toBe(9);
       expect(await mb(["logs", id])).toContain("got-term");
+    } finally {
+      await ctx.sb.run(["rm", "-f", id]);
+    }
+  }, T);
+
+  test("a -t -i container: typed input reaches its terminal, its output comes back, the detach keys leave it running", async () => {
+    const id = (await mb(["run", "-d", "-t", "-i", "busybox", "sh"])).trim();
+    try {
+      // Without a terminal on stdin, Docker refuses.
+      const noTty = await ctx.sb.run(["attach", id], { stdin: "echo x\n" });
+      expect(noTty.code).toBe(1);
+      expect(lines(noTty.stderr)).toEqual([expect.stringContaining("the input device is not a TTY")]);
+      if (!existsSync(SCRIPT)) {
+        console.warn(`skipped: the terminal half needs ${SCRIPT} (util-linux) to give attach a pty`);
+        return;
+      }
+      const proc = Bun.spawn([SCRIPT, "-qec", `${BINARY} attach ${id}`, "/dev/null"], { env: ctx.sb.env, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+      proc.stdin.write("echo mark$((40+2))\n");
+      await proc.stdin.flush();
+      await readUntil(proc.stdout, "mark42");
+      proc.stdin.write("\x10\x11");
+      await proc.stdin.flush();
+      expect(await proc.exited).toBe(1);
+      expect(await statusOf(id)).toBe("running");
     } finally {
       await ctx.sb.run(["rm", "-f", id]);
     }
