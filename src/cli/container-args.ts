@@ -187,22 +187,26 @@ function checkedSignal(value: string | undefined): string | undefined {
   return value;
 }
 
-/** compat-run: labels, --cidfile. */
+/** compat-run: labels, --cidfile, health checks, logging, -a/--sig-proxy/--detach-keys. */
 function compatRunOptions(v: Record<string, unknown>): Partial<CreateOptions> {
   const list = (k: string) => (v[k] as string[] | undefined) ?? [];
-  const labels = parseLabelFlags(list("label-file"), list("label"));
-  const cidFile = v.cidfile as string | undefined;
   const str = (k: string) => v[k] as string | undefined;
+  const labels = parseLabelFlags(list("label-file"), list("label"));
   const healthcheck = parseHealthFlags({
     cmd: str("health-cmd"), interval: str("health-interval"), timeout: str("health-timeout"), startPeriod: str("health-start-period"),
     retries: str("health-retries"), noHealthcheck: v["no-healthcheck"] === true,
   });
-  const logConfig = parseLogConfig(str("log-driver"), list("log-opt"));
   const attach = parseAttachStreams(list("attach"));
   if (attach && v.detach === true) throw new UserError("Conflicting options: -a and -d");
-  if (str("detach-keys") !== undefined) parseDetachKeys(str("detach-keys")!);
+  if (str("detach-keys") !== undefined) parseDetachKeys(str("detach-keys")!); // checked; see docs/compatibility.md
   return {
-    ...(attach ? { attach } : {}), ...(v["sig-proxy"] === false ? { sigProxy: false } : {}), ...(Object.keys(labels).length > 0 ? { labels } : {}), ...(cidFile ? { cidFile } : {}), ...(healthcheck ? { healthcheck } : {}), logConfig };
+    logConfig: parseLogConfig(str("log-driver"), list("log-opt")),
+    ...(Object.keys(labels).length > 0 ? { labels } : {}),
+    ...(str("cidfile") ? { cidFile: str("cidfile") } : {}),
+    ...(healthcheck ? { healthcheck } : {}),
+    ...(attach ? { attach } : {}),
+    ...(v["sig-proxy"] === false ? { sigProxy: false } : {}),
+  };
 }
 
 /** compat-run: -a/--attach, case-insensitive as Docker; undefined when not given (all streams). */

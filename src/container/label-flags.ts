@@ -43,9 +43,12 @@ export function parseLabelFlags(files: readonly string[], flags: readonly string
   return labelMap([...files.flatMap(parseLabelFile), ...flags]);
 }
 
-/** The container's labels over the image's. */
-export function mergeLabels(image: Record<string, string> | undefined, container: Record<string, string> | undefined): Record<string, string> {
-  return { ...(image ?? {}), ...(container ?? {}) };
+/** The container's labels over the image's (whose config comes from anywhere: only string values count). */
+export function mergeLabels(image: unknown, container: Record<string, string> | undefined): Record<string, string> {
+  const fromImage = typeof image === "object" && image !== null && !Array.isArray(image)
+    ? Object.fromEntries(Object.entries(image).filter(([, v]) => typeof v === "string")) as Record<string, string>
+    : {};
+  return { ...fromImage, ...(container ?? {}) };
 }
 
 /** ps --filter label=KEY or label=KEY=VALUE. */

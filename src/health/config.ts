@@ -55,7 +55,8 @@ export function parseHealthFlags(f: HealthFlags): HealthConfig | undefined {
 
 /** moby's merge: the container's settings, each unset one taken from the image's. */
 export function mergeHealth(image: unknown, user: HealthConfig | undefined): HealthConfig | undefined {
-  const fromImage = asHealthConfig(image);
+  const parsed = asHealthConfig(image);
+  const fromImage = parsed && Object.keys(parsed).length > 0 ? parsed : undefined;
   if (!user) return fromImage;
   if (!fromImage) return user;
   return withoutZeros({

@@ -33,6 +33,8 @@ describe("label files", () => {
 test("the container's labels over the image's", () => {
   expect(mergeLabels({ a: "image", b: "image" }, { b: "ctr" })).toEqual({ a: "image", b: "ctr" });
   expect(mergeLabels(undefined, undefined)).toEqual({});
+  expect(mergeLabels({ ok: "x", n: 1, o: {} }, undefined)).toEqual({ ok: "x" }); // an image's config comes from anywhere
+  expect(mergeLabels(["a"], { b: "c" })).toEqual({ b: "c" });
 });
 
 test("label=KEY and label=KEY=VALUE", () => {
