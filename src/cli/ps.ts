@@ -80,7 +80,7 @@ function tableRow({ record, state }: Row, full: boolean): string[] {
 function formatRow(store: ContainerStore, { record, state }: Row, trunc: boolean, size: (r: ContainerRecord) => string): object {
   return containerRow({
     id: record.id, name: record.name, imageName: record.imageName, command: record.command, created: record.created,
-    runningFor: createdAgo(record.created), state: state.status, status: statusText(record, state), ports: portsColumn(storeRoot(), record.id),
+    runningFor: createdAgo(record.created), state: shownState(record, state), status: statusText(record, state), ports: portsColumn(storeRoot(), record.id), // compat-run: restarting
     mounts: () => mountNames(store, record), size: () => size(record),
     labels: record.labels, // compat-run
   }, trunc);
@@ -118,6 +118,11 @@ export function statusText(record: ContainerRecord, state: CurrentState, now = D
       : `Exited (${state.exitCode ?? 0}) ${since(record.state.finishedAt)} ago`;
     case "dead": return "Dead";
   }
+}
+
+/** compat-run: Docker's state names, "restarting" while the monitor waits out a restart backoff. */
+function shownState(record: ContainerRecord, state: CurrentState): string {
+  return isRestarting(record) ? "restarting" : state.status;
 }
 
 interface Filter { key: string; value: string }
@@ -168,6 +173,6 @@ function matches(store: ContainerStore, { record, state }: Row, f: Filter, creat
     case "health": return healthFilterValue(record) === f.value; // compat-run
     case "is-task": return f.value === "false"; // no swarm
     case "volume": return mounted(store, record).some((m) => m.Name === f.value || m.Destination === f.value);
-    default: return state.status === f.value;
+    default: return shownState(record, state) === f.value; // compat-run: status=restarting
   }
 }

@@ -52,6 +52,8 @@ describe("--restart backoff", () => {
         return s.startsWith("Restarting") ? s : undefined;
       }, 20_000);
       expect(status).toMatch(/^Restarting \(3\) .+ ago$/);
+      await poll("status=restarting and .State", async () =>
+        (await mb(["ps", "-a", "--no-trunc", "--filter", "status=restarting", "--format", "{{.ID}} {{.State}}"])).trim() === `${id} restarting`, 20_000);
       await poll("inspect says restarting", async () => {
         const [one] = JSON.parse(await mb(["inspect", id])) as { State: { Status: string; Restarting: boolean; ExitCode: number } }[];
         return one!.State.Restarting && one!.State.Status === "restarting" && one!.State.ExitCode === 3;
