@@ -3,7 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_PATH } from "../fixtures/images.ts";
 import { poll } from "./lifecycle-helpers.ts";
-import { BINARY } from "./harness.ts";
+import { BINARY, processesMentioning } from "./harness.ts";
+import { readFileSync } from "node:fs";
 import { lines, T, useRunSandbox } from "./run-helpers.ts";
 
 const ctx = useRunSandbox("minibox-e2e-health-", (c) =>
@@ -42,6 +43,11 @@ async function psHealthIds(value: string): Promise<string[]> {
   return lines(await mb(["ps", "-a", "--no-trunc", "--filter", `health=${value}`, "--format", "{{.ID}}"]));
 }
 const SLEEPER = ["busybox", "sleep", "1000"];
+function monitors(): number[] {
+  return processesMentioning(ctx.sb.root).filter((pid) => {
+    try { return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("monitor"); } catch { return false; }
+  });
+}
 
 describe("health checks", () => {
   test("failing probes make it unhealthy after --health-retries; a passing one makes it healthy", async () => {
@@ -137,6 +143,24 @@ describe("health checks", () => {
     } finally {
       await ctx.sb.run(["rm", "-f", "fg-health"]);
       await proc.exited;
+    }
+  }, T);
+
+  test("after a kill -9 of the monitor, the one that adopts the container goes on probing", async () => {
+    const id = await runD("--health-cmd", "test -e /tmp/ok", "--health-interval", "200ms", "--health-retries", "1", ...SLEEPER);
+    let other: string | undefined;
+    try {
+      await mb(["exec", id, "touch", "/tmp/ok"]);
+      await healthOf(id, "healthy");
+      const [monitor] = monitors();
+      expect(monitor).toBeNumber();
+      process.kill(monitor!, "SIGKILL");
+      await poll("the monitor to be gone", () => !monitors().includes(monitor!));
+      other = await runD(...SLEEPER); // starts a new monitor, which adopts the first container
+      await mb(["exec", id, "rm", "/tmp/ok"]);
+      expect((await healthOf(id, "unhealthy")).Log.at(-1)!.ExitCode).toBe(1);
+    } finally {
+      await ctx.sb.run(["rm", "-f", id, ...(other ? [other] : [])]);
     }
   }, T);
 
