@@ -52,4 +52,5 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   top: () => import("./top.ts").then((m) => m.default as CommandDef),
   // compat-cli: a shell completion script generated from these definitions
   completion: () => import("./completion.ts").then((m) => strictFlags(m.default as CommandDef)),
+  attach: () => import("./attach.ts").then((m) => m.default as CommandDef), // compat-run
 };

@@ -2,7 +2,7 @@
 import type { ArgsDef } from "citty";
 import { splitArgv } from "./argv.ts";
 import { UserError } from "../errors.ts";
-import { checkedWorkdir, findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, resolveEnvArg, type CreateOptions } from "../container/options.ts";
+import { checkedWorkdir, findInitBinary, parseEnvFile, parseSeconds, parseRestartPolicy, parseTmpfs, resolveEnvArg, type AttachStream, type CreateOptions } from "../container/options.ts";
 import { hostEnv } from "./host-bytes.ts";
 import { parseSignal } from "../container/signals.ts";
 import { limitsFromFlags, parseUlimits, type ResourceFlags } from "../cgroups/index.ts";
@@ -14,6 +14,10 @@ import { parseDnsFlags } from "../network/resolv.ts";
 import { parseExtraHost } from "../network/hosts.ts";
 import { parseVolumeFlag } from "../volume/volume-flag.ts"; // volumes
 import { parseMountFlag } from "../volume/mount-flag.ts"; // volumes
+import { parseLabelFlags } from "../container/label-flags.ts"; // compat-run
+import { parseHealthFlags } from "../health/config.ts"; // compat-run
+import { parseLogConfig } from "../logs/log-config.ts"; // compat-run
+import { parseDetachKeys } from "../container/detach-keys.ts"; // compat-run
 
 /** The cgroup limits, shared by run/create and update. */
 export const resourceArgs = {
@@ -83,6 +87,24 @@ export const containerArgs = {
   expose: { type: "string", description: "Expose a port or a range of ports (repeatable)" },
   "network-alias": { type: "string", alias: "net-alias", description: "Add network-scoped alias for the container (repeatable)" },
   ip: { type: "string", description: "IPv4 address (e.g., 172.30.100.104)" },
+  // compat-run: labels, cidfile
+  label: { type: "string", alias: "l", description: "Set meta data on a container (repeatable)" },
+  "label-file": { type: "string", description: "Read in a line delimited file of labels (repeatable)" },
+  cidfile: { type: "string", description: "Write the container ID to the file" },
+  // compat-run: health checks
+  "health-cmd": { type: "string", description: "Command to run to check health" },
+  "health-interval": { type: "string", description: "Time between running the check (ms|s|m|h) (default 30s)" },
+  "health-timeout": { type: "string", description: "Maximum time to allow one check to run (ms|s|m|h) (default 30s)" },
+  "health-retries": { type: "string", description: "Consecutive failures needed to report unhealthy (default 3)" },
+  "health-start-period": { type: "string", description: "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)" },
+  "no-healthcheck": { type: "boolean", description: "Disable any container-specified HEALTHCHECK" },
+  // compat-run: logging
+  "log-driver": { type: "string", description: "Logging driver for the container: json-file (default), local, none" },
+  "log-opt": { type: "string", description: "Log driver options: max-size=SIZE, max-file=N (repeatable)" },
+  // compat-run: streams and signals of a foreground run
+  attach: { type: "string", alias: "a", description: "Attach to STDIN, STDOUT or STDERR (repeatable)" },
+  "sig-proxy": { type: "boolean", description: "Proxy received signals to the process (default true)" },
+  "detach-keys": { type: "string", description: "Override the key sequence for detaching a container (validated; a foreground run cannot be detached)" },
 } satisfies ArgsDef;
 
 /** network-dns area: the repeatable DNS and hosts flags. */
@@ -90,6 +112,7 @@ const DNS_REPEATABLE = ["dns", "dns-search", "dns-option", "add-host"];
 
 const REPEATABLE = ["env", "env-file", "volume", "mount", "volumes-from", "tmpfs", "ulimit", "security-opt", ...HARDENING_REPEATABLE, ...DNS_REPEATABLE];
 REPEATABLE.push("publish", "expose", "network-alias"); // net-core
+REPEATABLE.push("label", "label-file", "log-opt", "attach"); // compat-run
 
 export interface ParsedContainerArgs { opts: CreateOptions; values: Record<string, unknown> }
 
@@ -120,6 +143,7 @@ export function parseContainerArgs(rawArgs: readonly string[], extra: ArgsDef, u
     hardening: parseHardeningFlags(v, str("hostname")), // hardening-flags
     ...dnsOptions(list),
     network: networkFlags(v), // net-core
+    ...compatRunOptions(v), // compat-run
   };
   if (opts.autoRemove && opts.restartPolicy && opts.restartPolicy.name !== "no") {
     throw new UserError("conflicting options: cannot specify both --restart and --rm");
@@ -161,4 +185,38 @@ function parsePullPolicy(value: string | undefined): CreateOptions["pull"] {
 function checkedSignal(value: string | undefined): string | undefined {
   if (value !== undefined) parseSignal(value);
   return value;
+}
+
+/** compat-run: labels, --cidfile, health checks, logging, -a/--sig-proxy/--detach-keys. */
+function compatRunOptions(v: Record<string, unknown>): Partial<CreateOptions> {
+  const list = (k: string) => (v[k] as string[] | undefined) ?? [];
+  const str = (k: string) => v[k] as string | undefined;
+  const labels = parseLabelFlags(list("label-file"), list("label"));
+  const healthcheck = parseHealthFlags({
+    cmd: str("health-cmd"), interval: str("health-interval"), timeout: str("health-timeout"), startPeriod: str("health-start-period"),
+    retries: str("health-retries"), noHealthcheck: v["no-healthcheck"] === true,
+  });
+  const attach = parseAttachStreams(list("attach"));
+  if (attach && v.detach === true) throw new UserError("Conflicting options: -a and -d");
+  if (str("detach-keys") !== undefined) parseDetachKeys(str("detach-keys")!); // checked; see docs/compatibility.md
+  return {
+    logConfig: parseLogConfig(str("log-driver"), list("log-opt")),
+    ...(Object.keys(labels).length > 0 ? { labels } : {}),
+    ...(str("cidfile") ? { cidFile: str("cidfile") } : {}),
+    ...(healthcheck ? { healthcheck } : {}),
+    ...(attach ? { attach } : {}),
+    ...(v["sig-proxy"] === false ? { sigProxy: false } : {}),
+  };
+}
+
+/** compat-run: -a/--attach, case-insensitive as Docker; undefined when not given (all streams). */
+function parseAttachStreams(values: readonly string[]): AttachStream[] | undefined {
+  if (values.length === 0) return undefined;
+  return values.map((value) => {
+    const stream = value.toLowerCase();
+    if (stream !== "stdin" && stream !== "stdout" && stream !== "stderr") {
+      throw new UserError(`invalid argument "${value}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
+    }
+    return stream;
+  });
 }

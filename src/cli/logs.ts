@@ -14,9 +14,10 @@ export const logsArgs = {
   tail: { type: "string", alias: "n", description: 'Number of lines to show from the end of the logs (default "all")' },
   since: { type: "string", description: "Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)" },
   until: { type: "string", description: "Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)" },
+  details: { type: "boolean", description: "Show extra details provided to logs" }, // compat-run
 } satisfies ArgsDef;
 
-export function parseLogsArgs(rawArgs: readonly string[], now = Date.now()): LogsOptions & { timestamps: boolean } {
+export function parseLogsArgs(rawArgs: readonly string[], now = Date.now()): LogsOptions & { timestamps: boolean; details: boolean } {
   const { values: v, positionals } = splitArgv(rawArgs, logsArgs, Infinity);
   if (positionals.length !== 1) throw new UserError(`"logs" requires exactly 1 argument: ${USAGE}`);
   const since = v.since as string | undefined, until = v.until as string | undefined;
@@ -24,6 +25,7 @@ export function parseLogsArgs(rawArgs: readonly string[], now = Date.now()): Log
     container: positionals[0]!,
     follow: v.follow === true,
     timestamps: v.timestamps === true,
+    details: v.details === true, // compat-run
     selection: {
       since: since === undefined || since === "" ? undefined : parseTimeArgument(since, "since", now),
       until: until === undefined || until === "" ? undefined : parseTimeArgument(until, "until", now),
@@ -33,13 +35,13 @@ export function parseLogsArgs(rawArgs: readonly string[], now = Date.now()): Log
 }
 
 /** Blocking writes, consecutive entries of one stream batched into one write. */
-function printer(timestamps: boolean): (entries: LogEntry[]) => void {
+function printer(timestamps: boolean, details: boolean): (entries: LogEntry[]) => void {
   return (entries) => {
     let i = 0;
     while (i < entries.length) {
       const stream = entries[i]!.stream;
       let text = "";
-      for (; i < entries.length && entries[i]!.stream === stream; i++) text += formatEntry(entries[i]!, timestamps);
+      for (; i < entries.length && entries[i]!.stream === stream; i++) text += formatEntry(entries[i]!, timestamps, details);
       if (stream === "stderr") writeStderr(text);
       else writeStdout(text);
     }
@@ -55,7 +57,7 @@ export default defineCommand({
       import("../container/logs.ts"), import("../container/store.ts"), import("../image/store.ts"),
     ]);
     // A reader that went away (`logs -f | head`) ends the command quietly: output.ts, ClosedOutputError.
-    await containerLogs(new ContainerStore(storeRoot()), opts, printer(opts.timestamps));
+    await containerLogs(new ContainerStore(storeRoot()), opts, printer(opts.timestamps, opts.details));
     return 0;
   },
 });

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { splitArgv } from "./argv.ts";
 import { containerStore } from "./each-container.ts";
-import { currentState, type CurrentState } from "../container/status.ts";
+import { currentState, isRestarting, type CurrentState } from "../container/status.ts";
 import type { ContainerRecord } from "../container/store.ts";
 import { asRecord, listEntries } from "../container/reconcile.ts";
 import { createdAgo, humanDuration, humanSize, table } from "./human-format.ts";
@@ -14,6 +14,8 @@ import type { ContainerStore } from "../container/store.ts";
 import { UserError } from "../errors.ts";
 import { storeRoot } from "../image/store.ts";
 import { portsColumn } from "../network/inspect.ts"; // net-core
+import { labelMatches } from "../container/label-flags.ts"; // compat-run
+import { healthFilterValue, healthSuffix } from "../health/show.ts"; // compat-run
 
 const args = {
   all: { type: "boolean", alias: "a", description: "Show all containers (default shows just running)" },
@@ -78,8 +80,9 @@ function tableRow({ record, state }: Row, full: boolean): string[] {
 function formatRow(store: ContainerStore, { record, state }: Row, trunc: boolean, size: (r: ContainerRecord) => string): object {
   return containerRow({
     id: record.id, name: record.name, imageName: record.imageName, command: record.command, created: record.created,
-    runningFor: createdAgo(record.created), state: state.status, status: statusText(record, state), ports: portsColumn(storeRoot(), record.id),
+    runningFor: createdAgo(record.created), state: shownState(record, state), status: statusText(record, state), ports: portsColumn(storeRoot(), record.id), // compat-run: restarting
     mounts: () => mountNames(store, record), size: () => size(record),
+    labels: record.labels, // compat-run
   }, trunc);
 }
 
@@ -107,12 +110,19 @@ function mountNames(store: ContainerStore, record: ContainerRecord): string[] {
 export function statusText(record: ContainerRecord, state: CurrentState, now = Date.now()): string {
   const since = (t: string | undefined) => humanDuration((now - Date.parse(t ?? record.created)) / 1000);
   switch (state.status) {
-    case "running": return `Up ${since(record.state.startedAt)}`;
+    case "running": return `Up ${since(record.state.startedAt)}${healthSuffix(record)}`; // compat-run
     case "paused": return `Up ${since(record.state.startedAt)} (Paused)`;
     case "created": return "Created";
-    case "exited": return `Exited (${state.exitCode ?? 0}) ${since(record.state.finishedAt)} ago`;
+    case "exited": return isRestarting(record) // compat-run
+      ? `Restarting (${state.exitCode ?? 0}) ${since(record.state.finishedAt)} ago`
+      : `Exited (${state.exitCode ?? 0}) ${since(record.state.finishedAt)} ago`;
     case "dead": return "Dead";
   }
+}
+
+/** compat-run: Docker's state names, "restarting" while the monitor waits out a restart backoff. */
+function shownState(record: ContainerRecord, state: CurrentState): string {
+  return isRestarting(record) ? "restarting" : state.status;
 }
 
 interface Filter { key: string; value: string }
@@ -159,10 +169,10 @@ function matches(store: ContainerStore, { record, state }: Row, f: Filter, creat
     case "ancestor": return sameImage(record, f.value);
     case "before": return record.created < created.before!;
     case "since": return record.created > created.since!;
-    case "label": return false; // containers record no labels yet
-    case "health": return f.value === "none"; // no container has a health check yet
+    case "label": return labelMatches(record.labels, f.value); // compat-run
+    case "health": return healthFilterValue(record) === f.value; // compat-run
     case "is-task": return f.value === "false"; // no swarm
     case "volume": return mounted(store, record).some((m) => m.Name === f.value || m.Destination === f.value);
-    default: return state.status === f.value;
+    default: return shownState(record, state) === f.value; // compat-run: status=restarting
   }
 }

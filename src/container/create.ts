@@ -33,11 +33,28 @@ import { checkPlan, attachMounts, type Attached } from "../volume/attach.ts";
 import { MOUNTS_ANNOTATION, mountInfoOfContainer } from "../volume/mount-info.ts";
 import { removeUnusedVolumes } from "../volume/cleanup.ts";
 import type { MountRequest } from "../volume/mount-request.ts";
+// compat-run
+import { CidFile } from "./cidfile.ts";
+import { mergeLabels } from "./label-flags.ts";
+import { mergeHealth } from "../health/config.ts";
 
 export interface Created { record: ContainerRecord; store: ContainerStore }
 
 /** `prepared`: build (issue 12) runs RUN steps on a layer chain that is not a stored image yet. */
 export async function createContainer(opts: CreateOptions, prepared?: ImageRecord): Promise<Created> {
+  // compat-run: Docker's CLI claims the --cidfile before anything else, and gives it up if the create fails.
+  const cidFile = opts.cidFile === undefined ? undefined : CidFile.create(opts.cidFile);
+  try {
+    const created = await createWithImage(opts, prepared);
+    cidFile?.write(created.record.id);
+    return created;
+  } catch (e) {
+    cidFile?.abandon();
+    throw e;
+  }
+}
+
+async function createWithImage(opts: CreateOptions, prepared?: ImageRecord): Promise<Created> {
   const root = storeRoot();
   trace("create: options parsed");
   // image-store (#9): hold the store lock (shared) from resolving the image until the record below
@@ -61,6 +78,9 @@ export async function createContainer(opts: CreateOptions, prepared?: ImageRecor
     autoRemove: opts.autoRemove, tty: opts.tty, interactive: opts.interactive,
     restartPolicy: opts.restartPolicy, stopSignal: opts.stopSignal ?? imageStopSignal(imageConfig.StopSignal), stopTimeout: opts.stopTimeout,
     limits: opts.limits, cgroupParent: opts.cgroupParent,
+    labels: mergeLabels(imageConfig.Labels, opts.labels), // compat-run
+    healthcheck: mergeHealth(imageConfig.Healthcheck, opts.healthcheck), // compat-run
+    logConfig: opts.logConfig ?? { Type: "json-file", Config: {} }, // compat-run
     state: { status: "created" },
   };
   // containers-crash: the directory appears already locked and journaled; the record, written last, commits.

@@ -33,7 +33,7 @@ export async function recordExit(store: ContainerStore, record: ContainerRecord,
   const lock = await lockUnlessGone(store, record.id);
   try {
     try { Object.assign(record, store.load(record.id)); } catch { /* removed meanwhile */ }
-    record.state = { ...record.state, status: "exited", exitCode, oomKilled, finishedAt: new Date().toISOString(), process: undefined, parent: undefined };
+    record.state = { ...record.state, status: "exited", exitCode, oomKilled, finishedAt: new Date().toISOString(), process: undefined, parent: undefined, restartingBy: undefined };
     if (!record.autoRemove && lock) {
       try {
         store.save(record);

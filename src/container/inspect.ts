@@ -3,13 +3,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Spec } from "../oci/spec.ts";
 import { ANNOTATION } from "../oci/spec.ts";
-import { currentState } from "./status.ts";
+import { currentState, isRestarting } from "./status.ts";
 import { logPath } from "../logs/json-file.ts";
 import { readHostConfig } from "../oci/hardening.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 import { inspectNetworkOf } from "../network/inspect.ts";
 import { readEtcConfig } from "./etc-files.ts";
 import { inspectMounts, mountInfoOfSpec } from "../volume/mount-info.ts"; // volumes
+import { effectiveHealth } from "../health/config.ts"; // compat-run
+import { readHealth } from "../health/state.ts"; // compat-run
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
 
@@ -27,10 +29,10 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
     Path: record.command[0] ?? "",
     Args: record.command.slice(1),
     State: {
-      Status: now.status,
+      Status: isRestarting(record) ? "restarting" : now.status, // compat-run
       Running: now.running, // Docker: a paused container is still running
       Paused: now.status === "paused",
-      Restarting: false,
+      Restarting: isRestarting(record), // compat-run
       OOMKilled: s.oomKilled ?? false,
       Dead: false,
       Pid: now.running ? now.pid : 0,
@@ -38,6 +40,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       Error: s.error ?? "",
       StartedAt: s.startedAt ?? ZERO_TIME,
       FinishedAt: now.running ? ZERO_TIME : (s.finishedAt ?? ZERO_TIME),
+      ...healthOf(dir, record), // compat-run
     },
     Image: record.image,
     ResolvConfPath: join(dir, "resolv.conf"),
@@ -71,6 +74,7 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       NetworkMode: net.NetworkMode, PortBindings: net.PortBindings, // net-core
       ...readHostConfig(spec), // hardening-flags: CapAdd, CapDrop, Privileged, Devices, …, UTSMode
       ...dnsHostConfig(dir),
+      LogConfig: record.logConfig ?? { Type: "json-file", Config: {} }, // compat-run
     },
     Mounts: inspectMounts(spec), // volumes: Type, Name, Source, Destination, Driver, Mode, RW, Propagation
     Config: {
@@ -85,6 +89,8 @@ export function inspectContainer(store: ContainerStore, record: ContainerRecord)
       StopSignal: record.stopSignal ?? "SIGTERM",
       StopTimeout: record.stopTimeout ?? 10,
       ExposedPorts: net.ExposedPorts, // net-core
+      Labels: record.labels ?? {}, // compat-run
+      ...(record.healthcheck ? { Healthcheck: record.healthcheck } : {}), // compat-run
     },
     NetworkSettings: net.NetworkSettings, // net-core
   };
@@ -108,4 +114,11 @@ function hostConfigBinds(spec: Spec | undefined): string[] | null {
   const binds = mountInfoOfSpec(spec).filter((m) => !m.Anonymous && m.Type !== "tmpfs")
     .map((m) => `${m.Type === "volume" ? m.Name : m.Source}:${m.Destination}${m.Mode ? `:${m.Mode}` : m.RW ? "" : ":ro"}`);
   return binds.length ? binds : null;
+}
+
+/** compat-run: State.Health, once a container with a health check has run (Docker: absent without one). */
+function healthOf(dir: string, record: ContainerRecord): { Health?: unknown } {
+  if (!effectiveHealth(record.healthcheck)) return {};
+  const health = readHealth(dir);
+  return health ? { Health: health } : {};
 }

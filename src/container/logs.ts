@@ -6,6 +6,8 @@ import { followLog } from "../logs/follow.ts";
 import { findContainer } from "./lookup.ts";
 import { isAlive } from "./liveness.ts";
 import type { ContainerStore } from "./store.ts";
+import { UserError } from "../errors.ts";
+import { readable } from "../logs/log-config.ts"; // compat-run
 
 export interface LogsOptions {
   container: string;
@@ -18,6 +20,8 @@ const LOST_MONITOR_GRACE_MS = 2_000;
 
 export async function containerLogs(store: ContainerStore, opts: LogsOptions, emit: (entries: LogEntry[]) => void): Promise<void> {
   const record = findContainer(store, opts.container);
+  // compat-run: Docker's answer for a driver without reader (exit 1, as for the daemon's errors)
+  if (!readable(record.logConfig)) throw new UserError("configured logging driver does not support reading", 1);
   const path = logPath(store.dir(record.id), record.id);
   if (!opts.follow) {
     emit(select(readAll(path), opts.selection));
@@ -30,7 +34,7 @@ export async function containerLogs(store: ContainerStore, opts: LogsOptions, em
  * Docker's `logs -f` ends when the container stops. The monitor records the exit only after it has
  * written the last output to the log, so a recorded exit means the file is complete.
  */
-function stopped(store: ContainerStore, id: string): () => boolean {
+export function stopped(store: ContainerStore, id: string): () => boolean {
   let deadSince: number | undefined;
   return () => {
     let state;

@@ -12,6 +12,8 @@ import type { HardeningOptions } from "./hardening-options.ts";
 import type { MountRequest } from "../volume/mount-request.ts"; // volumes
 import { refuseMountIntoProc } from "../oci/mount-policy.ts"; // init-paths
 import { checkContainerPath } from "../oci/container-path.ts";
+import type { HealthConfig } from "../health/config.ts"; // compat-run
+import type { LogConfig } from "../logs/log-config.ts"; // compat-run
 export { checkContainerPath };
 
 export interface TmpfsSpec { destination: string; options: string[] }
@@ -54,7 +56,19 @@ export interface CreateOptions extends SecurityOptions {
   dnsOptions?: string[];
   /** --add-host as given, validated ("name:ip", ip may be host-gateway). */
   extraHosts?: string[];
+  // compat-run: labels (-l, --label-file; merged over the image's at create), --cidfile
+  labels?: Record<string, string>;
+  cidFile?: string;
+  /** compat-run: --health-* / --no-healthcheck (merged over the image's Healthcheck at create). */
+  healthcheck?: HealthConfig;
+  /** compat-run: --log-driver, --log-opt (validated). */
+  logConfig?: LogConfig;
+  /** compat-run: -a/--attach (a foreground run's streams; all when unset) and --sig-proxy=false. */
+  attach?: AttachStream[];
+  sigProxy?: boolean;
 }
+
+export type AttachStream = "stdin" | "stdout" | "stderr"; // compat-run
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;

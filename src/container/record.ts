@@ -37,6 +37,9 @@ function recordProblem(v: unknown, id: string): string | undefined {
   for (const key of ["stopSignal", "cgroupParent"]) if (v[key] !== undefined && typeof v[key] !== "string") return `${key} is not a string`;
   if (v.stopTimeout !== undefined && typeof v.stopTimeout !== "number") return "stopTimeout is not a number";
   if (v.limits !== undefined && !isObj(v.limits)) return "limits is not an object";
+  if (v.labels !== undefined && !(isObj(v.labels) && Object.values(v.labels).every((l) => typeof l === "string"))) return "labels is not a map of strings"; // compat-run
+  if (v.healthcheck !== undefined && !isObj(v.healthcheck)) return "healthcheck is not an object"; // compat-run
+  if (v.logConfig !== undefined && !(isObj(v.logConfig) && typeof v.logConfig.Type === "string" && isObj(v.logConfig.Config))) return "logConfig is malformed"; // compat-run
   if (v.restartPolicy !== undefined && !(isObj(v.restartPolicy) && typeof v.restartPolicy.name === "string")) return "restartPolicy is malformed";
   return stateProblem(v.state);
 }
@@ -46,7 +49,7 @@ function stateProblem(s: unknown): string | undefined {
   if (typeof s.status !== "string" || !STATUSES.has(s.status)) return "state.status is unknown";
   for (const key of ["exitCode", "restartCount"]) if (s[key] !== undefined && typeof s[key] !== "number") return `state.${key} is not a number`;
   for (const key of ["startedAt", "finishedAt", "error"]) if (s[key] !== undefined && typeof s[key] !== "string") return `state.${key} is not a string`;
-  for (const key of ["process", "parent"]) {
+  for (const key of ["process", "parent", "restartingBy"]) { // compat-run: restartingBy
     const p = s[key];
     if (p === undefined) continue;
     if (!isObj(p) || !Number.isInteger(p.pid) || (p.pid as number) <= 0 || typeof p.startTime !== "number" || typeof p.bootId !== "string") {

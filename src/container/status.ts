@@ -28,3 +28,11 @@ export function currentState(record: ContainerRecord): CurrentState {
   }
   return { status: s.status, running: false, exitCode: s.exitCode };
 }
+
+/**
+ * compat-run: Docker's "restarting": exited, and the monitor that will restart it after its backoff is
+ * alive (a dead monitor restarts nothing, so its mark means nothing).
+ */
+export function isRestarting(record: ContainerRecord): boolean {
+  return record.state.status === "exited" && isAlive(record.state.restartingBy);
+}

@@ -8,6 +8,8 @@ import type { ProcessIdentity } from "./liveness.ts";
 import type { Limits } from "../cgroups/types.ts";
 import { CorruptRecordError, parseRecord } from "./record.ts";
 import { trace } from "../trace.ts";
+import type { HealthConfig } from "../health/config.ts"; // compat-run
+import type { LogConfig } from "../logs/log-config.ts"; // compat-run
 
 /** The name belongs to another container (Docker's message and exit code). */
 export class NameConflictError extends UserError {
@@ -44,6 +46,8 @@ export interface ContainerState {
   stoppedByUser?: boolean;
   /** Frozen by `pause` (cgroup freezer). */
   paused?: boolean;
+  /** compat-run: the monitor waiting out a restart backoff; while it lives, the container is "restarting". */
+  restartingBy?: ProcessIdentity;
 }
 
 export interface ContainerRecord {
@@ -61,6 +65,12 @@ export interface ContainerRecord {
   stopTimeout?: number;
   limits?: Limits;
   cgroupParent?: string;
+  // compat-run: the image's labels with the container's over them
+  labels?: Record<string, string>;
+  /** Docker's Config.Healthcheck: the image's with the flags over it. */
+  healthcheck?: HealthConfig;
+  /** Docker's HostConfig.LogConfig; absent (older records) is json-file with minibox's rotation. */
+  logConfig?: LogConfig;
   state: ContainerState;
 }
 

@@ -53,10 +53,11 @@ export function resolveUser(spec: string, passwd: PasswdEntry[], groups: GroupEn
       gid = group.gid;
     }
   }
-  // Docker (moby/sys/user): supplementary groups only in the implicit form, i.e. without ":group".
+  // Docker (moby/sys/user): supplementary groups from membership only in the implicit form, i.e. without
+  // ":group". compat-run: moby's getUser puts the primary group first in the list (so `id` shows groups=).
   const implicitGroup = groupPart === undefined || groupPart === "";
-  const additionalGids = name === undefined || !implicitGroup ? [] : groups.filter((g) => g.members.includes(name!)).map((g) => g.gid);
-  return { uid, gid, additionalGids: [...new Set(additionalGids)], home };
+  const members = name === undefined || !implicitGroup ? [] : groups.filter((g) => g.members.includes(name!)).map((g) => g.gid);
+  return { uid, gid, additionalGids: [...new Set([gid, ...members])], home };
 }
 
 function checkedId(text: string, what: string): number {

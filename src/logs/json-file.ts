@@ -21,11 +21,25 @@ const NO_ROOM = new Set(["ENOSPC", "EDQUOT", "EFBIG"]);
 /** Told when lines start being dropped, and when writing works again (with how many were lost). */
 export type DropReporter = (event: { dropping: true; error: string } | { dropping: false; dropped: number }) => void;
 
+/** What the monitor writes a container's output into (compat-run: json-file, or nothing with --log-driver none). */
+export interface LogSink {
+  write(stream: Stream, chunk: Uint8Array | string): void;
+  flush(): void;
+  close(): void;
+}
+
+/** --log-driver none: the output is still read (a container must never block on a full pipe), then dropped. */
+export class DiscardLog implements LogSink {
+  write(): void {}
+  flush(): void {}
+  close(): void {}
+}
+
 export function logPath(containerDir: string, id: string): string {
   return `${containerDir}/${id}-json.log`;
 }
 
-export class JsonFileLog {
+export class JsonFileLog implements LogSink {
   private fd = -1;
   private size = 0;
   /** Bytes of each stream's unfinished line, decoded only once whole (logs/line-splitter.ts). */

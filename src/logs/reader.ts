@@ -92,7 +92,12 @@ export function select(entries: LogEntry[], sel: Selection): LogEntry[] {
   return out;
 }
 
-/** What `logs` prints for an entry: the text as logged, after the timestamp and a space with -t. */
-export function formatEntry(entry: LogEntry, timestamps: boolean): string {
-  return timestamps ? `${entry.time} ${entry.log}` : entry.log;
+/**
+ * What `logs` prints for an entry: the text as logged, after the timestamp and a space with -t. With
+ * --details (compat-run), Docker's attribute field and a space come first; minibox logs no attributes
+ * (the labels=/env= log options), so the field is empty and only the space shows, as in Docker.
+ */
+export function formatEntry(entry: LogEntry, timestamps: boolean, details = false): string {
+  const text = details ? ` ${entry.log}` : entry.log;
+  return timestamps ? `${entry.time} ${text}` : text;
 }

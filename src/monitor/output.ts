@@ -7,7 +7,7 @@
 import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { makeFifo, setPipeSize } from "../sys/fifo.ts";
-import type { JsonFileLog, Stream } from "../logs/json-file.ts";
+import type { LogSink, Stream } from "../logs/json-file.ts";
 import { describe, monitorLog } from "./log.ts";
 
 const PIPE_BYTES = 1024 * 1024;
@@ -75,11 +75,11 @@ export function reopenOutput(containerDir: string): OutputReaders | undefined {
 }
 
 /** Copies both FIFOs into the log until every writer (the container's processes) has closed them. */
-export async function drainOutput(readers: OutputReaders, log: JsonFileLog, id: string): Promise<void> {
+export async function drainOutput(readers: OutputReaders, log: LogSink, id: string): Promise<void> {
   await Promise.all(STREAMS.map((stream) => pump(readers[stream], stream, log, id)));
 }
 
-async function pump(fd: number, stream: Stream, log: JsonFileLog, id: string): Promise<void> {
+async function pump(fd: number, stream: Stream, log: LogSink, id: string): Promise<void> {
   try {
     for await (const chunk of Bun.file(fd).stream()) {
       try {

@@ -10,7 +10,8 @@ import { openContainerCgroup } from "../container/cgroup.ts";
 import { identify, isAlive, type ProcessIdentity } from "../container/liveness.ts";
 import { LOST_EXIT_CODE } from "../container/status.ts";
 import type { ContainerRecord, ContainerStore } from "../container/store.ts";
-import { JsonFileLog, logPath, type DropReporter } from "../logs/json-file.ts";
+import { DiscardLog, JsonFileLog, logPath, type DropReporter, type LogSink } from "../logs/json-file.ts";
+import { rotation } from "../logs/log-config.ts"; // compat-run
 import { readMaster } from "../runtime/terminal.ts";
 import { closeFd } from "../sys/fs.ts";
 import { pidfdOpen, pidfdWait } from "../sys/pidfd.ts";
@@ -18,6 +19,10 @@ import type { ExitWitness } from "../container/exit-witness.ts";
 import { describe, monitorLog } from "./log.ts";
 import { drainOutput, openOutputPipes, reopenOutput, type OutputReaders } from "./output.ts";
 import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
+import { startHealthChecks } from "../health/checker.ts"; // compat-run
+import { openContainerStdin, openTerminalStdin } from "../container/stdin-fifo.ts"; // compat-run
+import { relayToMaster } from "./terminal-stdin.ts"; // compat-run
+import { ContainerGoneError, withContainerLock } from "../container/lock.ts"; // compat-run
 
 export interface Supervised { id: string; done: Promise<void> }
 
@@ -25,19 +30,22 @@ const RESET_BACKOFF_AFTER_MS = 10_000;
 /** How often an adopted container (not our child: no SIGCHLD) is checked for its end. */
 const ADOPTED_POLL_MS = 100;
 
-interface Running { launched: Launched; readers?: OutputReaders }
+interface Running { launched: Launched; readers?: OutputReaders; /** compat-run: a -t -i container's stdin FIFO */ terminalStdin?: number }
 
-function openLog(store: ContainerStore, id: string): JsonFileLog {
+function openLog(store: ContainerStore, record: ContainerRecord): LogSink {
+  const id = record.id;
+  if (record.logConfig?.Type === "none") return new DiscardLog(); // compat-run
+  const { maxSize, maxFiles } = rotation(record.logConfig); // compat-run: --log-opt max-size/max-file
   const report: DropReporter = (event) => monitorLog(event.dropping
     ? `container ${id}: log full, dropping lines (${event.error})`
     : `container ${id}: logging again; ${event.dropped} line(s) dropped so far`);
-  return new JsonFileLog(logPath(store.dir(id), id), undefined, undefined, report);
+  return new JsonFileLog(logPath(store.dir(id), id), maxSize, maxFiles, report);
 }
 
 /** Starts the container and returns once its command runs; `done` settles after its final exit. */
 export async function supervise(store: ContainerStore, id: string): Promise<{ launched: Launched; supervised: Supervised }> {
   const record = store.load(id);
-  const log = openLog(store, id);
+  const log = openLog(store, record);
   let first: Running;
   try {
     first = await start(store, record);
@@ -61,12 +69,12 @@ export function adopt(store: ContainerStore, record: ContainerRecord, witness: E
   witness?.watch(init.pid);
   const pidfd = pidfdOpen(init.pid);
   if (pidfd === undefined) return undefined;
-  let opened: JsonFileLog | undefined;
+  let opened: LogSink | undefined;
   let readers: OutputReaders | undefined;
   try {
     record.state.parent = identify(process.pid);
     store.save(record);
-    opened = openLog(store, record.id);
+    opened = openLog(store, record);
     readers = reopenOutput(store.dir(record.id));
   } catch (e) {
     opened?.close();
@@ -75,11 +83,13 @@ export function adopt(store: ContainerStore, record: ContainerRecord, witness: E
   }
   const log = opened;
   const output = readers ? drainOutput(readers, log, record.id) : Promise.resolve();
+  const health = startHealthChecks(store, record, monitorLog, true); // compat-run: probing resumes under the new parent
   const done = (async () => {
     try {
       await Promise.all([output, endOf(pidfd, init, witness)]);
     } finally {
       closeFd(pidfd);
+      await health?.stop();
     }
     log.flush();
     const seen = await witness?.exitCodeOf(init.pid);
@@ -100,10 +110,21 @@ async function endOf(pidfd: number, p: ProcessIdentity, witness: ExitWitness | u
 
 async function start(store: ContainerStore, record: ContainerRecord): Promise<Running> {
   const terminal = await usesTerminal(store, record);
-  if (terminal) return { launched: await launchContainer(store, record, { stdin: "ignore", stdout: "ignore", stderr: "ignore" }) };
+  if (terminal) {
+    // compat-run: what `attach` writes to stdin.fifo goes into the pty (drain() relays it)
+    const terminalStdin = record.interactive ? openTerminalStdin(store.dir(record.id)) : undefined;
+    try {
+      return { launched: await launchContainer(store, record, { stdin: "ignore", stdout: "ignore", stderr: "ignore" }), terminalStdin };
+    } catch (e) {
+      if (terminalStdin !== undefined) closeSync(terminalStdin);
+      throw e;
+    }
+  }
   const pipes = openOutputPipes(store.dir(record.id));
+  let stdin: number | undefined;
   try {
-    const launched = await launchContainer(store, record, { stdin: "ignore", stdout: pipes.writers.stdout, stderr: pipes.writers.stderr });
+    stdin = record.interactive ? openContainerStdin(store.dir(record.id)) : undefined; // compat-run: for attach
+    const launched = await launchContainer(store, record, { stdin: stdin ?? "ignore", stdout: pipes.writers.stdout, stderr: pipes.writers.stderr });
     return { launched, readers: pipes.readers };
   } catch (e) {
     closeSync(pipes.readers.stdout);
@@ -113,6 +134,7 @@ async function start(store: ContainerStore, record: ContainerRecord): Promise<Ru
     // The init has its own copies now; ours would keep the FIFOs from ever reaching EOF.
     closeSync(pipes.writers.stdout);
     closeSync(pipes.writers.stderr);
+    if (stdin !== undefined) closeSync(stdin);
   }
 }
 
@@ -121,21 +143,24 @@ async function usesTerminal(store: ContainerStore, record: ContainerRecord): Pro
   return spec.process?.terminal === true;
 }
 
-async function watch(store: ContainerStore, record: ContainerRecord, log: JsonFileLog, first: Running): Promise<void> {
+async function watch(store: ContainerStore, record: ContainerRecord, log: LogSink, first: Running): Promise<void> {
   const startedAt = Date.now();
+  const health = startHealthChecks(store, record, monitorLog); // compat-run
   await Promise.all([drain(first, log, record.id), first.launched.proc.exited]);
+  await health?.stop();
   log.flush();
   const exitCode = await finishContainer(store, record, first.launched.proc, first.launched.cgroup);
   if (shouldRestart(store, record, exitCode)) await restartLoop(store, record, log, exitCode, Date.now() - startedAt);
   else finishWatching(store, record, log);
 }
 
-async function restartLoop(store: ContainerStore, record: ContainerRecord, log: JsonFileLog, lastExit: number, lastRunMs = 0): Promise<void> {
+async function restartLoop(store: ContainerStore, record: ContainerRecord, log: LogSink, lastExit: number, lastRunMs = 0): Promise<void> {
   let backoff = 100;
   let ranFor = lastRunMs;
   let exitCode = lastExit;
   for (;;) {
     backoff = ranFor > RESET_BACKOFF_AFTER_MS ? 100 : Math.min(backoff * 2, 60_000);
+    await markRestarting(store, record, true); // compat-run: ps shows "Restarting (N) … ago" meanwhile
     await Bun.sleep(backoff);
     if (!shouldRestart(store, record, exitCode)) break; // stopped or removed while we waited
     record.state.restartCount = (record.state.restartCount ?? 0) + 1;
@@ -147,7 +172,9 @@ async function restartLoop(store: ContainerStore, record: ContainerRecord, log: 
       break; // the record says why (launch saved the error)
     }
     const startedAt = Date.now();
+    const health = startHealthChecks(store, record, monitorLog); // compat-run
     await Promise.all([drain(current, log, record.id), current.launched.proc.exited]);
+    await health?.stop();
     log.flush();
     exitCode = await finishContainer(store, record, current.launched.proc, current.launched.cgroup);
     ranFor = Date.now() - startedAt;
@@ -156,8 +183,9 @@ async function restartLoop(store: ContainerStore, record: ContainerRecord, log: 
   finishWatching(store, record, log);
 }
 
-function finishWatching(store: ContainerStore, record: ContainerRecord, log: JsonFileLog): void {
+function finishWatching(store: ContainerStore, record: ContainerRecord, log: LogSink): void {
   log.close();
+  void markRestarting(store, record, false).catch((e) => monitorLog(`container ${record.id}: ${describe(e)}`)); // compat-run
   if (record.autoRemove) removeWithAnonymousVolumes(store, record); // volumes: --rm takes the anonymous volumes too (Docker)
 }
 
@@ -174,15 +202,32 @@ function shouldRestart(store: ContainerStore, record: ContainerRecord, exitCode:
 }
 
 /** Copies the container's output into the log until both streams (or the terminal) end. */
-async function drain(running: Running, log: JsonFileLog, id: string): Promise<void> {
+async function drain(running: Running, log: LogSink, id: string): Promise<void> {
   const master = running.launched.master;
   if (master !== undefined) {
     const reader = readMaster(master, (chunk) => {
       try { log.write("stdout", chunk); } catch (e) { monitorLog(`container ${id}: output lost: ${describe(e)}`); }
     });
+    const input = running.terminalStdin === undefined ? undefined : relayToMaster(running.terminalStdin, master, id); // compat-run
     await reader.done;
+    await input?.stop();
     closeFd(master);
     return;
   }
   if (running.readers) await drainOutput(running.readers, log, id);
+}
+
+/** compat-run: marks (or clears) this monitor as the one about to restart the container, under its lock. */
+async function markRestarting(store: ContainerStore, record: ContainerRecord, on: boolean): Promise<void> {
+  try {
+    await withContainerLock(store.dir(record.id), record.id, () => {
+      const latest = store.load(record.id);
+      if (latest.state.status !== "exited" || (latest.state.restartingBy !== undefined) === on) return;
+      latest.state.restartingBy = on ? identify(process.pid) : undefined;
+      store.save(latest);
+      record.state.restartingBy = latest.state.restartingBy;
+    });
+  } catch (e) {
+    if (!(e instanceof ContainerGoneError)) throw e; // removed meanwhile: nothing to show
+  }
 }

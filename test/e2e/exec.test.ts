@@ -71,7 +71,7 @@ describe("exec into a running container", () => {
   }, T);
 
   test("-u resolves in the container's /etc/passwd; default user root with the container's caps", async () => {
-    expect((await exec(["-u", "app", "box", "id"])).stdout).toBe("uid=1000(app) gid=1000(app) groups=50(staff)\n");
+    expect((await exec(["-u", "app", "box", "id"])).stdout).toBe("uid=1000(app) gid=1000(app) groups=50(staff),1000(app)\n"); // compat-run: the primary group listed too, as moby
     expect((await exec(["box", "id", "-u"])).stdout).toBe("0\n");
     const status = (await exec(["box", "cat", "/proc/self/status"])).stdout;
     const bnd = BigInt(`0x${/CapBnd:\s*([0-9a-f]+)/.exec(status)![1]}`);

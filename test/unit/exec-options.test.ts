@@ -72,7 +72,7 @@ describe("logs arguments", () => {
   test("flags anywhere around the container", () => {
     const now = Date.UTC(2024, 0, 1);
     const o = parseLogsArgs(["-f", "c1", "--tail", "3", "-t", "--since", "1m"], now);
-    expect(o).toEqual({ container: "c1", follow: true, timestamps: true, selection: { since: BigInt(now - 60_000) * 1_000_000n, until: undefined, tail: 3 } });
+    expect(o).toEqual({ container: "c1", follow: true, timestamps: true, details: false, selection: { since: BigInt(now - 60_000) * 1_000_000n, until: undefined, tail: 3 } });
     expect(parseLogsArgs(["-n", "all", "c"]).selection.tail).toBeUndefined();
   });
 

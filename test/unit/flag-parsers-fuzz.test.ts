@@ -7,6 +7,7 @@ import { ArgvError } from "../../src/cli/argv.ts";
 import { parseContainerArgs } from "../../src/cli/container-args.ts";
 import { parseExecArgs } from "../../src/cli/exec.ts";
 import { parseLogsArgs } from "../../src/cli/logs.ts";
+import { parseAttachArgs } from "../../src/cli/attach.ts"; // compat-run
 import {
   parseEnvFile, parseRestartPolicy, parseSeconds, parseTmpfs, resolveEnvArg, validateHostname, validateName,
 } from "../../src/container/options.ts";
@@ -70,6 +71,12 @@ const PARSERS: [string, (v: string) => unknown][] = [
   ["run trailing flag", (v) => parseContainerArgs([v], {}, "run")],
   ["exec flags", (v) => parseExecArgs(["-e", v, "-w", v, "c", "cmd"], {})],
   ["logs flags", (v) => parseLogsArgs(["--tail", v, "--since", v, "--until", v, "c"], 1_700_000_000_000)],
+  // compat-run
+  ["run -l/--label-file/--cidfile", (v) => parseContainerArgs(["-l", v, "--label-file", v, "busybox"], {}, "run")],
+  ["run --health-*", (v) => parseContainerArgs(["--health-cmd", v, "--health-interval", v, "--health-timeout", v, "--health-retries", v, "--health-start-period", v, "busybox"], {}, "run")],
+  ["run -a/--detach-keys", (v) => parseContainerArgs(["-a", v, "--detach-keys", v, "busybox"], {}, "run")],
+  ["attach flags", (v) => parseAttachArgs(["--detach-keys", v, "c"])],
+  ["run --log-driver/--log-opt", (v) => parseContainerArgs(["--log-driver", v, "--log-opt", v, "--log-opt", `max-size=${v}`, "--log-opt", `max-file=${v}`, "busybox"], {}, "run")],
 ];
 
 describe("flag parsers never throw a raw error", () => {

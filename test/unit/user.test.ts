@@ -48,36 +48,36 @@ describe("parsePasswd / parseGroup", () => {
 
 describe("resolveUser", () => {
   test('"" is root from passwd', () => {
-    expect(resolveUser("", passwd, groups)).toEqual({ uid: 0, gid: 0, additionalGids: [10], home: "/root" });
+    expect(resolveUser("", passwd, groups)).toEqual({ uid: 0, gid: 0, additionalGids: [0, 10], home: "/root" });
   });
   test('"" with no passwd at all is uid 0, home /', () => {
-    expect(resolveUser("", [], [])).toEqual({ uid: 0, gid: 0, additionalGids: [], home: "/" });
+    expect(resolveUser("", [], [])).toEqual({ uid: 0, gid: 0, additionalGids: [0], home: "/" });
   });
   test('"root" by name', () => {
-    expect(resolveUser("root", passwd, groups)).toEqual({ uid: 0, gid: 0, additionalGids: [10], home: "/root" });
+    expect(resolveUser("root", passwd, groups)).toEqual({ uid: 0, gid: 0, additionalGids: [0, 10], home: "/root" });
   });
   test('"app": gid and home from passwd, supplementary groups from membership, deduplicated', () => {
     const u = resolveUser("app", passwd, groups);
     expect(u).toMatchObject({ uid: 1000, gid: 1000, home: "/home/app" });
-    expect([...u.additionalGids].sort((a, b) => a - b)).toEqual([10, 50]);
+    expect([...u.additionalGids].sort((a, b) => a - b)).toEqual([10, 50, 1000]);
   });
   test('"1000" matches the passwd entry by uid', () => {
     const u = resolveUser("1000", passwd, groups);
     expect(u).toMatchObject({ uid: 1000, gid: 1000, home: "/home/app" });
-    expect([...u.additionalGids].sort((a, b) => a - b)).toEqual([10, 50]);
+    expect([...u.additionalGids].sort((a, b) => a - b)).toEqual([10, 50, 1000]);
   });
-  test('"1000:50": explicit gid, no supplementary groups (Docker: only in the implicit form)', () => {
-    expect(resolveUser("1000:50", passwd, groups)).toEqual({ uid: 1000, gid: 50, additionalGids: [], home: "/home/app" });
+  test('"1000:50": explicit gid, no groups from membership (Docker: only in the implicit form), the primary one listed', () => {
+    expect(resolveUser("1000:50", passwd, groups)).toEqual({ uid: 1000, gid: 50, additionalGids: [50], home: "/home/app" });
   });
   test('"app:staff": group by name', () => {
-    expect(resolveUser("app:staff", passwd, groups)).toEqual({ uid: 1000, gid: 50, additionalGids: [], home: "/home/app" });
+    expect(resolveUser("app:staff", passwd, groups)).toEqual({ uid: 1000, gid: 50, additionalGids: [50], home: "/home/app" });
   });
   test('"app:" is the implicit form', () => {
     expect(resolveUser("app:", passwd, groups).gid).toBe(1000);
   });
   test('"4242": unknown numeric uid runs as uid 4242, gid 0, home /', () => {
-    expect(resolveUser("4242", passwd, groups)).toEqual({ uid: 4242, gid: 0, additionalGids: [], home: "/" });
-    expect(resolveUser("4242:4343", passwd, groups)).toEqual({ uid: 4242, gid: 4343, additionalGids: [], home: "/" });
+    expect(resolveUser("4242", passwd, groups)).toEqual({ uid: 4242, gid: 0, additionalGids: [0], home: "/" });
+    expect(resolveUser("4242:4343", passwd, groups)).toEqual({ uid: 4242, gid: 4343, additionalGids: [4343], home: "/" });
   });
   test("unknown names are UserLookupErrors", () => {
     expect(() => resolveUser("nobody-here", passwd, groups)).toThrow(UserLookupError);
