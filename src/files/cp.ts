@@ -195,6 +195,7 @@ async function* tarEntries(input: ByteInput): AsyncGenerator<CopyEntry> {
     yield {
       name: e.name, type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, mtime: Math.trunc(e.mtime),
       linkname: e.linkname, devmajor: e.devmajor, devminor: e.devminor, size: e.size, stream: e.body,
+      ...(Object.keys(e.xattrs).length > 0 && { xattrs: e.xattrs }),
     };
   }
 }

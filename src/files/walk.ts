@@ -6,6 +6,7 @@ import { closeSync, fstatSync, readSync, readdirSync, type BigIntStats } from "n
 import { AT, O, fdPath, openat, readlinkat } from "../sys/at.ts";
 import { fgetxattr } from "../sys/xattr.ts";
 import { closeFd } from "../sys/fs.ts";
+import { readPortableXattrs } from "./xattrs.ts";
 import type { TarWriteEntry } from "../image/tar/writer.ts";
 
 export type CopyEntry = TarWriteEntry & { size?: number };
@@ -37,7 +38,10 @@ async function* walkObject(fd: number, name: string, opts: WalkOptions, links: M
   if (kind === 0o040000) {
     const dirFd = openat(fd, ".", O.RDONLY | O.DIRECTORY | O.CLOEXEC);
     try {
-      if (name !== "" && !skipped) yield { ...base, type: "dir" };
+      if (name !== "" && !skipped) {
+        const xattrs = readPortableXattrs(dirFd);
+        yield { ...base, type: "dir", ...(xattrs && { xattrs }) };
+      }
       if (opts.overlayWhiteouts && fgetxattr(dirFd, "trusted.overlay.opaque")?.toString() === "y") {
         yield { ...base, type: "file", mode: Number(st.mode) & 0o777, name: join(name, ".wh..wh..opq"), size: 0 };
       }
@@ -67,7 +71,14 @@ async function* walkObject(fd: number, name: string, opts: WalkOptions, links: M
     if (first !== undefined) { yield { ...base, type: "hardlink", linkname: first }; return; }
     if (st.nlink > 1n) links.set(key, name);
     const size = Number(st.size);
-    yield { ...base, type: "file", size, stream: () => readBody(fd, size) };
+    // Opened through the very fd that was checked: a device or fifo swapped in since is never opened.
+    const rd = openat(AT.FDCWD, fdPath(fd), O.RDONLY | O.CLOEXEC);
+    try {
+      const xattrs = readPortableXattrs(rd);
+      yield { ...base, type: "file", size, ...(xattrs && { xattrs }), stream: () => readBody(rd, size) };
+    } finally {
+      closeSync(rd);
+    }
     return;
   }
   if (kind === 0o120000) { yield { ...base, type: "symlink", linkname: readlinkat(fd, "") }; return; }
@@ -97,21 +108,16 @@ function join(dir: string, child: string): string {
 }
 
 /**
- * Exactly `size` bytes of the regular file behind the O_PATH `fd`: a file that shrinks while being read is
- * padded with zeros and one that grows is cut, so the archive header written before stays true.
+ * Exactly `size` bytes of the open regular file `rd` (closed by the walk): a file that shrinks while being
+ * read is padded with zeros and one that grows is cut, so the archive header written before stays true.
  */
-async function* readBody(fd: number, size: number): AsyncGenerator<Uint8Array> {
-  const rd = openat(AT.FDCWD, fdPath(fd), O.RDONLY | O.CLOEXEC);
-  try {
-    let left = size;
-    while (left > 0) {
-      const buf = new Uint8Array(Math.min(CHUNK, left));
-      const n = readSync(rd, buf, 0, buf.length, null);
-      if (n === 0) { yield new Uint8Array(left); return; }
-      left -= n;
-      yield n === buf.length ? buf : buf.subarray(0, n);
-    }
-  } finally {
-    closeSync(rd);
+async function* readBody(rd: number, size: number): AsyncGenerator<Uint8Array> {
+  let left = size;
+  while (left > 0) {
+    const buf = new Uint8Array(Math.min(CHUNK, left));
+    const n = readSync(rd, buf, 0, buf.length, null);
+    if (n === 0) { yield new Uint8Array(left); return; }
+    left -= n;
+    yield n === buf.length ? buf : buf.subarray(0, n);
   }
 }

@@ -10,6 +10,7 @@ import { Errno, SyscallError } from "../sys/errno.ts";
 import { decompress } from "./compression.ts";
 import { UnsafeLayerError, entryComponents } from "./safe-path.ts";
 import { readTar, type ByteInput, type TarEntry } from "./tar/reader.ts";
+import { isPortableXattr } from "./tar/xattrs.ts";
 
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";
@@ -216,8 +217,9 @@ class LayerWriter {
   private async xattrs(abs: string, e: TarEntry): Promise<void> {
     const { lsetxattr } = await sys();
     for (const [key, value] of Object.entries(e.xattrs)) {
-      // A layer must not steer overlayfs (opaque dirs, redirects) except through whiteout files.
-      if (key.startsWith("trusted.overlay.")) continue;
+      // A layer must not steer overlayfs (opaque dirs, redirects) except through whiteout files, nor set
+      // LSM labels: user.* and security.capability only (tar/xattrs.ts).
+      if (!isPortableXattr(key)) continue;
       try {
         lsetxattr(abs, key, value);
       } catch (error) {
@@ -229,7 +231,8 @@ class LayerWriter {
   /** Owner first: chown clears setuid/setgid, so the mode comes after it. */
   private async metadata(abs: string, e: TarEntry): Promise<void> {
     lchownSync(abs, e.uid, e.gid);
-    if (Object.keys(e.xattrs).length) await this.xattrs(abs, e);
+    // user.* cannot be set on a symlink (EPERM) and a capability on one means nothing
+    if (e.type !== "symlink" && Object.keys(e.xattrs).length) await this.xattrs(abs, e);
     if (e.type !== "symlink") chmodSync(abs, e.mode);
     if (e.type === "dir") this.dirTimes.push([abs, e.mtime]);
     else lutimesSync(abs, e.mtime, e.mtime);
