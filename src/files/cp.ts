@@ -7,7 +7,9 @@ import { Errno, SyscallError } from "../sys/errno.ts";
 import { closeFd } from "../sys/fs.ts";
 import { realSyscalls } from "../sys/init-syscalls.ts";
 import { openInRoot } from "../init/secure-join.ts";
-import { readTar, type ByteInput } from "../image/tar/reader.ts";
+import { readTar, TarFormatError, type ByteInput } from "../image/tar/reader.ts";
+import { decompress } from "../image/compression.ts";
+import { UserError } from "../errors.ts";
 import { writeTar } from "../image/tar/writer.ts";
 import { findContainer } from "../container/lookup.ts";
 import type { ContainerStore } from "../container/store.ts";
@@ -140,8 +142,11 @@ export async function copy(store: ContainerStore, src: Endpoint, dst: Endpoint, 
       try {
         const writer = new TreeWriter(target.dirFd, dstSide.owner(opts.archive));
         try {
-          const entries = srcSide ? walkTree(srcFd, target.name) : tarEntries(io.stdin());
-          for await (const entry of entries) await writer.write(entry);
+          if (srcSide) {
+            for await (const entry of walkTree(srcFd, target.name)) await writer.write(entry);
+          } else {
+            await extractStream(writer, io.stdin());
+          }
         } finally {
           writer.finish();
         }
@@ -188,6 +193,20 @@ function parentOf(side: Side, path: string): { dirFd: number; name: string } {
   const fd = side.open(dir, true);
   if (!isDir(fstatx(fd))) { closeFd(fd); throw new CopyError(`${dir}: not a directory`); }
   return { dirFd: fd, name: base };
+}
+
+/** A tar on stdin, plain or compressed as Docker's archive package detects it (gzip and zstd here). */
+async function extractStream(writer: TreeWriter, input: ByteInput): Promise<void> {
+  try {
+    for await (const entry of tarEntries(decompress(input, "stdin"))) await writer.write(entry);
+  } catch (e) {
+    // The archive itself is bad (format, compression): Docker's one line, exit 1. CopyErrors of the
+    // writer are already that; an unreadable compression is a plain UserError of decompress().
+    if (e instanceof TarFormatError || (e instanceof UserError && !(e instanceof CopyError))) {
+      throw new CopyError(`Error processing tar file: ${e.message}`);
+    }
+    throw e;
+  }
 }
 
 async function* tarEntries(input: ByteInput): AsyncGenerator<CopyEntry> {
