@@ -112,15 +112,15 @@ export async function copy(store: ContainerStore, src: Endpoint, dst: Endpoint, 
   if (src.kind !== "container" && dst.kind !== "container") throw new CopyError("must specify at least one container source");
   const views: RootView[] = [];
   try {
-    const sideOf = (e: Endpoint, purpose: "read" | "write"): Side => {
+    const sideOf = async (e: Endpoint, purpose: "read" | "write"): Promise<Side> => {
       if (e.kind !== "container") return hostSide();
       const record = findContainer(store, e.ref);
-      const view = openContainerRoot(store, record, purpose);
+      const view = await openContainerRoot(store, record, purpose);
       views.push(view);
       return containerSide(view, e.ref);
     };
-    const srcSide = src.kind === "stream" ? undefined : sideOf(src, "read");
-    const dstSide = dst.kind === "stream" ? undefined : sideOf(dst, "write");
+    const srcSide = src.kind === "stream" ? undefined : await sideOf(src, "read");
+    const dstSide = dst.kind === "stream" ? undefined : await sideOf(dst, "write");
     const srcPath = src.kind === "stream" ? "" : src.path;
 
     // The source: an fd and the name its tree gets, or the entries of a tar on stdin.

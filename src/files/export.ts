@@ -7,7 +7,7 @@ import { walkTree } from "./walk.ts";
 import { coalesce } from "./coalesce.ts";
 
 export async function* exportContainer(store: ContainerStore, record: ContainerRecord): AsyncGenerator<Uint8Array> {
-  const root = openContainerRoot(store, record, "export");
+  const root = await openContainerRoot(store, record, "export");
   try {
     yield* coalesce(writeTar(walkTree(root.fd, "")));
   } finally {
