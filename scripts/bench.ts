@@ -13,6 +13,12 @@ if (process.argv[2] === "pull") {
   await import("./bench-pull.ts");
   process.exit(0);
 }
+// `bun run bench files [--size-mb N] [--files N] [--commit-mb N] [--runs N]`: cp and commit against podman
+// (scripts/bench-files.ts).
+if (process.argv[2] === "files") {
+  const p = Bun.spawnSync([process.execPath, "run", resolve(import.meta.dir, "bench-files.ts"), ...process.argv.slice(3)], { stdio: ["inherit", "inherit", "inherit"] });
+  process.exit(p.exitCode ?? 1);
+}
 // `bun run bench containers`: cost per idle detached container (scripts/bench-containers.ts).
 if (process.argv[2] === "containers") {
   const p = Bun.spawnSync([process.execPath, "run", resolve(import.meta.dir, "bench-containers.ts")], { stdio: ["inherit", "inherit", "inherit"] });
