@@ -145,3 +145,20 @@ describe("walkTree → TreeWriter: extended attributes", () => {
     expect(lgetxattr(join(dst, "f"), "security.selinux")).toBeNull();
   });
 });
+
+// files-finish: coalesce fills pieces exactly, so each full piece owns its buffer (transferable to the worker).
+describe("coalesce", () => {
+  test("the bytes are unchanged; every piece but the last is exactly the target size and a whole buffer", async () => {
+    const { coalesce } = await import("../../src/files/coalesce.ts");
+    const sizes = [512, 100, 3000, 4000, 1, 4095, 3900, 512, 700, 4095, 3]; // none passes through whole
+    let seed = 7;
+    const chunks = sizes.map((n) => Uint8Array.from({ length: n }, () => (seed = (seed * 31 + 11) % 251)));
+    const pieces: Uint8Array[] = [];
+    for await (const p of coalesce((async function* () { yield* chunks; })(), 4096)) pieces.push(p);
+    expect(Buffer.concat(pieces)).toEqual(Buffer.concat(chunks));
+    for (const p of pieces.slice(0, -1)) {
+      expect(p.length).toBe(4096);
+      expect(p.byteOffset === 0 && p.byteLength === p.buffer.byteLength).toBe(true);
+    }
+  });
+});
