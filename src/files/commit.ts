@@ -12,7 +12,6 @@ import { ANNOTATION } from "../oci/spec.ts";
 import type { OciImageConfig, OciImageRuntimeConfig } from "../oci/image-config.ts";
 import { ImageStore } from "../image/store.ts";
 import { parseReference } from "../image/reference.ts";
-import { writeTar } from "../image/tar/writer.ts";
 import type { ContainerRecord, ContainerStore } from "../container/store.ts";
 import { currentState } from "../container/status.ts";
 import { openContainerCgroup } from "../container/cgroup.ts";
@@ -21,7 +20,7 @@ import { walkTree } from "./walk.ts";
 import { applyChanges } from "./change.ts";
 import { containerLayers } from "./container-root.ts";
 import { lowerStat } from "./lower-layers.ts";
-import { coalesce } from "./coalesce.ts";
+import { packTar } from "./pack.ts";
 
 export interface CommitOptions {
   author?: string;
@@ -58,7 +57,7 @@ export async function commitContainer(containers: ContainerStore, record: Contai
       // Mount points the init created (/etc/resolv.conf, …) belong to this container, not to the image.
       const skip = (name: string) => mountPoints.has(name) && !lowerStat(layers, name);
       try {
-        return await images.addLayer(coalesce(writeTar(walkTree(upper, "", { overlayWhiteouts: true, skip }))), {}, `commit of ${record.name}`, { keepBlob: true });
+        return await images.addLayer(packTar(walkTree(upper, "", { overlayWhiteouts: true, skip })), {}, `commit of ${record.name}`, { keepBlob: true });
       } finally {
         closeFd(upper);
         for (const l of layers) closeFd(l);

@@ -10,14 +10,13 @@ import { openInRoot } from "../init/secure-join.ts";
 import { readTar, TarFormatError, type ByteInput } from "../image/tar/reader.ts";
 import { decompress } from "../image/compression.ts";
 import { UserError } from "../errors.ts";
-import { writeTar } from "../image/tar/writer.ts";
 import { findContainer } from "../container/lookup.ts";
 import type { ContainerStore } from "../container/store.ts";
 import { openContainerRoot, type RootView } from "./container-root.ts";
 import { walkTree, type CopyEntry } from "./walk.ts";
 import { TreeWriter, type Ownership } from "./tree-writer.ts";
 import { CopyError } from "./errors.ts";
-import { coalesce } from "./coalesce.ts";
+import { packTar } from "./pack.ts";
 
 export type Endpoint =
   | { kind: "stream" }
@@ -134,7 +133,7 @@ export async function copy(store: ContainerStore, src: Endpoint, dst: Endpoint, 
     }
     try {
       if (!dstSide) {
-        await io.stdout(coalesce(writeTar(walkTree(srcFd, contentsOnly ? "" : srcBase))));
+        await io.stdout(packTar(walkTree(srcFd, contentsOnly ? "" : srcBase)));
         return;
       }
       const dstPath = (dst as { path: string }).path;

@@ -9,7 +9,11 @@ import { closeFd } from "../sys/fs.ts";
 import { readPortableXattrs } from "./xattrs.ts";
 import type { TarWriteEntry } from "../image/tar/writer.ts";
 
-export type CopyEntry = TarWriteEntry & { size?: number };
+export type CopyEntry = TarWriteEntry & {
+  size?: number;
+  /** A regular file's body read into `buf` (pack.ts); valid until the walk moves on, as `stream`. */
+  readInto?: (buf: Uint8Array, offset: number, length: number) => number;
+};
 
 export interface WalkOptions {
   /** Overlay upper dir → layer: 0:0 char devices become `.wh.NAME`, opaque dirs get `.wh..wh..opq`. */
@@ -75,7 +79,9 @@ async function* walkObject(fd: number, name: string, opts: WalkOptions, links: M
     const rd = openat(AT.FDCWD, fdPath(fd), O.RDONLY | O.CLOEXEC);
     try {
       const xattrs = readPortableXattrs(rd);
-      yield { ...base, type: "file", size, ...(xattrs && { xattrs }), stream: () => readBody(rd, size) };
+      // Reads past `size` are cut by the callers: a file that grew keeps the size its header says.
+      const readInto = (buf: Uint8Array, offset: number, length: number) => readSync(rd, buf, offset, length, null);
+      yield { ...base, type: "file", size, ...(xattrs && { xattrs }), stream: () => readBody(rd, size), readInto };
     } finally {
       closeSync(rd);
     }

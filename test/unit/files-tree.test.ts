@@ -146,19 +146,34 @@ describe("walkTree → TreeWriter: extended attributes", () => {
   });
 });
 
-// files-finish: coalesce fills pieces exactly, so each full piece owns its buffer (transferable to the worker).
-describe("coalesce", () => {
-  test("the bytes are unchanged; every piece but the last is exactly the target size and a whole buffer", async () => {
-    const { coalesce } = await import("../../src/files/coalesce.ts");
-    const sizes = [512, 100, 3000, 4000, 1, 4095, 3900, 512, 700, 4095, 3]; // none passes through whole
+// files-finish: packTar writes the same bytes as writeTar, read straight into ~1 MiB pieces that are each
+// a whole buffer (transferable to the unpack worker without a copy).
+describe("packTar", () => {
+  test("the same archive as writeTar of the same walk; every piece but the last is exactly the target size and a whole buffer", async () => {
+    const { packTar } = await import("../../src/files/pack.ts");
+    const { writeTar } = await import("../../src/image/tar/writer.ts");
+    const src = temp();
+    mkdirSync(join(src, "t/sub"), { recursive: true });
     let seed = 7;
-    const chunks = sizes.map((n) => Uint8Array.from({ length: n }, () => (seed = (seed * 31 + 11) % 251)));
-    const pieces: Uint8Array[] = [];
-    for await (const p of coalesce((async function* () { yield* chunks; })(), 4096)) pieces.push(p);
-    expect(Buffer.concat(pieces)).toEqual(Buffer.concat(chunks));
-    for (const p of pieces.slice(0, -1)) {
-      expect(p.length).toBe(4096);
-      expect(p.byteOffset === 0 && p.byteLength === p.buffer.byteLength).toBe(true);
+    for (const [name, size] of [["a", 0], ["b", 1], ["c", 511], ["d", 512], ["e", 513], ["sub/f", 5000], ["sub/g", 12_345], ["h", 4096 * 3]] as const) {
+      writeFileSync(join(src, "t", name), Uint8Array.from({ length: size }, () => (seed = (seed * 31 + 11) % 251)));
+    }
+    symlinkSync("a", join(src, "t/link"));
+    if (isRoot) lsetxattr(join(src, "t/b"), "user.k", "v");
+    const fd = openat(AT.FDCWD, join(src, "t"), O.PATH | O.CLOEXEC);
+    try {
+      const plain: Uint8Array[] = [];
+      for await (const p of writeTar(walkTree(fd, "t"))) plain.push(Uint8Array.from(p));
+      const pieces: Uint8Array[] = [];
+      for await (const p of packTar(walkTree(fd, "t"), 4096)) pieces.push(p);
+      expect(Buffer.concat(pieces)).toEqual(Buffer.concat(plain));
+      expect(pieces.length).toBeGreaterThan(3);
+      for (const p of pieces.slice(0, -1)) {
+        expect(p.length).toBe(4096);
+        expect(p.byteOffset === 0 && p.byteLength === p.buffer.byteLength).toBe(true);
+      }
+    } finally {
+      closeFd(fd);
     }
   });
 });
