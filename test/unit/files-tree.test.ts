@@ -22,7 +22,7 @@ async function collect(dir: string, name: string, opts = {}): Promise<CopyEntry[
   const out: CopyEntry[] = [];
   try {
     for await (const e of walkTree(fd, name, opts)) {
-      if (e.stream) { const parts: Uint8Array[] = []; for await (const p of e.stream()) parts.push(p); const body = Buffer.concat(parts); out.push({ ...e, stream: undefined, body }); }
+      if (e.stream) { const parts: Uint8Array[] = []; for await (const p of e.stream()) parts.push(Uint8Array.from(p)); const body = Buffer.concat(parts); out.push({ ...e, stream: undefined, body }); }
       else out.push(e);
     }
   } finally { closeFd(fd); }
