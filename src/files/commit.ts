@@ -1,7 +1,7 @@
 // `commit`: a container's upper dir becomes a new layer on top of its image's layers. The layer tar is
 // built from the upper dir through fds (walk.ts): entries sorted by name, headers normalised (no user or
-// group names, only the portable xattrs of tar/xattrs.ts, mtimes kept), overlay whiteouts turned back into `.wh.NAME` files and opaque
-// directories into `.wh..wh..opq`. It streams straight into the image store's add-layer path, which
+// group names, only the portable xattrs of tar/xattrs.ts, mtimes kept), overlay whiteouts turned back
+// into `.wh.NAME` files and opaque directories into `.wh..wh..opq`. It streams straight into the image store's add-layer path, which
 // computes its digest while unpacking and keeps the tar as the layer's blob, so the image is
 // content-addressed, `save`able and pushable like any pulled one.
 import { readFileSync } from "node:fs";
