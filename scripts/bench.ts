@@ -13,14 +13,15 @@ if (process.argv[2] === "pull") {
   await import("./bench-pull.ts");
   process.exit(0);
 }
-// `bun run bench network`: the cost and speed of networking, minibox vs podman (scripts/bench-network.ts).
-if (process.argv[2] === "network") {
-  const p = Bun.spawnSync([process.execPath, "run", resolve(import.meta.dir, "bench-network.ts"), ...process.argv.slice(3)], { stdio: ["inherit", "inherit", "inherit"] });
-  process.exit(p.exitCode ?? 1);
-}
-// `bun run bench containers`: cost per idle detached container (scripts/bench-containers.ts).
-if (process.argv[2] === "containers") {
-  const p = Bun.spawnSync([process.execPath, "run", resolve(import.meta.dir, "bench-containers.ts")], { stdio: ["inherit", "inherit", "inherit"] });
+// `bun run bench MODE [flags]`: the other benchmarks, each in a script of its own that gets the flags.
+const modes: Record<string, string> = {
+  network: "bench-network.ts", // cost and speed of networking, minibox vs podman
+  files: "bench-files.ts", // cp and commit against podman: [--size-mb N] [--files N] [--commit-mb N] [--runs N]
+  containers: "bench-containers.ts", // cost per idle detached container
+};
+const mode = modes[process.argv[2] ?? ""];
+if (mode) {
+  const p = Bun.spawnSync([process.execPath, "run", resolve(import.meta.dir, mode), ...process.argv.slice(3)], { stdio: ["inherit", "inherit", "inherit"] });
   process.exit(p.exitCode ?? 1);
 }
 

@@ -1,7 +1,7 @@
 // `commit`: a container's upper dir becomes a new layer on top of its image's layers. The layer tar is
 // built from the upper dir through fds (walk.ts): entries sorted by name, headers normalised (no user or
-// group names, no xattrs, mtimes kept), overlay whiteouts turned back into `.wh.NAME` files and opaque
-// directories into `.wh..wh..opq`. It streams straight into the image store's add-layer path, which
+// group names, only the portable xattrs of tar/xattrs.ts, mtimes kept), overlay whiteouts turned back
+// into `.wh.NAME` files and opaque directories into `.wh..wh..opq`. It streams straight into the image store's add-layer path, which
 // computes its digest while unpacking and keeps the tar as the layer's blob, so the image is
 // content-addressed, `save`able and pushable like any pulled one.
 import { readFileSync } from "node:fs";
@@ -12,15 +12,15 @@ import { ANNOTATION } from "../oci/spec.ts";
 import type { OciImageConfig, OciImageRuntimeConfig } from "../oci/image-config.ts";
 import { ImageStore } from "../image/store.ts";
 import { parseReference } from "../image/reference.ts";
-import { writeTar } from "../image/tar/writer.ts";
 import type { ContainerRecord, ContainerStore } from "../container/store.ts";
 import { currentState } from "../container/status.ts";
 import { openContainerCgroup } from "../container/cgroup.ts";
+import { withContainerLock } from "../container/lock.ts";
 import { walkTree } from "./walk.ts";
 import { applyChanges } from "./change.ts";
 import { containerLayers } from "./container-root.ts";
 import { lowerStat } from "./lower-layers.ts";
-import { coalesce } from "./coalesce.ts";
+import { packTar } from "./pack.ts";
 
 export interface CommitOptions {
   author?: string;
@@ -40,23 +40,29 @@ export async function commitContainer(containers: ContainerStore, record: Contai
   if (opts.reference !== undefined) parseReference(opts.reference); // a bad name fails before any work
   const images = new ImageStore(containers.root);
   const base = await images.resolve(record.image);
-  const dir = containers.dir(record.id);
-  const spec = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as BundleSpec;
-  const runtime = applyChanges(containerRuntimeConfig(base.config.config ?? {}, record, spec), opts.changes);
+  applyChanges({}, opts.changes); // a bad --change fails before any work (and before waiting for the lock)
 
-  const layer = await withPaused(record, opts.pause, async () => {
-    const dirs = containerLayers(containers, record);
-    const upper = openat(AT.FDCWD, dirs.upperdir, O.PATH | O.DIRECTORY | O.CLOEXEC);
-    const layers = dirs.lowerdirs.map((d) => openat(AT.FDCWD, d, O.PATH | O.DIRECTORY | O.CLOEXEC));
-    const mountPoints = new Set(dirs.mountPoints);
-    // Mount points the init created (/etc/resolv.conf, …) belong to this container, not to the image.
-    const skip = (name: string) => mountPoints.has(name) && !lowerStat(layers, name);
-    try {
-      return await images.addLayer(coalesce(writeTar(walkTree(upper, "", { overlayWhiteouts: true, skip }))), {}, `commit of ${record.name}`, { keepBlob: true });
-    } finally {
-      closeFd(upper);
-      for (const l of layers) closeFd(l);
-    }
+  // Under the container's lock for the whole read: an `rm` waits instead of deleting files the walk has
+  // not reached yet (which would make a layer silently missing them), a `start` waits for a consistent upper.
+  let runtime: OciImageRuntimeConfig = {};
+  const layer = await withContainerLock(containers.dir(record.id), record.id, () => {
+    Object.assign(record, containers.load(record.id)); // its state now, not when it was looked up
+    const spec = JSON.parse(readFileSync(join(containers.dir(record.id), "config.json"), "utf8")) as BundleSpec;
+    runtime = applyChanges(containerRuntimeConfig(base.config.config ?? {}, record, spec), opts.changes);
+    return withPaused(record, opts.pause, async () => {
+      const dirs = containerLayers(containers, record);
+      const upper = openat(AT.FDCWD, dirs.upperdir, O.PATH | O.DIRECTORY | O.CLOEXEC);
+      const layers = dirs.lowerdirs.map((d) => openat(AT.FDCWD, d, O.PATH | O.DIRECTORY | O.CLOEXEC));
+      const mountPoints = new Set(dirs.mountPoints);
+      // Mount points the init created (/etc/resolv.conf, …) belong to this container, not to the image.
+      const skip = (name: string) => mountPoints.has(name) && !lowerStat(layers, name);
+      try {
+        return await images.addLayer(packTar(walkTree(upper, "", { overlayWhiteouts: true, skip })), {}, `commit of ${record.name}`, { keepBlob: true });
+      } finally {
+        closeFd(upper);
+        for (const l of layers) closeFd(l);
+      }
+    });
   });
 
   const created = now.toISOString();

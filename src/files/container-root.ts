@@ -16,6 +16,7 @@ import { openInRoot } from "../init/secure-join.ts";
 import { ANNOTATION } from "../oci/spec.ts";
 import { processStartTime } from "../container/liveness.ts";
 import { currentState } from "../container/status.ts";
+import { ContainerLock } from "../container/lock.ts";
 import type { ContainerRecord, ContainerStore } from "../container/store.ts";
 import { UserError } from "../errors.ts";
 
@@ -29,21 +30,40 @@ export interface RootView {
 
 export type RootPurpose = "read" | "write" | "export";
 
-export function openContainerRoot(store: ContainerStore, record: ContainerRecord, purpose: RootPurpose): RootView {
-  const state = currentState(record);
-  if (purpose !== "export" && state.running && record.state.process) {
-    const live = openLiveRoot(record.state.process.pid, record.state.process.startTime);
-    if (live !== undefined) return { fd: live, live: true, close: () => closeFd(live) };
-    // it exited between the status check and the open: it is stopped now, use its layers
-  }
-  const fd = mountOverlay(store, record, purpose === "write");
+/**
+ * Opened under the container's lock, taken before its state is read: a view on the container's own overlay
+ * dirs (stopped, or any `export`) keeps the lock until it is closed, so a `start` waits for the copy instead
+ * of mounting the same upper/work dirs, and an `rm` cannot delete them under it. A running container's own
+ * view (/proc/<pid>/root) releases it at once: the mount namespace it pins lives as long as our fd.
+ */
+export async function openContainerRoot(store: ContainerStore, record: ContainerRecord, purpose: RootPurpose): Promise<RootView> {
+  const lock = await ContainerLock.acquireIn(store.dir(record.id), record.id);
+  let held = false;
   try {
-    if (purpose !== "export") attachBinds(fd, store, record, purpose === "write");
-  } catch (e) {
-    closeFd(fd);
-    throw e;
+    Object.assign(record, store.load(record.id)); // started, stopped or renamed since it was looked up
+    const state = currentState(record);
+    if (purpose !== "export" && state.running && record.state.process) {
+      const live = openLiveRoot(record.state.process.pid, record.state.process.startTime);
+      if (live !== undefined) return { fd: live, live: true, close: () => closeFd(live) };
+      // it exited between the status check and the open: it is stopped now, use its layers
+    }
+    const fd = mountOverlay(store, record, purpose === "write");
+    try {
+      if (purpose !== "export") attachBinds(fd, store, record, purpose === "write");
+    } catch (e) {
+      closeFd(fd);
+      throw e;
+    }
+    held = true;
+    return {
+      fd, live: false,
+      close: () => {
+        try { closeFd(fd); } finally { lock.release(); }
+      },
+    };
+  } finally {
+    if (!held) lock.release();
   }
-  return { fd, live: false, close: () => closeFd(fd) };
 }
 
 function openLiveRoot(pid: number, startTime: number): number | undefined {

@@ -7,15 +7,16 @@ import { Errno, SyscallError } from "../sys/errno.ts";
 import { closeFd } from "../sys/fs.ts";
 import { realSyscalls } from "../sys/init-syscalls.ts";
 import { openInRoot } from "../init/secure-join.ts";
-import { readTar, type ByteInput } from "../image/tar/reader.ts";
-import { writeTar } from "../image/tar/writer.ts";
+import { readTar, TarFormatError, type ByteInput } from "../image/tar/reader.ts";
+import { decompress } from "../image/compression.ts";
+import { UserError } from "../errors.ts";
 import { findContainer } from "../container/lookup.ts";
 import type { ContainerStore } from "../container/store.ts";
 import { openContainerRoot, type RootView } from "./container-root.ts";
 import { walkTree, type CopyEntry } from "./walk.ts";
 import { TreeWriter, type Ownership } from "./tree-writer.ts";
 import { CopyError } from "./errors.ts";
-import { coalesce } from "./coalesce.ts";
+import { packTar } from "./pack.ts";
 
 export type Endpoint =
   | { kind: "stream" }
@@ -110,15 +111,15 @@ export async function copy(store: ContainerStore, src: Endpoint, dst: Endpoint, 
   if (src.kind !== "container" && dst.kind !== "container") throw new CopyError("must specify at least one container source");
   const views: RootView[] = [];
   try {
-    const sideOf = (e: Endpoint, purpose: "read" | "write"): Side => {
+    const sideOf = async (e: Endpoint, purpose: "read" | "write"): Promise<Side> => {
       if (e.kind !== "container") return hostSide();
       const record = findContainer(store, e.ref);
-      const view = openContainerRoot(store, record, purpose);
+      const view = await openContainerRoot(store, record, purpose);
       views.push(view);
       return containerSide(view, e.ref);
     };
-    const srcSide = src.kind === "stream" ? undefined : sideOf(src, "read");
-    const dstSide = dst.kind === "stream" ? undefined : sideOf(dst, "write");
+    const srcSide = src.kind === "stream" ? undefined : await sideOf(src, "read");
+    const dstSide = dst.kind === "stream" ? undefined : await sideOf(dst, "write");
     const srcPath = src.kind === "stream" ? "" : src.path;
 
     // The source: an fd and the name its tree gets, or the entries of a tar on stdin.
@@ -132,7 +133,7 @@ export async function copy(store: ContainerStore, src: Endpoint, dst: Endpoint, 
     }
     try {
       if (!dstSide) {
-        await io.stdout(coalesce(writeTar(walkTree(srcFd, contentsOnly ? "" : srcBase))));
+        await io.stdout(packTar(walkTree(srcFd, contentsOnly ? "" : srcBase)));
         return;
       }
       const dstPath = (dst as { path: string }).path;
@@ -140,8 +141,11 @@ export async function copy(store: ContainerStore, src: Endpoint, dst: Endpoint, 
       try {
         const writer = new TreeWriter(target.dirFd, dstSide.owner(opts.archive));
         try {
-          const entries = srcSide ? walkTree(srcFd, target.name) : tarEntries(io.stdin());
-          for await (const entry of entries) await writer.write(entry);
+          if (srcSide) {
+            for await (const entry of walkTree(srcFd, target.name)) await writer.write(entry);
+          } else {
+            await extractStream(writer, io.stdin());
+          }
         } finally {
           writer.finish();
         }
@@ -190,11 +194,26 @@ function parentOf(side: Side, path: string): { dirFd: number; name: string } {
   return { dirFd: fd, name: base };
 }
 
+/** A tar on stdin, plain or compressed as Docker's archive package detects it (gzip and zstd here). */
+async function extractStream(writer: TreeWriter, input: ByteInput): Promise<void> {
+  try {
+    for await (const entry of tarEntries(decompress(input, "stdin"))) await writer.write(entry);
+  } catch (e) {
+    // The archive itself is bad (format, compression): Docker's one line, exit 1. CopyErrors of the
+    // writer are already that; an unreadable compression is a plain UserError of decompress().
+    if (e instanceof TarFormatError || (e instanceof UserError && !(e instanceof CopyError))) {
+      throw new CopyError(`Error processing tar file: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
 async function* tarEntries(input: ByteInput): AsyncGenerator<CopyEntry> {
   for await (const e of readTar(input)) {
     yield {
       name: e.name, type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, mtime: Math.trunc(e.mtime),
       linkname: e.linkname, devmajor: e.devmajor, devminor: e.devminor, size: e.size, stream: e.body,
+      ...(Object.keys(e.xattrs).length > 0 && { xattrs: e.xattrs }),
     };
   }
 }

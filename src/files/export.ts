@@ -1,15 +1,14 @@
 // `export`: the container's merged filesystem (its layers and upper dir, without volumes or the mounts
 // of a running container) as a tar, read through a read-only detached overlay (container-root.ts).
 import type { ContainerRecord, ContainerStore } from "../container/store.ts";
-import { writeTar } from "../image/tar/writer.ts";
 import { openContainerRoot } from "./container-root.ts";
 import { walkTree } from "./walk.ts";
-import { coalesce } from "./coalesce.ts";
+import { packTar } from "./pack.ts";
 
 export async function* exportContainer(store: ContainerStore, record: ContainerRecord): AsyncGenerator<Uint8Array> {
-  const root = openContainerRoot(store, record, "export");
+  const root = await openContainerRoot(store, record, "export");
   try {
-    yield* coalesce(writeTar(walkTree(root.fd, "")));
+    yield* packTar(walkTree(root.fd, ""));
   } finally {
     root.close();
   }

@@ -9,6 +9,7 @@ import { Errno, SyscallError } from "../sys/errno.ts";
 import { closeFd, S_IFBLK, S_IFCHR, S_IFIFO } from "../sys/fs.ts";
 import type { CopyEntry } from "./walk.ts";
 import { CopyError } from "./errors.ts";
+import { writePortableXattrs } from "./xattrs.ts";
 
 export type Ownership = "keep" | { uid: number; gid: number };
 
@@ -40,6 +41,7 @@ export class TreeWriter {
         const fd = openat(parent, name, O.RDONLY | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC);
         fchownSync(fd, uid, gid);
         fchmodSync(fd, mode & 0o7777);
+        writePortableXattrs(fd, entry.xattrs);
         this.stack.push({ name, fd, mtime: entry.mtime });
         return;
       }
@@ -50,6 +52,7 @@ export class TreeWriter {
           await writeBody(fd, entry);
           fchownSync(fd, uid, gid);
           fchmodSync(fd, mode & 0o7777); // after chown, which clears set-id bits
+          writePortableXattrs(fd, entry.xattrs); // after the writes and chown, which clear a file capability
           if (entry.mtime !== undefined) futimesSync(fd, entry.mtime, entry.mtime);
         } finally {
           closeFd(fd);

@@ -6,9 +6,17 @@ import { closeSync, fstatSync, readSync, readdirSync, type BigIntStats } from "n
 import { AT, O, fdPath, openat, readlinkat } from "../sys/at.ts";
 import { fgetxattr } from "../sys/xattr.ts";
 import { closeFd } from "../sys/fs.ts";
+import { readPortableXattrs } from "./xattrs.ts";
 import type { TarWriteEntry } from "../image/tar/writer.ts";
 
-export type CopyEntry = TarWriteEntry & { size?: number };
+export type CopyEntry = TarWriteEntry & {
+  size?: number;
+  /**
+   * A regular file's body read into `buf` (pack.ts); valid until the walk moves on, as `stream`, whose
+   * chunks share one buffer: consume (or copy) each one before asking for the next.
+   */
+  readInto?: (buf: Uint8Array, offset: number, length: number) => number;
+};
 
 export interface WalkOptions {
   /** Overlay upper dir → layer: 0:0 char devices become `.wh.NAME`, opaque dirs get `.wh..wh..opq`. */
@@ -24,11 +32,15 @@ const CHUNK = 1 << 20;
  * children come without an entry for the directory itself (Docker's "SRC/." form).
  */
 export async function* walkTree(fd: number, name: string, opts: WalkOptions = {}): AsyncGenerator<CopyEntry> {
-  const links = new Map<string, string>();
-  yield* walkObject(fd, name, opts, links);
+  const walk: Walk = { opts, links: new Map(), scratch: undefined };
+  yield* walkObject(fd, name, walk);
 }
 
-async function* walkObject(fd: number, name: string, opts: WalkOptions, links: Map<string, string>): AsyncGenerator<CopyEntry> {
+/** One walk's state: hard links seen, and the one buffer every body chunk of `stream` is read into. */
+interface Walk { opts: WalkOptions; links: Map<string, string>; scratch: Uint8Array | undefined }
+
+async function* walkObject(fd: number, name: string, walk: Walk): AsyncGenerator<CopyEntry> {
+  const { opts, links } = walk;
   const st = fstatSync(fd, { bigint: true });
   const kind = Number(st.mode) & 0o170000;
   const base = header(st, name);
@@ -37,7 +49,10 @@ async function* walkObject(fd: number, name: string, opts: WalkOptions, links: M
   if (kind === 0o040000) {
     const dirFd = openat(fd, ".", O.RDONLY | O.DIRECTORY | O.CLOEXEC);
     try {
-      if (name !== "" && !skipped) yield { ...base, type: "dir" };
+      if (name !== "" && !skipped) {
+        const xattrs = readPortableXattrs(dirFd);
+        yield { ...base, type: "dir", ...(xattrs && { xattrs }) };
+      }
       if (opts.overlayWhiteouts && fgetxattr(dirFd, "trusted.overlay.opaque")?.toString() === "y") {
         yield { ...base, type: "file", mode: Number(st.mode) & 0o777, name: join(name, ".wh..wh..opq"), size: 0 };
       }
@@ -51,7 +66,7 @@ async function* walkObject(fd: number, name: string, opts: WalkOptions, links: M
           throw e;
         }
         try {
-          yield* walkObject(childFd, join(name, child), opts, links);
+          yield* walkObject(childFd, join(name, child), walk);
         } finally {
           closeFd(childFd);
         }
@@ -67,7 +82,16 @@ async function* walkObject(fd: number, name: string, opts: WalkOptions, links: M
     if (first !== undefined) { yield { ...base, type: "hardlink", linkname: first }; return; }
     if (st.nlink > 1n) links.set(key, name);
     const size = Number(st.size);
-    yield { ...base, type: "file", size, stream: () => readBody(fd, size) };
+    // Opened through the very fd that was checked: a device or fifo swapped in since is never opened.
+    const rd = openat(AT.FDCWD, fdPath(fd), O.RDONLY | O.CLOEXEC);
+    try {
+      const xattrs = readPortableXattrs(rd);
+      // Reads past `size` are cut by the callers: a file that grew keeps the size its header says.
+      const readInto = (buf: Uint8Array, offset: number, length: number) => readSync(rd, buf, offset, length, null);
+      yield { ...base, type: "file", size, ...(xattrs && { xattrs }), stream: () => readBody(rd, size, (walk.scratch ??= Buffer.allocUnsafeSlow(CHUNK))), readInto };
+    } finally {
+      closeSync(rd);
+    }
     return;
   }
   if (kind === 0o120000) { yield { ...base, type: "symlink", linkname: readlinkat(fd, "") }; return; }
@@ -97,21 +121,18 @@ function join(dir: string, child: string): string {
 }
 
 /**
- * Exactly `size` bytes of the regular file behind the O_PATH `fd`: a file that shrinks while being read is
- * padded with zeros and one that grows is cut, so the archive header written before stays true.
+ * Exactly `size` bytes of the open regular file `rd` (closed by the walk): a file that shrinks while being
+ * read is padded with zeros and one that grows is cut, so the archive header written before stays true.
+ * Every chunk is a view of `scratch`, valid until the next one is asked for (TreeWriter writes each one
+ * at once): one buffer for the whole walk instead of fresh memory per file, whose page faults cost more
+ * than the copy.
  */
-async function* readBody(fd: number, size: number): AsyncGenerator<Uint8Array> {
-  const rd = openat(AT.FDCWD, fdPath(fd), O.RDONLY | O.CLOEXEC);
-  try {
-    let left = size;
-    while (left > 0) {
-      const buf = new Uint8Array(Math.min(CHUNK, left));
-      const n = readSync(rd, buf, 0, buf.length, null);
-      if (n === 0) { yield new Uint8Array(left); return; }
-      left -= n;
-      yield n === buf.length ? buf : buf.subarray(0, n);
-    }
-  } finally {
-    closeSync(rd);
+async function* readBody(rd: number, size: number, scratch: Uint8Array): AsyncGenerator<Uint8Array> {
+  let left = size;
+  while (left > 0) {
+    const n = readSync(rd, scratch, 0, Math.min(scratch.length, left), null);
+    if (n === 0) { yield new Uint8Array(left); return; }
+    left -= n;
+    yield scratch.subarray(0, n);
   }
 }

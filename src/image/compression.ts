@@ -21,8 +21,11 @@ export function detectCompression(head: Uint8Array, what: string): Compression {
   return "none";
 }
 
-/** Reads enough of the input to recognise its format, then yields it whole, decompressed. */
-export async function* decompress(input: ByteInput, what: string): AsyncGenerator<Uint8Array> {
+/**
+ * Reads enough of the input to recognise its format, then yields it whole, decompressed. `detected` hears
+ * the format before the first chunk is yielded (a plain tar's diffID is its blob digest: no second hash).
+ */
+export async function* decompress(input: ByteInput, what: string, detected?: (kind: Compression) => void): AsyncGenerator<Uint8Array> {
   const it = (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
   let headLength = 0;
@@ -35,6 +38,7 @@ export async function* decompress(input: ByteInput, what: string): AsyncGenerato
   const first = new Uint8Array(headLength);
   head.reduce((at, part) => (first.set(part, at), at + part.length), 0);
   const kind = detectCompression(first, what);
+  detected?.(kind);
   let inputError: unknown;
   const rest = (async function* () {
     if (first.length) yield first;

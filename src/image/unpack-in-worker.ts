@@ -128,7 +128,8 @@ export async function unpackLayerInWorker(input: ByteInput, dest: string, label:
       await source.return?.();
       throw rawDigest === undefined ? error : new UnpackError(error, rawDigest);
     }
-    return { digest: `sha256:${raw.digest("hex")}`, ...got };
+    const digest = `sha256:${raw.digest("hex")}`;
+    return { digest, ...got, diffId: got.diffId ?? digest }; // a plain tar: its diffID is its digest
   } finally {
     worker.stop();
   }

@@ -10,6 +10,7 @@ import { Errno, SyscallError } from "../sys/errno.ts";
 import { decompress } from "./compression.ts";
 import { UnsafeLayerError, entryComponents } from "./safe-path.ts";
 import { readTar, type ByteInput, type TarEntry } from "./tar/reader.ts";
+import { isPortableXattr } from "./tar/xattrs.ts";
 
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";
@@ -46,10 +47,10 @@ function lstatOrNull(path: string): Stats | null {
   }
 }
 
-async function* tap(input: AsyncIterable<Uint8Array>, hasher: Bun.CryptoHasher, count?: { n: number }): AsyncGenerator<Uint8Array> {
+async function* tap(input: AsyncIterable<Uint8Array>, hasher: Bun.CryptoHasher, count: { n: number }, skipHash: () => boolean): AsyncGenerator<Uint8Array> {
   for await (const chunk of input) {
-    hasher.update(chunk);
-    if (count) count.n += chunk.length;
+    if (!skipHash()) hasher.update(chunk);
+    count.n += chunk.length;
     yield chunk;
   }
 }
@@ -216,8 +217,9 @@ class LayerWriter {
   private async xattrs(abs: string, e: TarEntry): Promise<void> {
     const { lsetxattr } = await sys();
     for (const [key, value] of Object.entries(e.xattrs)) {
-      // A layer must not steer overlayfs (opaque dirs, redirects) except through whiteout files.
-      if (key.startsWith("trusted.overlay.")) continue;
+      // A layer must not steer overlayfs (opaque dirs, redirects) except through whiteout files, nor set
+      // LSM labels: user.* and security.capability only (tar/xattrs.ts).
+      if (!isPortableXattr(key)) continue;
       try {
         lsetxattr(abs, key, value);
       } catch (error) {
@@ -229,7 +231,8 @@ class LayerWriter {
   /** Owner first: chown clears setuid/setgid, so the mode comes after it. */
   private async metadata(abs: string, e: TarEntry): Promise<void> {
     lchownSync(abs, e.uid, e.gid);
-    if (Object.keys(e.xattrs).length) await this.xattrs(abs, e);
+    // user.* cannot be set on a symlink (EPERM) and a capability on one means nothing
+    if (e.type !== "symlink" && Object.keys(e.xattrs).length) await this.xattrs(abs, e);
     if (e.type !== "symlink") chmodSync(abs, e.mode);
     if (e.type === "dir") this.dirTimes.push([abs, e.mtime]);
     else lutimesSync(abs, e.mtime, e.mtime);
@@ -265,20 +268,25 @@ async function* hashing(it: AsyncIterator<Uint8Array>, hasher: Bun.CryptoHasher,
   }
 }
 
-/** What unpacking the uncompressed side yields; the blob digest is computed by whoever reads the input. */
-export type TarResult = Omit<UnpackResult, "digest">;
+/**
+ * What unpacking the uncompressed side yields; the blob digest is computed by whoever reads the input.
+ * `diffId` is absent for an input that was not compressed: it is then the blob digest, hashed once.
+ */
+export type TarResult = Omit<UnpackResult, "digest" | "diffId"> & { diffId?: string };
 
 /**
- * Decompresses `compressed` and writes its tar into `dest`, hashing the tar on the way (the diffID).
- * Shared by the in-thread unpackLayer and the unpack worker (unpack-worker.ts).
+ * Decompresses `compressed` and writes its tar into `dest`, hashing the tar on the way (the diffID) unless
+ * it was not compressed. Shared by the in-thread unpackLayer and the unpack worker (unpack-worker.ts).
  */
 export async function unpackTar(compressed: AsyncIterable<Uint8Array>, dest: string, label: string): Promise<TarResult> {
   const plain = new Bun.CryptoHasher("sha256");
   const writer = new LayerWriter(dest, label);
   const tarSize = { n: 0 };
-  for await (const entry of readTar(tap(decompress(compressed, label), plain, tarSize))) await writer.add(entry);
+  let uncompressed = false;
+  const input = decompress(compressed, label, (kind) => { uncompressed = kind === "none"; });
+  for await (const entry of readTar(tap(input, plain, tarSize, () => uncompressed))) await writer.add(entry);
   writer.finish();
-  return { diffId: `sha256:${plain.digest("hex")}`, size: writer.size, tarSize: tarSize.n };
+  return { ...(!uncompressed && { diffId: `sha256:${plain.digest("hex")}` }), size: writer.size, tarSize: tarSize.n };
 }
 
 /**
@@ -300,7 +308,8 @@ export async function unpackLayer(input: ByteInput, dest: string, label = dest):
     await source.return?.();
     throw rawDigest === undefined ? error : new UnpackError(error, rawDigest);
   }
-  return { digest: `sha256:${raw.digest("hex")}`, ...got };
+  const digest = `sha256:${raw.digest("hex")}`;
+  return { digest, ...got, diffId: got.diffId ?? digest };
 }
 
 /** Reads the rest of `source` into `raw`; the digest of the whole input, or undefined if the input fails. */

@@ -4,6 +4,7 @@ import { mountInfoOfContainer, type MountInfo } from "./mount-info.ts";
 import { VolumeStore } from "./store.ts";
 import { volumeUsers } from "./usage.ts";
 import { NoSuchVolumeError } from "./errors.ts";
+import { withStoreLock } from "../state/store-lock.ts";
 
 export function anonymousVolumes(info: readonly MountInfo[]): string[] {
   return info.filter((m) => m.Type === "volume" && m.Anonymous && m.Name).map((m) => m.Name!);
@@ -24,9 +25,13 @@ export function removeUnusedVolumes(root: string, names: readonly string[]): voi
   }
 }
 
-/** Removes a container's record and then the anonymous volumes only it used (`run --rm`, `rm -v`). */
+/**
+ * Removes a container's record and then the anonymous volumes only it used (`run --rm`, `rm -v`). The
+ * volumes under the store lock (exclusive), as `volume rm`: a `run --volumes-from` of this container that
+ * is being created either names them in its record first (they stay) or finds the donor gone.
+ */
 export function removeWithAnonymousVolumes(store: { root: string; dir(id: string): string; remove(r: { id: string; name: string }): void }, record: { id: string; name: string }): void {
   const anonymous = anonymousVolumes(mountInfoOfContainer(store.dir(record.id)));
   store.remove(record);
-  removeUnusedVolumes(store.root, anonymous);
+  if (anonymous.length) withStoreLock(store.root, "exclusive", () => removeUnusedVolumes(store.root, anonymous));
 }

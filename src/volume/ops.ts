@@ -8,6 +8,7 @@ import { newAnonymousName, validateVolumeName } from "./names.ts";
 import { validateDriverOptions } from "./driver-options.ts";
 import { volumeUsers } from "./usage.ts";
 import { NoSuchVolumeError, VolumeInUseError } from "./errors.ts";
+import { withStoreLock } from "../state/store-lock.ts";
 
 export interface CreateRequest {
   name?: string;
@@ -78,37 +79,50 @@ export function inspectVolume(root: string, name: string): Record<string, unknow
   };
 }
 
-/** Refuses a volume any container record names (running or not): Docker's "volume is in use". */
+/**
+ * Refuses a volume any container record names (running or not): Docker's "volume is in use". The check
+ * and the detach happen under the store lock held exclusive, which `create` holds shared from finding or
+ * making its volumes until its record names them: a racing `run -v NAME:` either is seen as a user, or
+ * comes after and makes a new, empty NAME; it never mounts a volume removed under it.
+ */
 export function removeVolume(root: string, name: string, force: boolean): boolean {
   const store = new VolumeStore(root);
-  if (!store.exists(name)) {
-    if (force) return false;
-    throw new NoSuchVolumeError(name);
-  }
-  const users = volumeUsers(root).get(name);
-  if (users) throw new VolumeInUseError(name, users);
-  store.remove(name);
+  const detached = withStoreLock(root, "exclusive", () => {
+    if (!store.exists(name)) {
+      if (force) return undefined;
+      throw new NoSuchVolumeError(name);
+    }
+    const users = volumeUsers(root).get(name);
+    if (users) throw new VolumeInUseError(name, users);
+    return store.detach(name);
+  });
+  if (detached === undefined) return false;
+  store.discard(detached); // the slow part, after the lock: a run need not wait for it
   return true;
 }
 
-/** Docker ≥ 23: only anonymous volumes no container uses, or every unused one with `all`. */
+/** Docker ≥ 23: only anonymous volumes no container uses, or every unused one with `all`. Locked as removeVolume. */
 export function pruneVolumes(root: string, all: boolean): { removed: string[]; reclaimed: number } {
   const store = new VolumeStore(root);
-  const users = volumeUsers(root);
   const removed: string[] = [];
+  const detached: string[] = [];
   let reclaimed = 0;
-  for (const v of store.list()) {
-    if (users.has(v.Name) || (!all && !v.Anonymous)) continue;
-    const size = treeSize(store.dataDir(v.Name));
-    try {
-      store.remove(v.Name);
-    } catch (e) {
-      if (e instanceof NoSuchVolumeError) continue; // removed meanwhile
-      throw e;
+  withStoreLock(root, "exclusive", () => {
+    const users = volumeUsers(root);
+    for (const v of store.list()) {
+      if (users.has(v.Name) || (!all && !v.Anonymous)) continue;
+      const size = treeSize(store.dataDir(v.Name));
+      try {
+        detached.push(store.detach(v.Name));
+      } catch (e) {
+        if (e instanceof NoSuchVolumeError) continue; // removed meanwhile
+        throw e;
+      }
+      removed.push(v.Name);
+      reclaimed += size;
     }
-    removed.push(v.Name);
-    reclaimed += size;
-  }
+  });
+  for (const d of detached) store.discard(d);
   return { removed, reclaimed };
 }
 

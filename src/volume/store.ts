@@ -3,7 +3,7 @@
 // crash leaves at most a temp dir of a dead process, which the next volume command removes.
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { removeTree, writeFileAtomic } from "../state/atomic.ts";
+import { writeFileAtomic } from "../state/atomic.ts";
 import { NoSuchVolumeError } from "./errors.ts";
 import { isValidVolumeName } from "./names.ts";
 
@@ -163,9 +163,30 @@ export class VolumeStore {
   }
 
   remove(name: string): void {
+    this.discard(this.detach(name));
+  }
+
+  /**
+   * Takes the volume away from its name in one rename (into tmp/), so a caller holding the store lock can
+   * decide and detach quickly and delete the content after releasing it. Returns the detached dir.
+   */
+  detach(name: string): string {
     if (!this.exists(name)) throw new NoSuchVolumeError(name);
     this.ensureDirs();
-    removeTree(join(this.dir, name), this.tmp);
+    const graveyard = mkdtempSync(join(this.tmp, `${TMP_PREFIX}${process.pid}-rm-`));
+    try {
+      renameSync(join(this.dir, name), join(graveyard, name));
+    } catch (e) {
+      rmSync(graveyard, { recursive: true, force: true });
+      if (errnoCode(e) === "ENOENT") throw new NoSuchVolumeError(name); // removed meanwhile
+      throw e;
+    }
+    return graveyard;
+  }
+
+  /** Deletes what detach() took away; a kill -9 before the end leaves a temp dir the next create removes. */
+  discard(detached: string): void {
+    rmSync(detached, { recursive: true, force: true });
   }
 
   /** Temp dirs of volume builds whose process is gone (killed mid-create): never visible, now removed. */

@@ -362,6 +362,42 @@ describe("--mount and -v options, as the container's mountinfo shows them", () =
     }
   }, T);
 
+  // files-finish: the remaining --mount options, each as mountinfo (or the volume's content) shows it.
+  test("volume-opt (a tmpfs volume), volume-nocopy, rw by default, propagation rshared/slave/rslave", async () => {
+    const host = mkdtempSync(join(tmpdir(), "minibox-mnt-"));
+    try {
+      mkdirSync(join(host, "s"));
+      mkdirSync(join(host, "sl"));
+      const info = await ctx.ok(["--rm",
+        "--mount", "type=volume,src=optvol,dst=/optvol,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=2m",
+        "--mount", "type=volume,src=nocopyvol,dst=/etc,volume-nocopy",
+        "--mount", "type=volume,src=rwvol,dst=/rw-vol",
+        "-v", `${host}/s:/rshared-bind:rshared`,
+        "--mount", `type=bind,src=${host}/sl,dst=/slave-bind,bind-propagation=slave`,
+        "--mount", `type=bind,src=${host}/sl,dst=/rslave-bind,bind-propagation=rslave`,
+        "busybox", "sh", "-c", "cat /proc/self/mountinfo; echo ETC=$(ls -A /etc | wc -l)"]);
+      const opts = (path: string) => {
+        const line = mountinfoLine(info, path);
+        if (!line) throw new Error(`${path} is not mounted: ${info}`);
+        const f = line.split(" ");
+        const sep = f.indexOf("-");
+        return { mount: f[5]!.split(","), optional: f.slice(6, sep).join(" "), type: f[sep + 1], superOpts: f[sep + 3]!.split(",") };
+      };
+      const optvol = opts("/optvol");
+      expect(optvol.type).toBe("tmpfs");
+      expect(optvol.superOpts).toContain("size=2048k");
+      expect(info).toContain("ETC=0"); // volume-nocopy: the image's /etc was not copied into the new volume
+      expect(opts("/rw-vol").mount).toContain("rw");
+      expect(opts("/rshared-bind").optional).toMatch(/shared:\d+/);
+      // slave/rslave: receive from the host, never propagate back: no peer group of their own
+      expect(opts("/slave-bind").optional).not.toMatch(/shared:/);
+      expect(opts("/rslave-bind").optional).not.toMatch(/shared:/);
+    } finally {
+      await cleanVolumes();
+      rmSync(host, { recursive: true, force: true });
+    }
+  }, T);
+
   test("a missing -v bind source is created as a directory (Docker's rule)", async () => {
     const host = mkdtempSync(join(tmpdir(), "minibox-mnt-"));
     try {

@@ -154,3 +154,26 @@ describe("malicious layers are refused and leave nothing in the store", () => {
     expect(readdirSync(join(root, "layers"))).toEqual([]);
   });
 });
+
+// files-finish: which extended attributes an image may set. Docker writes only security.capability into
+// layers, podman also user.*; an image must not set trusted.* (overlayfs's own metadata, root-only
+// namespaces) nor LSM labels (security.selinux, security.ima, …), which are host policy.
+describe("xattrs from a layer", () => {
+  test("user.* and security.capability are applied to files and directories; trusted.* and other security.* are not", async () => {
+    const cap = new Uint8Array(20);
+    new DataView(cap.buffer).setUint32(0, 0x02000001, true);
+    new DataView(cap.buffer).setUint32(4, 1 << 10, true);
+    const hostile = { "trusted.evil": "1", "trusted.overlay.metacopy": "", "security.selinux": "system_u:object_r:shadow_t:s0", "security.ima": "x" };
+    const dir = await unpack([
+      { name: "d", type: "dir", xattrs: { "user.d": "dir", ...hostile } },
+      { name: "d/ping", body: "ELF", mode: 0o755, xattrs: { "security.capability": cap, "user.f": "file", ...hostile } },
+    ]);
+    expect([...lgetxattr(join(dir, "d/ping"), "security.capability")!]).toEqual([...cap]);
+    expect(lgetxattr(join(dir, "d/ping"), "user.f")?.toString()).toBe("file");
+    expect(lgetxattr(join(dir, "d"), "user.d")?.toString()).toBe("dir");
+    for (const key of Object.keys(hostile)) {
+      expect(lgetxattr(join(dir, "d/ping"), key)).toBeNull();
+      expect(lgetxattr(join(dir, "d"), key)).toBeNull();
+    }
+  });
+});
