@@ -1,12 +1,14 @@
 // `create`: the container is set up completely (namespaces, cgroup, root, privileges) and its init waits
 // right before execve on the exec FIFO until `start`. We spawn the init and exit: the init is then
 // re-parented to the caller's subreaper (containerd's shim), which so observes the container's exit.
-import { closeSync, openSync, unlinkSync, writeFileSync, constants } from "node:fs";
+import { closeSync, openSync, readSync, unlinkSync, writeFileSync, writeSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import { writeFileAtomic } from "../state/atomic.ts";
 import { spawnInit } from "../runtime/spawn.ts";
 import { waitForExec, InitStartError } from "../runtime/start.ts";
-import { execFifoFlag, holdFlag, NEW_KEYRING_FLAG } from "../runtime/park-protocol.ts";
+import { execFifoFlag, holdFlag, hooksFlag, HOOKS_READY, NEW_KEYRING_FLAG } from "../runtime/park-protocol.ts";
+import { socketPair } from "../sys/tty.ts";
+import { hasHooks, runHooks, type HookState } from "./hooks.ts";
 import { makeFifo } from "../sys/fifo.ts";
 import { O_CLOEXEC, pipe } from "../sys/fs.ts";
 import { connectUnix } from "../sys/unix-socket.ts";
@@ -50,6 +52,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   let cgroup: Cgroup | undefined;
   let proc: Subprocess | undefined;
   let hold: number | undefined;
+  let hooksEnd: number | undefined; // our end of the hooks socket, until runRuntimeHooks closes it
   try {
     // The init reads the spec from here: root.path absolute, and the bundle may change after create.
     writeFileAtomic(`${dir}/config.json`, JSON.stringify(spec));
@@ -64,12 +67,21 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     const [holdRead, holdWrite] = pipe();
     fds.push(holdRead);
     hold = holdWrite;
+    const inherit = [{ fd: fifoFd, flag: execFifoFlag }, { fd: holdRead, flag: holdFlag }];
+    // hooks: only a spec with create- or start-time hooks makes the init stop and wait for us.
+    const hooksSocket = hasHooks(spec.hooks, "prestart", "createRuntime", "createContainer", "startContainer") ? socketPair() : undefined;
+    if (hooksSocket) {
+      fds.push(hooksSocket[1]);
+      hooksEnd = hooksSocket[0];
+      inherit.push({ fd: hooksSocket[1], flag: hooksFlag });
+    }
     const init = spawnInit(dir, spec.linux.namespaces.map((n) => n.type), { stdin: "inherit", stdout: "inherit", stderr: "inherit" }, spec.process.terminal === true, joins, {
       consoleSocket: consoleFd,
-      inherit: [{ fd: fifoFd, flag: execFifoFlag }, { fd: holdRead, flag: holdFlag }],
+      inherit,
       initFlags: opts.noNewKeyring ? [] : [NEW_KEYRING_FLAG],
     });
     proc = init.proc;
+    if (hooksSocket) closeSync(fds.splice(fds.indexOf(hooksSocket[1]), 1)[0]!); // only the init's copy: its exit is our EOF
     const initProcess = identify(proc.pid);
     const record: RuntimeRecord = {
       ociVersion: spec.ociVersion, id: opts.id, init: initProcess, bundle, rootfs: spec.root.path, created: new Date().toISOString(),
@@ -92,6 +104,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     if (spec.process.oomScoreAdj !== undefined) writeFileSync(`/proc/${proc.pid}/oom_score_adj`, String(spec.process.oomScoreAdj));
     init.release(devices.enforced ? "go" : "go-without-device-cgroup");
     if (init.consoleSocket !== undefined) closeSync(init.consoleSocket);
+    if (hooksEnd !== undefined) runRuntimeHooks(takeFd(), spec, { ociVersion: spec.ociVersion, id: opts.id, status: "creating", pid: proc.pid, bundle, annotations: record.annotations });
     await waitForExec(init.errorFd, proc); // EOF: the init is parked on the FIFO
     if (opts.pidFile) writeFileAtomic(resolve(opts.pidFile), String(proc.pid));
     const holdFd = hold;
@@ -108,6 +121,30 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     throw e;
   } finally {
     for (const fd of fds) closeSync(fd);
+    if (hooksEnd !== undefined) closeSync(hooksEnd);
+  }
+
+  function takeFd(): number {
+    const fd = hooksEnd!;
+    hooksEnd = undefined;
+    return fd;
+  }
+}
+
+/**
+ * Waits until the init has made its mounts (it says so on the hooks socket; EOF means it failed, and
+ * waitForExec reports why), runs prestart then createRuntime hooks here, in the runtime's namespaces, and
+ * hands the init the state for its own createContainer and startContainer hooks.
+ */
+function runRuntimeHooks(socket: number, spec: BundleSpec, state: HookState): void {
+  try {
+    const buf = Buffer.alloc(1);
+    if (readSync(socket, buf) === 0 || buf.toString() !== HOOKS_READY) return;
+    runHooks("prestart", spec.hooks, state);
+    runHooks("createRuntime", spec.hooks, state);
+    writeSync(socket, JSON.stringify(state));
+  } finally {
+    closeSync(socket); // EOF: the init goes on (or, without the state, gives up)
   }
 }
 

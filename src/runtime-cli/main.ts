@@ -110,7 +110,7 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
     }
     case "start": {
       const { startContainer } = await import("./lifecycle.ts");
-      startContainer(ctx, requireId(parseArgs(argv, []), command));
+      await startContainer(ctx, requireId(parseArgs(argv, []), command));
       return 0;
     }
     case "state": {

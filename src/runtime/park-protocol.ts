@@ -23,3 +23,11 @@ export const holdFdOf = (args: readonly string[]) => fdFlag(args, HOLD_FLAG);
 export const execFifoFlag = (fd: number) => `${EXEC_FIFO_FLAG}${fd}`;
 export const holdFlag = (fd: number) => `${HOLD_FLAG}${fd}`;
 
+
+// runtime area, hooks: a socket over which the init, its mounts made and before pivot_root, says "ready"
+// (one byte) and waits while `create` runs the prestart and createRuntime hooks. `create` then sends the
+// container's state JSON (with the init's host pid) and closes its end; EOF without it means: give up.
+const HOOKS_FLAG = "--hooks-fd=";
+export const hooksFdOf = (args: readonly string[]) => fdFlag(args, HOOKS_FLAG);
+export const hooksFlag = (fd: number) => `${HOOKS_FLAG}${fd}`;
+export const HOOKS_READY = "r";
