@@ -1,7 +1,7 @@
 // runc's command line: `minibox runtime <command>`, `minibox --root DIR … <command>` (how containerd calls
 // its runtime binary) and the binary invoked as `runc`/`minibox-runc`. Every error is one line on stderr
 // (and a record in --log, in --log-format), exit code 1, as runc.
-import { appendFileSync } from "node:fs";
+import { appendFileSync, writeSync } from "node:fs";
 import { boolFlag, flag, listFlag, parseArgs, requireId, type FlagSpec } from "./args.ts";
 import { RuntimeError } from "./errors.ts";
 import { DEFAULT_ROOT, RuntimeStore } from "./store.ts";
@@ -182,7 +182,8 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
       const p = parseArgs(argv, [{ names: ["stats"], kind: "bool" }, { names: ["interval"], kind: "string" }]);
       const { streamEvents, parseInterval } = await import("./events.ts");
       const interval = parseInterval(flag(p, "interval") ?? "5s");
-      await streamEvents(ctx, requireId(p, command), boolFlag(p, "stats"), interval, (line) => process.stdout.write(line));
+      // Written synchronously: between events we block in poll(2), and a buffered write would wait with us.
+      await streamEvents(ctx, requireId(p, command), boolFlag(p, "stats"), interval, (line) => { writeSync(1, line); });
       return 0;
     }
     case "spec": {
