@@ -9,6 +9,7 @@ import type { Spec } from "../oci/spec.ts";
 import { INIT_ERROR_FD } from "../runtime/protocol.ts";
 import { ExecError, lookPath } from "./exec.ts";
 import { containerUser } from "./container-user.ts";
+import { markErrorPipeClosed } from "./failure.ts";
 import type { ExecUser } from "./user.ts";
 
 export { execFifoFdOf, holdFdOf } from "../runtime/park-protocol.ts";
@@ -27,6 +28,7 @@ export function waitForRelease(holdFd: number): void {
 export function parkUntilStart(args: readonly string[], env: readonly string[], fifoFd: number | undefined, holdFd?: number, beforeExec?: () => void): void {
   checkCommand(args, env);
   closeSync(INIT_ERROR_FD);
+  markErrorPipeClosed();
   if (fifoFd !== undefined) {
     const buf = Buffer.alloc(1);
     let n = 0;

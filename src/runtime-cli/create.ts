@@ -6,7 +6,8 @@ import { resolve } from "node:path";
 import { writeFileAtomic } from "../state/atomic.ts";
 import { spawnInit } from "../runtime/spawn.ts";
 import { waitForExec, InitStartError } from "../runtime/start.ts";
-import { execFifoFlag, holdFlag, hooksFlag, HOOKS_READY, NEW_KEYRING_FLAG } from "../runtime/park-protocol.ts";
+import { execFifoFlag, holdFlag, hooksFlag, HOOKS_READY, NEW_KEYRING_FLAG, preservedFlag } from "../runtime/park-protocol.ts";
+import { preservedFds } from "./preserve-fds.ts";
 import { socketPair } from "../sys/tty.ts";
 import { hasHooks, runHooks, type HookState } from "./hooks.ts";
 import { makeFifo } from "../sys/fifo.ts";
@@ -30,6 +31,8 @@ export interface CreateOptions {
   consoleSocket?: string;
   /** runc's --no-new-keyring: keep the caller's session keyring. */
   noNewKeyring?: boolean;
+  /** runc's --preserve-fds: our fds 3..3+N-1 become the container process's. */
+  preserveFds?: number;
 }
 
 export interface Created {
@@ -46,6 +49,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   if (spec.process.terminal && !opts.consoleSocket) throw new RuntimeError("cannot allocate tty if runc will detach without setting console socket");
   if (!spec.process.terminal && opts.consoleSocket) throw new RuntimeError("cannot use console socket if runc will not detach or allocate tty");
   const limits = resourceLimits(spec);
+  const preserved = preservedFds(opts.preserveFds ?? 0);
   const { parent, name } = cgroupName(spec.linux.cgroupsPath, opts.id, ctx.systemdCgroup);
   const dir = ctx.store.claim(opts.id);
   const fds: number[] = [];
@@ -67,7 +71,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     const [holdRead, holdWrite] = pipe();
     fds.push(holdRead);
     hold = holdWrite;
-    const inherit = [{ fd: fifoFd, flag: execFifoFlag }, { fd: holdRead, flag: holdFlag }];
+    const inherit = [{ fd: fifoFd, flag: execFifoFlag }, { fd: holdRead, flag: holdFlag }, ...preserved.map((fd) => ({ fd, flag: preservedFlag }))];
     // hooks: only a spec with create- or start-time hooks makes the init stop and wait for us.
     const hooksSocket = hasHooks(spec.hooks, "prestart", "createRuntime", "createContainer", "startContainer") ? socketPair() : undefined;
     if (hooksSocket) {

@@ -97,8 +97,11 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
       const p = parseArgs(argv, [...CREATE_FLAGS, ...extra]);
       const id = requireId(p, command);
       if (boolFlag(p, "no-pivot")) throw new RuntimeError("--no-pivot is not supported by minibox (pivot_root is always used)");
-      if ((flag(p, "preserve-fds") ?? "0") !== "0") throw new RuntimeError("--preserve-fds is not supported by minibox yet");
-      const opts = { id, bundle: flag(p, "bundle") ?? ".", pidFile: flag(p, "pid-file"), consoleSocket: flag(p, "console-socket"), noNewKeyring: boolFlag(p, "no-new-keyring") };
+      const { parsePreserveFds } = await import("./preserve-fds.ts");
+      const opts = {
+        id, bundle: flag(p, "bundle") ?? ".", pidFile: flag(p, "pid-file"), consoleSocket: flag(p, "console-socket"), noNewKeyring: boolFlag(p, "no-new-keyring"),
+        preserveFds: parsePreserveFds(flag(p, "preserve-fds")),
+      };
       if (command === "run") {
         const { runContainer } = await import("./run.ts");
         return await runContainer(ctx, opts, boolFlag(p, "detach"), boolFlag(p, "keep"));
@@ -155,7 +158,8 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
         { names: ["console-socket"], kind: "string" }, { names: ["preserve-fds"], kind: "string" }, { names: ["additional-gids", "g"], kind: "list" },
         { names: ["process-label"], kind: "string" }, { names: ["apparmor"], kind: "string" }, { names: ["ignore-paused"], kind: "bool" },
       ], true);
-      if ((flag(p, "preserve-fds") ?? "0") !== "0") throw new RuntimeError("--preserve-fds is not supported by minibox yet");
+      const { parsePreserveFds } = await import("./preserve-fds.ts");
+      const preserveFds = parsePreserveFds(flag(p, "preserve-fds"));
       for (const f of ["process-label", "apparmor"]) if (flag(p, f)) throw new RuntimeError(`--${f} is not supported on this host by minibox`);
       const [id, ...args] = p.positional;
       if (!id) throw new RuntimeError(`"exec" requires a container id`);
@@ -163,7 +167,7 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
       return await execInRuntimeContainer(ctx, {
         id, args, processFile: flag(p, "process"), cwd: flag(p, "cwd"), env: listFlag(p, "env"), tty: boolFlag(p, "tty"), user: flag(p, "user"),
         caps: listFlag(p, "cap"), additionalGids: listFlag(p, "additional-gids").flatMap((g) => g.split(",")), noNewPrivs: boolFlag(p, "no-new-privs"), detach: boolFlag(p, "detach"), pidFile: flag(p, "pid-file"),
-        consoleSocket: flag(p, "console-socket"),
+        consoleSocket: flag(p, "console-socket"), preserveFds,
       });
     }
     case "update": {

@@ -31,3 +31,15 @@ const HOOKS_FLAG = "--hooks-fd=";
 export const hooksFdOf = (args: readonly string[]) => fdFlag(args, HOOKS_FLAG);
 export const hooksFlag = (fd: number) => `${HOOKS_FLAG}${fd}`;
 export const HOOKS_READY = "r";
+
+// runtime area, --preserve-fds: each fd the caller preserves is inherited by the init (or exec-init) at
+// some number and named by one flag, in order; the init moves them to 3, 4, … right before execve.
+const PRESERVED_FLAG = "--preserved-fd=";
+export const preservedFlag = (fd: number) => `${PRESERVED_FLAG}${fd}`;
+export function preservedFdsOf(args: readonly string[]): number[] {
+  return args.filter((a) => a.startsWith(PRESERVED_FLAG)).map((a) => {
+    const fd = Number(a.slice(PRESERVED_FLAG.length));
+    if (!Number.isInteger(fd) || fd < 3) throw new Error(`init: bad ${a}`);
+    return fd;
+  });
+}
