@@ -26,7 +26,8 @@ import { execCommand, ExecError } from "./exec.ts";
 import { reportFailure } from "./failure.ts";
 import { withGroupAdd } from "./group-add.ts";
 import { holdFdOf, parkUntilStart } from "./park.ts";
-import { preservedFdsOf } from "../runtime/park-protocol.ts";
+import { NEW_KEYRING_FLAG, preservedFdsOf } from "../runtime/park-protocol.ts";
+import { joinNewSessionKeyring } from "../sys/keyring.ts";
 import { placePreservedFds } from "./preserve-fds.ts";
 
 
@@ -35,6 +36,7 @@ export function execInitMain(argv: string[]): void {
     prctl(PR.SET_DUMPABLE, 0);
     setCloexec(INIT_ERROR_FD, true);
     enterMountNamespace();
+    if (argv.includes(NEW_KEYRING_FLAG)) joinNewSessionKeyring(); // runtime area: before seccomp could forbid it
     run(readRequest(), holdFdOf(argv), preservedFdsOf(argv)); // runtime area: exec -d waits on a hold pipe (init/park.ts); --preserve-fds
   } catch (error) {
     reportFailure(error, "exec-init");

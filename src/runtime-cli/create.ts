@@ -90,6 +90,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     const record: RuntimeRecord = {
       ociVersion: spec.ociVersion, id: opts.id, init: initProcess, bundle, rootfs: spec.root.path, created: new Date().toISOString(),
       annotations: spec.annotations ?? {}, cgroup: { parent, name }, owner: "root",
+      ...(opts.noNewKeyring ? { noNewKeyring: true } : {}),
     };
     // Durable before the init may go on: from here a killed create leaves a record `delete` can clean up.
     ctx.store.save(record);

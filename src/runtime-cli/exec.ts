@@ -17,7 +17,7 @@ import { RuntimeError } from "./errors.ts";
 import type { RuntimeContext } from "./context.ts";
 import { exitCodeOf } from "./exit-code.ts";
 import { normalizeCapabilities } from "./bundle-spec.ts";
-import { holdFlag, preservedFlag } from "../runtime/park-protocol.ts";
+import { holdFlag, NEW_KEYRING_FLAG, preservedFlag } from "../runtime/park-protocol.ts";
 import { preservedFds } from "./preserve-fds.ts";
 
 export interface RuntimeExecOptions {
@@ -73,7 +73,8 @@ export async function execInRuntimeContainer(ctx: RuntimeContext, opts: RuntimeE
       extra.push(socket);
     }
     // -d: the command may run only once we exit (init/park.ts, the hold pipe): we must not reap it.
-    const initArgs: string[] = [];
+    // As the container's init: a session keyring of its own, never the caller's (unless create --no-new-keyring).
+    const initArgs: string[] = record!.noNewKeyring ? [] : [NEW_KEYRING_FLAG];
     if (opts.detach) {
       const [holdRead, holdWrite] = pipe();
       fds.push(holdRead);

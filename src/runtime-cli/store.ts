@@ -30,6 +30,8 @@ export interface RuntimeRecord {
   annotations: Record<string, string>;
   cgroup: { name: string; parent: string };
   owner: string;
+  /** create --no-new-keyring: exec'd processes keep the caller's session keyring too. */
+  noNewKeyring?: boolean;
 }
 
 export class RuntimeStore {
