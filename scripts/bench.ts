@@ -13,6 +13,11 @@ if (process.argv[2] === "pull") {
   await import("./bench-pull.ts");
   process.exit(0);
 }
+// `bun run bench runtime`: minibox as an OCI runtime against crun and runc (scripts/bench-runtime.ts).
+if (process.argv[2] === "runtime") {
+  const p = Bun.spawnSync([process.execPath, "run", resolve(import.meta.dir, "bench-runtime.ts"), ...process.argv.slice(3)], { stdio: ["inherit", "inherit", "inherit"] });
+  process.exit(p.exitCode ?? 1);
+}
 // `bun run bench containers`: cost per idle detached container (scripts/bench-containers.ts).
 if (process.argv[2] === "containers") {
   const p = Bun.spawnSync([process.execPath, "run", resolve(import.meta.dir, "bench-containers.ts")], { stdio: ["inherit", "inherit", "inherit"] });
