@@ -106,7 +106,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     for (const w of report.warnings) ctx.log("warning", w);
     const devices = cgroup.applyDefaultDevices(deviceRulesFromSpec(spec.linux.resources?.devices));
     cgroup.addProcess(proc.pid);
-    if (spec.process.oomScoreAdj !== undefined) writeFileSync(`/proc/${proc.pid}/oom_score_adj`, String(spec.process.oomScoreAdj));
+    if (spec.process.oomScoreAdj !== undefined) setOomScoreAdj(proc.pid, spec.process.oomScoreAdj);
     init.release(devices.enforced ? "go" : "go-without-device-cgroup");
     if (init.consoleSocket !== undefined) closeSync(init.consoleSocket);
     if (hooksEnd !== undefined) runRuntimeHooks(takeFd(), spec, { ociVersion: spec.ociVersion, id: opts.id, status: "creating", pid: proc.pid, bundle, annotations: record.annotations });
@@ -150,6 +150,16 @@ function runRuntimeHooks(socket: number, spec: BundleSpec, state: HookState): vo
     writeSync(socket, JSON.stringify(state));
   } finally {
     closeSync(socket); // EOF: the init goes on (or, without the state, gives up)
+  }
+}
+
+function setOomScoreAdj(pid: number, value: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/oom_score_adj`, String(value));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EACCES" && code !== "EPERM") throw e;
+    throw new RuntimeError(`config.json: process.oomScoreAdj ${value}: ${code} (a value below the caller's own needs CAP_SYS_RESOURCE)`);
   }
 }
 
