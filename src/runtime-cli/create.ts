@@ -1,7 +1,7 @@
 // `create`: the container is set up completely (namespaces, cgroup, root, privileges) and its init waits
 // right before execve on the exec FIFO until `start`. We spawn the init and exit: the init is then
 // re-parented to the caller's subreaper (containerd's shim), which so observes the container's exit.
-import { closeSync, openSync, readSync, unlinkSync, writeFileSync, writeSync, constants } from "node:fs";
+import { closeSync, openSync, readSync, writeFileSync, writeSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import { writeFileAtomic } from "../state/atomic.ts";
 import { spawnInit } from "../runtime/spawn.ts";
@@ -190,13 +190,5 @@ function joinedNamespaces(spec: BundleSpec): { ns: NamespaceType; fd: number }[]
   } catch (e) {
     for (const j of joins) closeSync(j.fd);
     throw e;
-  }
-}
-
-export function removeFifo(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
 }

@@ -1,9 +1,8 @@
 // start, kill and delete: each reads the record, derives the status from the kernel, and acts only in
 // the states runc allows, with runc's messages.
-import { closeSync, fstatSync, openSync, writeSync, constants } from "node:fs";
+import { closeSync, fstatSync, openSync, unlinkSync, writeSync, constants } from "node:fs";
 import { parseSignal } from "../container/signals.ts";
 import { isAlive, processStartTime } from "../container/liveness.ts";
-import { removeFifo } from "./create.ts";
 import { cgroupOf, destroyCgroup, statusOf } from "./status.ts";
 import { MESSAGES, RuntimeError } from "./errors.ts";
 import type { RuntimeContext } from "./context.ts";
@@ -38,6 +37,15 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
     closeSync(fd);
   }
   if (hasHooks(hooks, "poststart")) runHooksWarning("poststart", hooks, hookState(record!, "running"), (m) => warn(ctx, m));
+}
+
+/** (Not imported from create.ts: `start` must not load the whole create path.) */
+function removeFifo(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
 }
 
 /**

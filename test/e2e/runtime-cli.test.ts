@@ -1,9 +1,12 @@
 // runtime area: `minibox` as an OCI runtime with runc's command line, driven directly on plain bundles.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY } from "./harness.ts";
 import { makeRuntimeSandbox, readText, type RuntimeSandbox } from "./runtime-bundle.ts";
+
+// Several runtime commands per test, each a process start: slow on a loaded machine.
+setDefaultTimeout(60_000);
 
 let sb: RuntimeSandbox;
 beforeAll(() => { sb = makeRuntimeSandbox(); });

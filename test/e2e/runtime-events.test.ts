@@ -1,9 +1,12 @@
 // runtime area: `events` as runc prints them: stats events (one with --stats), and {"type":"oom"} when the
 // kernel OOM-kills in the container's cgroup.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
 import { makeRuntimeSandbox, type RuntimeSandbox } from "./runtime-bundle.ts";
 import { BINARY } from "./harness.ts";
+
+// Several runtime commands per test, each a process start: slow on a loaded machine.
+setDefaultTimeout(60_000);
 
 let sb: RuntimeSandbox;
 beforeAll(() => { sb = makeRuntimeSandbox(); });

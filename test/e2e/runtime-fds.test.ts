@@ -1,10 +1,13 @@
 // runtime area: runc's --preserve-fds N for create/run/exec: the caller's fds 3..3+N-1 become the
 // container process's fds 3..3+N-1, and nothing else of ours is left open in it.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY } from "./harness.ts";
 import { makeRuntimeSandbox, readText, type RuntimeSandbox } from "./runtime-bundle.ts";
+
+// Several runtime commands per test, each a process start: slow on a loaded machine.
+setDefaultTimeout(60_000);
 
 let sb: RuntimeSandbox;
 beforeAll(() => { sb = makeRuntimeSandbox(); });

@@ -2,10 +2,13 @@
 // validation suite checks them (that suite is not packaged by Debian; its checks for what minibox does
 // are ported here): state fields in each status, operations refused in the wrong status without effect,
 // kill of a created container, hooks' order around the lifecycle.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { makeRuntimeSandbox, readText, type RuntimeSandbox } from "./runtime-bundle.ts";
+
+// Several runtime commands per test, each a process start: slow on a loaded machine.
+setDefaultTimeout(60_000);
 
 let sb: RuntimeSandbox;
 beforeAll(() => { sb = makeRuntimeSandbox(); });
