@@ -3,6 +3,7 @@
 // container stops (its init's pidfd becomes readable).
 import { runcStats } from "../cgroups/runc-stats.ts";
 import { watchOom, type OomWatch } from "../cgroups/oom-events.ts";
+import { CgroupError } from "../cgroups/errors.ts";
 import { pidfdOpen } from "../sys/pidfd.ts";
 import { pollFds, POLLIN } from "../sys/eventfd.ts";
 import { closeSync } from "node:fs";
@@ -26,7 +27,13 @@ export async function streamEvents(ctx: RuntimeContext, id: string, once: boolea
   let oom: OomWatch | undefined;
   try {
     if (processStartTime(init.pid) !== init.startTime) return; // the pid was reused: ours is gone
-    oom = watchOom(cgroup);
+    try {
+      oom = watchOom(cgroup);
+    } catch (e) {
+      // A kernel without cgroup.event_control (or memory.events) still gets its stats events.
+      if (!(e instanceof CgroupError)) throw e;
+      ctx.log("warning", `no OOM events for ${id}: ${e.message}`);
+    }
     const reportOom = () => { if (oom && oom.take() > 0) write(JSON.stringify({ type: "oom", id }) + "\n"); };
     for (;;) {
       stats();
