@@ -18,6 +18,8 @@ const modes: Record<string, string> = {
   network: "bench-network.ts", // cost and speed of networking, minibox vs podman
   files: "bench-files.ts", // cp and commit against podman: [--size-mb N] [--files N] [--commit-mb N] [--runs N]
   containers: "bench-containers.ts", // cost per idle detached container
+  runtime: "bench-runtime.ts", // minibox as an OCI runtime against crun and runc, and ctr run --rm via runc
+  build: "bench-build.ts", // minibox build against buildah bud and podman build
 };
 const mode = modes[process.argv[2] ?? ""];
 if (mode) {

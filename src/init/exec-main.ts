@@ -26,6 +26,9 @@ import { execCommand, ExecError } from "./exec.ts";
 import { reportFailure } from "./failure.ts";
 import { withGroupAdd } from "./group-add.ts";
 import { holdFdOf, parkUntilStart } from "./park.ts";
+import { NEW_KEYRING_FLAG, preservedFdsOf } from "../runtime/park-protocol.ts";
+import { joinNewSessionKeyring } from "../sys/keyring.ts";
+import { placePreservedFds } from "./preserve-fds.ts";
 
 
 export function execInitMain(argv: string[]): void {
@@ -33,7 +36,8 @@ export function execInitMain(argv: string[]): void {
     prctl(PR.SET_DUMPABLE, 0);
     setCloexec(INIT_ERROR_FD, true);
     enterMountNamespace();
-    run(readRequest(), holdFdOf(argv)); // runtime area: exec -d waits on a hold pipe (init/park.ts)
+    if (argv.includes(NEW_KEYRING_FLAG)) joinNewSessionKeyring(); // runtime area: before seccomp could forbid it
+    run(readRequest(), holdFdOf(argv), preservedFdsOf(argv)); // runtime area: exec -d waits on a hold pipe (init/park.ts); --preserve-fds
   } catch (error) {
     reportFailure(error, "exec-init");
   }
@@ -64,7 +68,7 @@ function readRequest(): ExecRequest {
   return JSON.parse(Buffer.concat(chunks).toString("utf8")) as ExecRequest;
 }
 
-function run(request: ExecRequest, holdFd?: number): never {
+function run(request: ExecRequest, holdFd?: number, preservedFds: number[] = []): never {
   const proc = request.process as Process;
   // setns into the mount namespace put us at the container's root; its cwd is "/" too.
   const user = containerUser(request.user);
@@ -82,7 +86,9 @@ function run(request: ExecRequest, holdFd?: number): never {
   const seccompProgramFile = request.seccompProgramFile ? new Uint8Array(Buffer.from(request.seccompProgramFile, "base64")) : undefined;
   applyPrivileges(proc, user, request.seccomp, seccompProgramFile);
   cloexecFrom(3);
-  if (holdFd !== undefined) parkUntilStart(proc.args, env, undefined, holdFd);
+  // runtime area: the preserved fds take 3.. and the error pipe is fd 3, so it is closed first (parking does).
+  if (holdFd !== undefined || preservedFds.length > 0) parkUntilStart(proc.args, env, undefined, holdFd);
+  placePreservedFds(preservedFds);
   return execCommand(proc.args, env);
 }
 

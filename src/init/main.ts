@@ -20,7 +20,9 @@ import { applySysctls } from "./sysctl.ts";
 import { createSpecDevices } from "./spec-devices.ts";
 import { groupAddOf, withGroupAdd } from "./group-add.ts";
 import { execFifoFdOf, holdFdOf, parkUntilStart, specUser } from "./park.ts";
-import { NEW_KEYRING_FLAG } from "../runtime/park-protocol.ts";
+import { NEW_KEYRING_FLAG, hooksFdOf, preservedFdsOf } from "../runtime/park-protocol.ts";
+import { placePreservedFds } from "./preserve-fds.ts";
+import { handOverForRuntimeHooks, runCreateContainerHooks, runStartContainerHooks } from "./hooks.ts";
 import { joinNewSessionKeyring } from "../sys/keyring.ts";
 
 export function initMain(argv: string[]): void {
@@ -30,13 +32,13 @@ export function initMain(argv: string[]): void {
     if (!bundle) throw new Error("init: no bundle given");
     const spec = JSON.parse(readFileSync(`${bundle}/config.json`, "utf8")) as Spec;
     if (argv.includes(NEW_KEYRING_FLAG)) joinNewSessionKeyring(); // runtime area: before seccomp could forbid it
-    run(spec, readSeccompProgramFile(bundle), execFifoFdOf(argv.slice(1)), holdFdOf(argv.slice(1)));
+    run(spec, readSeccompProgramFile(bundle), execFifoFdOf(argv.slice(1)), holdFdOf(argv.slice(1)), hooksFdOf(argv.slice(1)), preservedFdsOf(argv.slice(1)));
   } catch (error) {
     reportFailure(error);
   }
 }
 
-function run(spec: Spec, seccompProgramFile: Uint8Array | undefined, execFifoFd?: number, holdFd?: number): never {
+function run(spec: Spec, seccompProgramFile: Uint8Array | undefined, execFifoFd?: number, holdFd?: number, hooksFd?: number, preservedFds: number[] = []): never {
   if (waitForGo() === "go-without-device-cgroup") dropCapability(spec, "CAP_MKNOD");
   if (spec.linux.namespaces.some((n) => n.type === "cgroup" && !n.path)) unshare(CLONE.NEWCGROUP);
   trace("init: spec read");
@@ -45,6 +47,9 @@ function run(spec: Spec, seccompProgramFile: Uint8Array | undefined, execFifoFd?
   const console = buildRoot(spec);
   createSpecDevices(root, spec.linux.devices); // hardening-flags
   trace("init: mounts done");
+  // runtime area, hooks: prestart/createRuntime by `create`, then createContainer here, before pivot_root.
+  const hookState = hooksFd !== undefined ? handOverForRuntimeHooks(hooksFd) : undefined;
+  if (hookState) runCreateContainerHooks(spec, hookState);
   enterRoot(root, spec.root.readonly ?? false);
   if (console !== undefined) takeConsoleAfterPivot(console);
 
@@ -63,7 +68,8 @@ function run(spec: Spec, seccompProgramFile: Uint8Array | undefined, execFifoFd?
   chdir(spec.process.cwd);
   applyPrivileges(spec.process, user, spec.linux.seccomp, seccompProgramFile);
   cloexecFrom(3);
-  if (execFifoFd !== undefined || holdFd !== undefined) parkUntilStart(spec.process.args, env, execFifoFd, holdFd); // runtime area
+  if (execFifoFd !== undefined || holdFd !== undefined) parkUntilStart(spec.process.args, env, execFifoFd, holdFd, () => runStartContainerHooks(spec, hookState)); // runtime area
+  placePreservedFds(preservedFds); // runtime area: --preserve-fds
   trace("init: exec");
   return execCommand(spec.process.args, env);
 }

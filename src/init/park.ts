@@ -9,6 +9,7 @@ import type { Spec } from "../oci/spec.ts";
 import { INIT_ERROR_FD } from "../runtime/protocol.ts";
 import { ExecError, lookPath } from "./exec.ts";
 import { containerUser } from "./container-user.ts";
+import { markErrorPipeClosed } from "./failure.ts";
 import type { ExecUser } from "./user.ts";
 
 export { execFifoFdOf, holdFdOf } from "../runtime/park-protocol.ts";
@@ -24,16 +25,19 @@ export function waitForRelease(holdFd: number): void {
  * As runc: the command is looked up before `create` returns (a missing one fails `create`), then the error
  * pipe is closed, which tells `create` that the container is ready; then we wait for `start`.
  */
-export function parkUntilStart(args: readonly string[], env: readonly string[], fifoFd: number | undefined, holdFd?: number): void {
+export function parkUntilStart(args: readonly string[], env: readonly string[], fifoFd: number | undefined, holdFd?: number, beforeExec?: () => void): void {
   checkCommand(args, env);
   closeSync(INIT_ERROR_FD);
+  markErrorPipeClosed();
   if (fifoFd !== undefined) {
     const buf = Buffer.alloc(1);
     let n = 0;
     while (n === 0) n = readSync(fifoFd, buf);
-    closeSync(fifoFd);
+    // The FIFO stays open (close-on-exec) until execve: while we hold it, `start` writing to it does not
+    // get EPIPE, which is how it waits for the startContainer hooks and the exec before its poststart hooks.
   }
   if (holdFd !== undefined) waitForRelease(holdFd);
+  beforeExec?.();
 }
 
 /** The command must exist and be executable: after the error pipe is closed, nobody could be told. */

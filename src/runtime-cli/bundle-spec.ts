@@ -6,11 +6,13 @@ import type { Spec } from "../oci/spec.ts";
 import { NAMESPACES } from "../sys/sched.ts";
 import type { Limits } from "../cgroups/index.ts";
 import { MESSAGES, RuntimeError } from "./errors.ts";
+import { checkHooks, type Hooks } from "./hooks.ts";
 
 /** A bundle's config.json, plus what it says that the init's Spec type does not name. */
 export type BundleSpec = Spec & {
   process: Spec["process"] & { oomScoreAdj?: number } & Record<string, unknown>;
   linux: Spec["linux"] & { cgroupsPath?: string } & Record<string, unknown>;
+  hooks?: Hooks;
 } & Record<string, unknown>;
 
 export function loadBundleSpec(bundle: string): BundleSpec {
@@ -65,7 +67,7 @@ function refuseUnsupported(spec: BundleSpec): void {
   for (const f of ["uidMappings", "gidMappings", "intelRdt", "personality", "mountLabel", "timeOffsets"]) if (set(linux[f])) refuse(`linux.${f}`);
   if (set(linux.rootfsPropagation) && !/^r?(private|slave)$/.test(String(linux.rootfsPropagation))) refuse("linux.rootfsPropagation", `"${String(linux.rootfsPropagation)}" is not supported (private or slave only)`);
   if (set((spec.linux.seccomp as Record<string, unknown> | undefined)?.listenerPath)) refuse("linux.seccomp.listenerPath");
-  if (set(spec.hooks)) refuse("hooks", "not supported by minibox yet");
+  spec.hooks = checkHooks(spec.hooks);
   if (set(spec.domainname)) refuse("domainname");
   const proc = spec.process as Record<string, unknown>;
   for (const f of ["apparmorProfile", "selinuxLabel", "ioPriority", "scheduler"]) if (set(proc[f])) refuse(`process.${f}`, "not supported on this host by minibox");

@@ -17,7 +17,8 @@ import { RuntimeError } from "./errors.ts";
 import type { RuntimeContext } from "./context.ts";
 import { exitCodeOf } from "./exit-code.ts";
 import { normalizeCapabilities } from "./bundle-spec.ts";
-import { holdFlag } from "../runtime/park-protocol.ts";
+import { holdFlag, NEW_KEYRING_FLAG, preservedFlag } from "../runtime/park-protocol.ts";
+import { preservedFds } from "./preserve-fds.ts";
 
 export interface RuntimeExecOptions {
   id: string;
@@ -34,6 +35,8 @@ export interface RuntimeExecOptions {
   detach: boolean;
   pidFile?: string;
   consoleSocket?: string;
+  /** runc's --preserve-fds. */
+  preserveFds?: number;
 }
 
 type OciProcess = Process & { user?: { uid: number; gid: number; additionalGids?: number[] } };
@@ -54,6 +57,7 @@ export async function execInRuntimeContainer(ctx: RuntimeContext, opts: RuntimeE
     ...(spec.linux.seccomp ? { seccomp: spec.linux.seccomp } : {}),
   };
 
+  const preserved = preservedFds(opts.preserveFds ?? 0);
   const fds: number[] = [];
   const namespaces = openNamespaces(record!.init!.pid);
   const [errorRead, errorWrite] = pipe();
@@ -69,13 +73,18 @@ export async function execInRuntimeContainer(ctx: RuntimeContext, opts: RuntimeE
       extra.push(socket);
     }
     // -d: the command may run only once we exit (init/park.ts, the hold pipe): we must not reap it.
-    const initArgs: string[] = [];
+    // As the container's init: a session keyring of its own, never the caller's (unless create --no-new-keyring).
+    const initArgs: string[] = record!.noNewKeyring ? [] : [NEW_KEYRING_FLAG];
     if (opts.detach) {
       const [holdRead, holdWrite] = pipe();
       fds.push(holdRead);
       initArgs.push(holdFlag(3 + extra.length));
       extra.push(holdRead);
       void holdWrite; // kept open until this process exits
+    }
+    for (const fd of preserved) {
+      initArgs.push(preservedFlag(3 + extra.length));
+      extra.push(fd);
     }
     child = spawnJoined(namespaces, selfCommand("exec-init", ...initArgs), ["inherit", "inherit", "inherit", ...extra], {
       MINIBOX_DEBUG: process.env.MINIBOX_DEBUG ?? "", MINIBOX_TRACE: process.env.MINIBOX_TRACE ?? "",

@@ -5,7 +5,7 @@ export function featuresJson(): string {
   return JSON.stringify({
     ociVersionMin: "1.0.0",
     ociVersionMax: "1.2.0",
-    hooks: [],
+    hooks: ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"],
     mountOptions: ["bind", "rbind", "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "private", "rprivate", "slave", "rslave", "shared", "rshared", "relatime", "noatime", "strictatime", "nodiratime"],
     linux: {
       namespaces: Object.keys(NAMESPACES),

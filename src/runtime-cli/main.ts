@@ -1,7 +1,7 @@
 // runc's command line: `minibox runtime <command>`, `minibox --root DIR … <command>` (how containerd calls
 // its runtime binary) and the binary invoked as `runc`/`minibox-runc`. Every error is one line on stderr
 // (and a record in --log, in --log-format), exit code 1, as runc.
-import { appendFileSync } from "node:fs";
+import { appendFileSync, writeSync } from "node:fs";
 import { boolFlag, flag, listFlag, parseArgs, requireId, type FlagSpec } from "./args.ts";
 import { RuntimeError } from "./errors.ts";
 import { DEFAULT_ROOT, RuntimeStore } from "./store.ts";
@@ -97,8 +97,11 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
       const p = parseArgs(argv, [...CREATE_FLAGS, ...extra]);
       const id = requireId(p, command);
       if (boolFlag(p, "no-pivot")) throw new RuntimeError("--no-pivot is not supported by minibox (pivot_root is always used)");
-      if ((flag(p, "preserve-fds") ?? "0") !== "0") throw new RuntimeError("--preserve-fds is not supported by minibox yet");
-      const opts = { id, bundle: flag(p, "bundle") ?? ".", pidFile: flag(p, "pid-file"), consoleSocket: flag(p, "console-socket"), noNewKeyring: boolFlag(p, "no-new-keyring") };
+      const { parsePreserveFds } = await import("./preserve-fds.ts");
+      const opts = {
+        id, bundle: flag(p, "bundle") ?? ".", pidFile: flag(p, "pid-file"), consoleSocket: flag(p, "console-socket"), noNewKeyring: boolFlag(p, "no-new-keyring"),
+        preserveFds: parsePreserveFds(flag(p, "preserve-fds")),
+      };
       if (command === "run") {
         const { runContainer } = await import("./run.ts");
         return await runContainer(ctx, opts, boolFlag(p, "detach"), boolFlag(p, "keep"));
@@ -110,7 +113,7 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
     }
     case "start": {
       const { startContainer } = await import("./lifecycle.ts");
-      startContainer(ctx, requireId(parseArgs(argv, []), command));
+      await startContainer(ctx, requireId(parseArgs(argv, []), command));
       return 0;
     }
     case "state": {
@@ -155,7 +158,8 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
         { names: ["console-socket"], kind: "string" }, { names: ["preserve-fds"], kind: "string" }, { names: ["additional-gids", "g"], kind: "list" },
         { names: ["process-label"], kind: "string" }, { names: ["apparmor"], kind: "string" }, { names: ["ignore-paused"], kind: "bool" },
       ], true);
-      if ((flag(p, "preserve-fds") ?? "0") !== "0") throw new RuntimeError("--preserve-fds is not supported by minibox yet");
+      const { parsePreserveFds } = await import("./preserve-fds.ts");
+      const preserveFds = parsePreserveFds(flag(p, "preserve-fds"));
       for (const f of ["process-label", "apparmor"]) if (flag(p, f)) throw new RuntimeError(`--${f} is not supported on this host by minibox`);
       const [id, ...args] = p.positional;
       if (!id) throw new RuntimeError(`"exec" requires a container id`);
@@ -163,7 +167,7 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
       return await execInRuntimeContainer(ctx, {
         id, args, processFile: flag(p, "process"), cwd: flag(p, "cwd"), env: listFlag(p, "env"), tty: boolFlag(p, "tty"), user: flag(p, "user"),
         caps: listFlag(p, "cap"), additionalGids: listFlag(p, "additional-gids").flatMap((g) => g.split(",")), noNewPrivs: boolFlag(p, "no-new-privs"), detach: boolFlag(p, "detach"), pidFile: flag(p, "pid-file"),
-        consoleSocket: flag(p, "console-socket"),
+        consoleSocket: flag(p, "console-socket"), preserveFds,
       });
     }
     case "update": {
@@ -182,7 +186,8 @@ async function dispatch(ctx: RuntimeContext, command: string, argv: readonly str
       const p = parseArgs(argv, [{ names: ["stats"], kind: "bool" }, { names: ["interval"], kind: "string" }]);
       const { streamEvents, parseInterval } = await import("./events.ts");
       const interval = parseInterval(flag(p, "interval") ?? "5s");
-      await streamEvents(ctx, requireId(p, command), boolFlag(p, "stats"), interval, (line) => process.stdout.write(line));
+      // Written synchronously: between events we block in poll(2), and a buffered write would wait with us.
+      await streamEvents(ctx, requireId(p, command), boolFlag(p, "stats"), interval, (line) => { writeSync(1, line); });
       return 0;
     }
     case "spec": {

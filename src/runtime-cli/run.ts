@@ -4,11 +4,16 @@ import { createContainer, type CreateOptions } from "./create.ts";
 import { deleteContainer, startContainer } from "./lifecycle.ts";
 import type { RuntimeContext } from "./context.ts";
 import { exitCodeOf } from "./exit-code.ts";
+import { hasHooks } from "./hooks.ts";
 
 export async function runContainer(ctx: RuntimeContext, opts: CreateOptions, detach: boolean, keep: boolean): Promise<number> {
   const { proc, release } = await createContainer(ctx, opts);
+  // `start` waits for the exec when there are startContainer/poststart hooks, and the init execs only
+  // once the hold is released: let go first. (With -d a command that ends before we exit is then reaped by
+  // us, not by the caller's subreaper; nobody could wait for it anyway.)
+  if (!detach || hasHooks(ctx.store.hooks(opts.id), "startContainer", "poststart")) release();
   try {
-    startContainer(ctx, opts.id);
+    await startContainer(ctx, opts.id);
   } catch (e) {
     await deleteContainer(ctx, opts.id, true);
     throw e;
@@ -17,7 +22,6 @@ export async function runContainer(ctx: RuntimeContext, opts: CreateOptions, det
     proc.unref();
     return 0;
   }
-  release();
   const exitCode = await exitCodeOf(proc);
   if (!keep) await deleteContainer(ctx, opts.id, true);
   return exitCode;

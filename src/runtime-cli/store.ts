@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../state/atomic.ts";
 import type { ProcessIdentity } from "../container/liveness.ts";
 import { MESSAGES, RuntimeError } from "./errors.ts";
+import type { Hooks } from "./hooks.ts";
 
 export const DEFAULT_ROOT = "/run/minibox-runtime";
 
@@ -29,6 +30,8 @@ export interface RuntimeRecord {
   annotations: Record<string, string>;
   cgroup: { name: string; parent: string };
   owner: string;
+  /** create --no-new-keyring: exec'd processes keep the caller's session keyring too. */
+  noNewKeyring?: boolean;
 }
 
 export class RuntimeStore {
@@ -98,6 +101,16 @@ export class RuntimeStore {
       return undefined;
     }
     return JSON.parse(text) as RuntimeRecord;
+  }
+
+  /** The hooks of the spec `create` saved (not the bundle's config.json, which may have changed since). */
+  hooks(id: string): Hooks | undefined {
+    try {
+      return (JSON.parse(readFileSync(join(this.dir(id), "config.json"), "utf8")) as { hooks?: Hooks }).hooks;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
   }
 
   exists(id: string): boolean {

@@ -23,3 +23,23 @@ export const holdFdOf = (args: readonly string[]) => fdFlag(args, HOLD_FLAG);
 export const execFifoFlag = (fd: number) => `${EXEC_FIFO_FLAG}${fd}`;
 export const holdFlag = (fd: number) => `${HOLD_FLAG}${fd}`;
 
+
+// runtime area, hooks: a socket over which the init, its mounts made and before pivot_root, says "ready"
+// (one byte) and waits while `create` runs the prestart and createRuntime hooks. `create` then sends the
+// container's state JSON (with the init's host pid) and closes its end; EOF without it means: give up.
+const HOOKS_FLAG = "--hooks-fd=";
+export const hooksFdOf = (args: readonly string[]) => fdFlag(args, HOOKS_FLAG);
+export const hooksFlag = (fd: number) => `${HOOKS_FLAG}${fd}`;
+export const HOOKS_READY = "r";
+
+// runtime area, --preserve-fds: each fd the caller preserves is inherited by the init (or exec-init) at
+// some number and named by one flag, in order; the init moves them to 3, 4, … right before execve.
+const PRESERVED_FLAG = "--preserved-fd=";
+export const preservedFlag = (fd: number) => `${PRESERVED_FLAG}${fd}`;
+export function preservedFdsOf(args: readonly string[]): number[] {
+  return args.filter((a) => a.startsWith(PRESERVED_FLAG)).map((a) => {
+    const fd = Number(a.slice(PRESERVED_FLAG.length));
+    if (!Number.isInteger(fd) || fd < 3) throw new Error(`init: bad ${a}`);
+    return fd;
+  });
+}

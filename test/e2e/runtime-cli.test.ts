@@ -1,9 +1,12 @@
 // runtime area: `minibox` as an OCI runtime with runc's command line, driven directly on plain bundles.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY } from "./harness.ts";
 import { makeRuntimeSandbox, readText, type RuntimeSandbox } from "./runtime-bundle.ts";
+
+// Several runtime commands per test, each a process start: slow on a loaded machine.
+setDefaultTimeout(60_000);
 
 let sb: RuntimeSandbox;
 beforeAll(() => { sb = makeRuntimeSandbox(); });
@@ -268,6 +271,66 @@ describe("session keyring", () => {
       } else {
         expect(inside.every((k) => hostKeyrings.includes(k))).toBe(true);
       }
+    }
+  });
+});
+
+describe("session keyring (more)", () => {
+  // A static helper (busybox has no keyctl): "id" prints the session keyring's serial; otherwise it adds a
+  // key to @s, finds it and reads it back.
+  const helperSource = `#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+int main(int argc, char **argv) {
+  char buf[16] = {0};
+  if (argc > 1 && strcmp(argv[1], "id") == 0) { printf("%ld\\n", syscall(SYS_keyctl, 0, -3, 0)); return 0; }
+  long id = syscall(SYS_add_key, "user", "mb-test", "secret", 6, -3);
+  long found = id < 0 ? -1 : syscall(SYS_keyctl, 10, -3, "user", "mb-test", 0);
+  if (found < 0 || syscall(SYS_keyctl, 11, found, buf, sizeof buf - 1) < 0) { perror("keyctl"); return 1; }
+  printf("%s\\n", buf);
+  return 0;
+}`;
+  // Needs gcc and a static libc (scripts/setup.sh does not install them: skipped without).
+  const gcc = Bun.which("gcc");
+  const staticLibc = gcc ? Bun.spawnSync([gcc, "-print-file-name=libc.a"]).stdout.toString().trim() : "";
+  const canBuild = gcc !== null && staticLibc.startsWith("/") && existsSync(staticLibc) && existsSync("/proc/keys");
+  if (!canBuild) console.warn("session keyring helper tests skipped: gcc with a static libc (libc6-dev) is not installed");
+  let helper = "";
+  beforeAll(() => {
+    if (!canBuild) return;
+    writeFileSync(join(sb.base, "keyhelper.c"), helperSource);
+    const cc = Bun.spawnSync([gcc!, "-static", "-O2", "-o", join(sb.base, "keyhelper"), join(sb.base, "keyhelper.c")]);
+    if (cc.exitCode !== 0) throw new Error(`building the key helper failed: ${cc.stderr.toString()}`);
+    helper = join(sb.base, "keyhelper");
+  });
+  const install = (bundle: string) => {
+    writeFileSync(join(bundle, "rootfs/bin/keyhelper"), readFileSync(helper));
+    chmodSync(join(bundle, "rootfs/bin/keyhelper"), 0o755);
+  };
+
+  test.skipIf(!canBuild)("a non-root process.user can add and read keys in its session keyring", async () => {
+    const bundle = sb.bundle("keys-user", (c) => { c.process.args = ["/bin/keyhelper"]; c.process.user = { uid: 1000, gid: 1000 }; });
+    install(bundle);
+    const out = join(sb.base, "keys-user.out");
+    const r = await sb.run(["run", "--bundle", bundle, "keys-user"], { outFile: out });
+    expect(readText(`${out}.err`)).toBe("");
+    expect(r.code).toBe(0);
+    expect(readText(out)).toBe("secret\n");
+  });
+
+  test.skipIf(!canBuild)("an exec'd process does not get the caller's session keyring either", async () => {
+    const callers = Bun.spawnSync([helper, "id"]).stdout.toString().trim();
+    const bundle = sb.bundle("keys-exec", (c) => { c.process.args = ["sleep", "60"]; });
+    install(bundle);
+    expect((await sb.run(["run", "-d", "--bundle", bundle, "keys-exec"], { outFile: join(sb.base, "keys-exec.out") })).code).toBe(0);
+    try {
+      const r = await sb.run(["exec", "keys-exec", "/bin/keyhelper", "id"]);
+      expect(r.code).toBe(0);
+      expect(Number(r.stdout.trim())).toBeGreaterThan(0);
+      expect(r.stdout.trim()).not.toBe(callers);
+    } finally {
+      await sb.run(["delete", "--force", "keys-exec"]);
     }
   });
 });
