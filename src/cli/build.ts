@@ -14,7 +14,7 @@ const args = {
   pull: { type: "boolean", description: "Always attempt to pull a newer version of the base images" },
   platform: { type: "string", description: "Set the target platform (linux/<arch>)" },
   label: { type: "string", description: "Set metadata for the image KEY=VALUE (repeatable)" },
-  network: { type: "string", description: "Networking mode for RUN: default (none), none or host" },
+  network: { type: "string", description: "Networking mode for RUN: default (bridge), none or host" },
   progress: { type: "string", description: "Progress output: auto, plain or tty" },
   quiet: { type: "boolean", alias: "q", description: "Suppress the build output and print the image ID on success" },
   iidfile: { type: "string", description: "Write the image ID to the file" },
@@ -61,7 +61,7 @@ export default defineCommand({
     const progress = str("progress") ?? "auto";
     if (!["auto", "plain", "tty", "quiet", "rawjson"].includes(progress)) throw new UserError(`invalid progress mode: ${progress} (auto, plain or tty)`);
     const network = str("network") ?? "default";
-    if (network !== "default" && network !== "none" && network !== "host") throw new UserError(`network mode "${network}" not supported by minibox build (default, none or host)`);
+    if (!["default", "bridge", "none", "host"].includes(network)) throw new UserError(`network mode "${network}" not supported by minibox build (default, bridge, none or host)`);
     const output = str("output") !== undefined ? parseOutput(str("output")!) : undefined;
     const { parseReference } = await import("../image/reference.ts");
     for (const t of list("tag")) {
@@ -84,7 +84,7 @@ export default defineCommand({
       const image = await buildImage({
         store, context, buildArgs: keyValues(list("build-arg"), "build-arg", true), labels: Object.fromEntries(keyValues(list("label"), "label", false)),
         ...(str("target") !== undefined && { target: str("target") }), ...(str("platform") !== undefined && { platform: str("platform") }),
-        noCache: values["no-cache"] === true, pull: values.pull === true, network: network === "host" ? "host" : "none", tags: list("tag"),
+        noCache: values["no-cache"] === true, pull: values.pull === true, network: network === "host" || network === "none" ? network : "bridge", tags: list("tag"),
         log: silent ? () => {} : (line) => process.stderr.write(`${line}\n`),
         output: silent ? () => {} : (chunk) => process.stderr.write(chunk),
         warn: (line) => process.stderr.write(`${line}\n`),

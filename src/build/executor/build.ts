@@ -270,8 +270,10 @@ class Builder {
   private async run(ins: RunInstruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined> }): Promise<"cached" | "done"> {
     if (ins.mounts.length) throw new BuildError("RUN --mount is not supported by minibox build");
     if (ins.security !== undefined) throw new BuildError("RUN --security is not supported by minibox build");
-    const network = ins.network === undefined ? this.req.network : ins.network === "host" ? "host" : ins.network === "none" || ins.network === "default" ? "none" : undefined;
-    if (network === undefined) throw new BuildError(`unsupported network mode for RUN: ${ins.network}`);
+    // `default` is the build's own mode (`build --network`, the bridge unless told otherwise).
+    const network: RunNetwork | undefined = ins.network === undefined || ins.network === "default" ? this.req.network
+      : ins.network === "none" || ins.network === "host" ? ins.network : undefined;
+    if (network === undefined) throw new BuildError(`unsupported network mode for RUN: ${ins.network} (default, none or host)`);
     const env = envMap(state.config);
     const args = commandArgs(ins.command, shellOf(state.config.config ?? {}));
     const argEnv = [...state.args].filter(([k, v]) => v !== undefined && !env.has(k)).map(([k, v]) => `${k}=${v}`);

@@ -3,17 +3,15 @@
 // The container is removed afterwards whatever happens; its output goes to our stderr and the last
 // lines are kept for the error message.
 import { constants as os } from "node:os";
-import { join } from "node:path";
-import { readFileSync, writeFileSync } from "node:fs";
 import type { ImageRecord, ImageStore } from "../../image/store.ts";
 import type { OciImageConfig } from "../../oci/image-config.ts";
-import type { Spec } from "../../oci/spec.ts";
 import { sha256Digest } from "../../image/digest.ts";
 import { BuildError } from "../errors.ts";
 import type { TarWriteEntry } from "../../image/tar/writer.ts";
 import type { ContainerRecord, ContainerStore } from "../../container/store.ts";
 
-export type RunNetwork = "none" | "host";
+/** Docker's modes for a build's RUN: the default bridge network (`default`), only `lo`, or the host's. */
+export type RunNetwork = "bridge" | "none" | "host";
 
 export interface RunRequest<T> {
   store: ImageStore;
@@ -60,6 +58,8 @@ export async function runStep<T>(req: RunRequest<T>): Promise<T> {
   const { record, store } = await createContainer({
     image: prepared.id, command: req.args, entrypoint: "", env: req.env, interactive: false, tty: false,
     volumes: [], tmpfs: [], readOnly: false, autoRemove: false, pull: "never",
+    // The engine's own network modes: a bridge endpoint set up at launch and released by finish.
+    network: { network: req.network, publish: [], publishAll: false, expose: [], aliases: [] },
     // Recognisable in `ps -a` should a killed build leave one behind (`rm` removes it).
     name: `build-${new Bun.CryptoHasher("sha256").update(crypto.getRandomValues(new Uint8Array(16))).digest("hex").slice(0, 12)}`,
   }, prepared);
@@ -74,13 +74,6 @@ export async function runStep<T>(req: RunRequest<T>): Promise<T> {
   };
   for (const s of FORWARDED) process.on(s, forward);
   try {
-    if (req.network === "host") {
-      // --network=host: no network namespace, as `run --network host` would have.
-      const path = join(store.dir(record.id), "config.json");
-      const spec = JSON.parse(readFileSync(path, "utf8")) as Spec;
-      spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== "network");
-      writeFileSync(path, JSON.stringify(spec, null, 2));
-    }
     const launched = await launchContainer(store, record, { stdin: "ignore", stdout: "pipe", stderr: "pipe" }, {
       spawned: (proc) => { pid = proc.pid; },
     });
