@@ -20,6 +20,8 @@ import { parseChmod, parseChown } from "./owner.ts";
 import { parsePlatform, platformArgs, PROXY_ARGS, type Platform } from "./platform.ts";
 import { removeOrphanedBuildContainers } from "./orphans.ts";
 import { runStep, type RunNetwork } from "./run-step.ts";
+import { parseRunMount } from "./run-mount-spec.ts";
+import { mountKeys, prepareRunMounts, removeStaleMountDirs, type MountSources } from "./run-mounts.ts";
 import { findStage, neededStages, targetStage } from "./stages.ts";
 
 export interface BuildRequest {
@@ -89,6 +91,7 @@ class Builder {
     for (const name of await removeOrphanedBuildContainers(new ContainerStore(this.req.store.root))) {
       this.req.warn(`removed ${name}, left behind by a build that was killed`);
     }
+    removeStaleMountDirs(this.req.store.tmpDir()); // RUN --mount work dirs of a build killed with -9
     for (const [k, v] of this.platformArgs()) this.globals.set(k, v);
     for (const ins of this.df.metaArgs) {
       for (const a of ins.args) {
@@ -245,7 +248,7 @@ class Builder {
   }
 
   private async execute(stage: Stage, ins: Instruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined>; cmdSet: boolean }, lookup: Lookup): Promise<"cached" | "done"> {
-    if (ins.kind === "RUN") return this.run(ins, state);
+    if (ins.kind === "RUN") return this.run(stage, ins, state, lookup);
     if (ins.kind === "COPY" || ins.kind === "ADD") return this.copy(stage, ins, state, lookup);
     const next = clone(state.config);
     const cmdState = { cmdSet: state.cmdSet };
@@ -267,8 +270,32 @@ class Builder {
     return this.cached(state, text, "", async () => this.withHistory(next, text));
   }
 
-  private async run(ins: RunInstruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined> }): Promise<"cached" | "done"> {
-    if (ins.mounts.length) throw new BuildError("RUN --mount is not supported by minibox build");
+  /** Where RUN --mount's binds come from: the context, or a stage or image named in from=. */
+  private mountSources(stage: Stage): MountSources {
+    return {
+      root: this.req.store.root, tmp: this.req.store.tmpDir(),
+      context: { fs: this.contextFs, confine: (path) => new BuildError(`forbidden path outside the build context: ${path}`) },
+      resolveFrom: async (ref) => {
+        const fromStage = findStage(this.df, ref);
+        if (fromStage && fromStage.index === stage.index) throw new BuildError(`circular dependency detected on stage: ${ref}`);
+        if (fromStage) {
+          const r = await this.stageResult(fromStage);
+          return { layers: r.config.rootfs.diff_ids.map((d) => this.req.store.layerPath(d)), key: `stage:${r.key}` };
+        }
+        const image = await this.image(ref);
+        return { layers: image.config.rootfs.diff_ids.map((d) => this.req.store.layerPath(d)), key: image.id };
+      },
+      contextDigest: async (source) => {
+        const plan = await planCopy({
+          kind: "COPY", sources: [source], dest: "/mount/", heredocs: new Map(), target: new LayeredFs([]),
+          source: { fs: this.contextFs, context: true, ignore: this.req.context.ignore, preserveOwner: true },
+        });
+        return planDigest(plan);
+      },
+    };
+  }
+
+  private async run(stage: Stage, ins: RunInstruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined> }, lookup: Lookup): Promise<"cached" | "done"> {
     if (ins.security !== undefined) throw new BuildError("RUN --security is not supported by minibox build");
     // `default` is the build's own mode (`build --network`, the bridge unless told otherwise).
     const network: RunNetwork | undefined = ins.network === undefined || ins.network === "default" ? this.req.network
@@ -280,12 +307,20 @@ class Builder {
     const proxies = [...this.req.buildArgs].filter(([k]) => PROXY_ARGS.has(k) && !state.args.has(k)).map(([k, v]) => `${k}=${v}`);
     const shown = argEnv.filter((e) => !PROXY_ARGS.has(e.slice(0, e.indexOf("="))));
     const createdBy = `RUN ${shown.length ? `|${shown.length} ${shown.join(" ")} ` : ""}${args.join(" ")} # buildkit`;
-    return this.cached(state, JSON.stringify(["RUN", args, shown, network]), "", async () => {
-      const diffId = await runStep({
-        store: this.req.store, config: state.config, args, env: [...argEnv, ...proxies], network, output: this.req.output,
-        collect: async (entries) => (await this.req.store.addLayer(writeTar(entries), {}, "RUN layer", { keepBlob: true })).diffId,
-      });
-      return this.withHistory(state.config, createdBy, diffId);
+    const mounts = ins.mounts.map((spec) => parseRunMount(this.expand(ins.line, spec, lookup), state.config.config?.WorkingDir ?? "/"));
+    const sources = this.mountSources(stage);
+    const mountKey = mounts.length ? await mountKeys(mounts, sources) : [];
+    return this.cached(state, JSON.stringify(["RUN", args, shown, network, ...(mounts.length ? [mountKey] : [])]), "", async () => {
+      const prepared = await prepareRunMounts(mounts, sources);
+      try {
+        const diffId = await runStep({
+          store: this.req.store, config: state.config, args, env: [...argEnv, ...proxies], network, mounts: prepared.requests, output: this.req.output,
+          collect: async (entries) => (await this.req.store.addLayer(writeTar(entries), {}, "RUN layer", { keepBlob: true })).diffId,
+        });
+        return this.withHistory(state.config, createdBy, diffId);
+      } finally {
+        prepared.release();
+      }
     });
   }
 

@@ -9,6 +9,7 @@ import { sha256Digest } from "../../image/digest.ts";
 import { BuildError } from "../errors.ts";
 import type { TarWriteEntry } from "../../image/tar/writer.ts";
 import type { ContainerRecord, ContainerStore } from "../../container/store.ts";
+import type { MountRequest } from "../../volume/mount-request.ts";
 
 /** Docker's modes for a build's RUN: the default bridge network (`default`), only `lo`, or the host's. */
 export type RunNetwork = "bridge" | "none" | "host";
@@ -20,6 +21,8 @@ export interface RunRequest<T> {
   /** Build ARGs in scope, passed as environment (not kept in the image). */
   env: string[];
   network: RunNetwork;
+  /** RUN --mount's binds and tmpfs (run-mounts.ts), mounted over the container's root. */
+  mounts: MountRequest[];
   /** Where the step's output goes (our stderr, or nowhere with -q). */
   output: (chunk: Uint8Array) => void;
   /** Called with the layer's entries once the command succeeded, before the container is removed. */
@@ -57,7 +60,7 @@ export async function runStep<T>(req: RunRequest<T>): Promise<T> {
   };
   const { record, store } = await createContainer({
     image: prepared.id, command: req.args, entrypoint: "", env: req.env, interactive: false, tty: false,
-    volumes: [], tmpfs: [], readOnly: false, autoRemove: false, pull: "never",
+    volumes: req.mounts, tmpfs: [], readOnly: false, autoRemove: false, pull: "never",
     // The engine's own network modes: a bridge endpoint set up at launch and released by finish.
     network: { network: req.network, publish: [], publishAll: false, expose: [], aliases: [] },
     // Recognisable in `ps -a` should a killed build leave one behind (`rm` removes it).
