@@ -13,6 +13,7 @@ import { BuildError } from "../errors.ts";
 import { UserError } from "../../errors.ts";
 import { sourceDateEpoch } from "../tar-entries.ts";
 import { archiveEntries } from "./add-archive.ts";
+import { downloadSources, isGitSource, isUrlSource, parseChecksum, type Downloads } from "./add-url.ts";
 import { planCopy, planDigest, planMkdir, type CopySource } from "./copy-plan.ts";
 import { LayeredFs } from "./layered-fs.ts";
 import { applyMetadata, commandArgs, shellOf } from "./metadata.ts";
@@ -326,7 +327,6 @@ class Builder {
 
   private async copy(stage: Stage, ins: CopyInstruction, state: { config: OciImageConfig; key: string }, lookup: Lookup): Promise<"cached" | "done"> {
     if (ins.keepGitDir || ins.parents) throw new BuildError(`${ins.kind} --${ins.keepGitDir ? "keep-git-dir" : "parents"} is not supported by minibox build`);
-    if (ins.checksum !== undefined) throw new BuildError("ADD --checksum applies to URLs, which minibox build does not fetch");
     if (ins.excludes.length) throw new BuildError(`${ins.kind} --exclude is not supported by minibox build`);
     const w = (s: string) => expandWord(s, lookup, this.df.escape);
     const target = new LayeredFs(state.config.rootfs.diff_ids.map((d) => this.req.store.layerPath(d)));
@@ -354,13 +354,30 @@ class Builder {
       heredocs.set(h.name, h.expand ? expandHeredoc(body, lookup) : body);
     }
     const sources = ins.sources.map((s) => (/^[0-9]*<</.test(s) ? s : w(s)));
+    // ADD <url>: downloaded (and checked against --checksum) before planning, removed after the step.
+    const urls = ins.kind === "ADD" ? sources.filter((s) => isUrlSource(s) && !isGitSource(s)) : [];
+    const checksum = ins.checksum !== undefined ? parseChecksum(w(ins.checksum)) : undefined;
+    if (checksum !== undefined && (urls.length === 0 || urls.length !== sources.length)) throw new BuildError("checksum can't be specified for non-HTTP(S) sources");
+    const downloads = urls.length ? await downloadSources(urls, this.req.store.tmpDir(), checksum) : undefined;
+    try {
+      return await this.copyPlanned(ins, state, { sources, source, target, fromId, downloads, heredocs, lookup });
+    } finally {
+      downloads?.dispose();
+    }
+  }
+
+  private async copyPlanned(ins: CopyInstruction, state: { config: OciImageConfig; key: string }, p: {
+    sources: string[]; source: CopySource; target: LayeredFs; fromId: string; downloads: Downloads | undefined; heredocs: Map<string, string>; lookup: Lookup;
+  }): Promise<"cached" | "done"> {
+    const { sources, source, target, fromId, downloads, heredocs } = p;
+    const w = (s: string) => expandWord(s, p.lookup, this.df.escape);
     const destRaw = w(ins.dest);
     const workdir = state.config.config?.WorkingDir || "/";
     const dest = posix.resolve(workdir, destRaw) + (destRaw.endsWith("/") || destRaw === "." || destRaw.endsWith("/.") ? "/" : "");
     const chown = ins.chown !== undefined ? parseChown(w(ins.chown), target) : undefined;
     const chmod = ins.chmod !== undefined ? parseChmod(w(ins.chmod)) : undefined;
     const plan = await planCopy({
-      kind: ins.kind, sources, dest, source, target, heredocs,
+      kind: ins.kind, sources, dest, source, target, heredocs, ...(downloads && { downloads: downloads.files }),
       ...(chown && { chown }), ...(chmod !== undefined && { chmod }),
       ...(ins.kind === "ADD" && ins.from === undefined && { unpackArchive: (node) => archiveEntries(node, sources.join(" ")) }),
     });

@@ -9,6 +9,7 @@ import { BuildError } from "../errors.ts";
 import { clampMtime, entryFromStat, fileDigest, sourceDateEpoch } from "../tar-entries.ts";
 import { PathNotFoundError, type LayeredFs, type Node } from "./layered-fs.ts";
 import type { Owner } from "./owner.ts";
+import { isGitSource, isUrlSource, type Download } from "./add-url.ts";
 
 export interface PlannedEntry extends TarWriteEntry {
   /** Where a regular file's bytes come from (for the content digest). */
@@ -35,6 +36,8 @@ export interface CopyRequest {
   chmod?: number;
   /** Heredoc sources by name, already expanded. */
   heredocs: Map<string, string>;
+  /** ADD: the http(s) sources, downloaded (add-url.ts); copied as files, never unpacked. */
+  downloads?: Map<string, Download>;
   /** ADD: local tar archives are unpacked (entries read by the caller). */
   unpackArchive?: (node: Node) => Promise<PlannedEntry[] | null>;
 }
@@ -120,12 +123,18 @@ function canonicalDest(target: LayeredFs, dest: string): string[] {
 export async function planCopy(req: CopyRequest): Promise<PlannedEntry[]> {
   // New directories and heredoc files get the build's time, or SOURCE_DATE_EPOCH for reproducible layers.
   const epoch = sourceDateEpoch() ?? Math.floor(Date.now() / 1000);
-  const sources: { node?: Node; heredoc?: string; base: string }[] = [];
+  const sources: { node?: Node; heredoc?: string; base: string; remote?: boolean }[] = [];
   for (const src of req.sources) {
     const here = /^[0-9]*<<-?["']?([^"'\s]+)["']?$/.exec(src);
     if (here && req.heredocs.has(here[1]!)) { sources.push({ heredoc: req.heredocs.get(here[1]!)!, base: here[1]! }); continue; }
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(src) || src.startsWith("git@")) {
-      throw new BuildError(`${req.kind} from a URL or git repository is not supported by minibox build: ${src}`);
+    if (isGitSource(src)) throw new BuildError(`${req.kind} of a git repository is not supported by minibox build: ${src}`);
+    const download = req.downloads?.get(src);
+    if (download) {
+      sources.push({ node: { hostPath: download.hostPath, stat: download.stat, path: download.name }, base: download.name, remote: true });
+      continue;
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(src)) {
+      throw new BuildError(req.kind === "COPY" ? `source can't be a URL for COPY: ${src}` : `${req.kind} from a URL with this scheme is not supported by minibox build: ${src}`);
     }
     sources.push(...expandSource(src, req.source));
   }
@@ -182,7 +191,7 @@ export async function planCopy(req: CopyRequest): Promise<PlannedEntry[]> {
       }
       continue;
     }
-    if (req.unpackArchive && node.stat.isFile()) {
+    if (req.unpackArchive && node.stat.isFile() && !s.remote) {
       const unpacked = await req.unpackArchive(node);
       if (unpacked) {
         for (const e of unpacked) put({ ...e, name: destName === "" ? e.name : `${destName}/${e.name}`, ...(e.type === "hardlink" && { linkname: destName === "" ? e.linkname! : `${destName}/${e.linkname}` }), ...(req.chown ?? {}) });
