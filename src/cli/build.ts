@@ -4,6 +4,7 @@ import { defineCommand, type ArgsDef } from "citty";
 import { writeFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { splitArgv } from "./argv.ts";
+import type { BuildProgress } from "../build/progress/types.ts";
 
 const args = {
   tag: { type: "string", alias: "t", description: "Name and optionally a tag (name:tag), repeatable" },
@@ -49,6 +50,28 @@ function keyValues(list: string[], flag: string, fromEnv: boolean): Map<string, 
   return out;
 }
 
+/** `auto` is the updating display when stderr is a terminal, plain lines otherwise (Docker's rule). */
+async function chooseProgress(mode: string): Promise<BuildProgress> {
+  const write = (text: string | Uint8Array) => process.stderr.write(text);
+  const warn = (line: string) => process.stderr.write(`${line}\n`);
+  if (mode === "quiet") return (await import("../build/progress/types.ts")).quietProgress(warn);
+  const { getWinsize, isatty } = await import("../sys/tty.ts");
+  const terminal = isatty(2);
+  if (mode === "tty" || (mode === "auto" && terminal)) {
+    const { ttyProgress } = await import("../build/progress/tty.ts");
+    const size = () => (terminal ? getWinsize(2) : { rows: 24, cols: 80 });
+    return ttyProgress({
+      write, now: () => performance.now() / 1000, columns: () => size().cols || 80, rows: () => size().rows || 24,
+      every: (ms, tick) => {
+        const timer = setInterval(tick, ms);
+        timer.unref();
+        return () => clearInterval(timer);
+      },
+    });
+  }
+  return (await import("../build/progress/plain.ts")).plainProgress(write);
+}
+
 export default defineCommand({
   meta: { name: "build", description: "Build an image from a Dockerfile" },
   args,
@@ -80,15 +103,17 @@ export default defineCommand({
       stdin: async () => new Uint8Array(await Bun.stdin.arrayBuffer()), tmpDir: store.tmpDir(),
     });
     const silent = quiet || progress === "quiet";
+    const shown = await chooseProgress(silent ? "quiet" : progress);
+    let ok = false;
     try {
       const image = await buildImage({
         store, context, buildArgs: keyValues(list("build-arg"), "build-arg", true), labels: Object.fromEntries(keyValues(list("label"), "label", false)),
         ...(str("target") !== undefined && { target: str("target") }), ...(str("platform") !== undefined && { platform: str("platform") }),
         noCache: values["no-cache"] === true, pull: values.pull === true, network: network === "host" || network === "none" ? network : "bridge", tags: list("tag"),
-        log: silent ? () => {} : (line) => process.stderr.write(`${line}\n`),
-        output: silent ? () => {} : (chunk) => process.stderr.write(chunk),
-        warn: (line) => process.stderr.write(`${line}\n`),
+        progress: shown,
       });
+      ok = true;
+      shown.finish(true);
       if (output) {
         const { saveToFile } = await import("../image/save.ts");
         await saveToFile(store, [list("tag")[0] ?? image.id], output.format, output.dest);
@@ -106,6 +131,7 @@ export default defineCommand({
       if (silent && error instanceof Error && error.message.includes("\n")) process.stderr.write(`${error.message.split("\n").slice(1).join("\n")}\n`);
       throw error;
     } finally {
+      if (!ok) shown.finish(false);
       context.dispose();
     }
   },

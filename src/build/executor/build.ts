@@ -5,6 +5,7 @@ import type { ImageRecord, ImageStore } from "../../image/store.ts";
 import { writeTar } from "../../image/tar/writer.ts";
 import type { OciImageConfig } from "../../oci/image-config.ts";
 import { BuildCache, stepKey } from "../cache.ts";
+import type { BuildProgress } from "../progress/types.ts";
 import type { BuildContext } from "../context/context.ts";
 import type { CopyInstruction, Dockerfile, Instruction, RunInstruction, Stage } from "../dockerfile/ast.ts";
 import { expandWord, ExpansionError, type Lookup } from "../dockerfile/expand.ts";
@@ -36,10 +37,8 @@ export interface BuildRequest {
   labels: Record<string, string>;
   network: RunNetwork;
   tags: string[];
-  /** Progress lines (stderr); RUN output; warnings. */
-  log(line: string): void;
-  output(chunk: Uint8Array): void;
-  warn(line: string): void;
+  /** Steps, RUN output and warnings, shown as the CLI chose (progress/). */
+  progress: BuildProgress;
 }
 
 interface StageResult { config: OciImageConfig; key: string }
@@ -90,7 +89,7 @@ class Builder {
   async build(): Promise<ImageRecord> {
     const { ContainerStore } = await import("../../container/store.ts");
     for (const name of await removeOrphanedBuildContainers(new ContainerStore(this.req.store.root))) {
-      this.req.warn(`removed ${name}, left behind by a build that was killed`);
+      this.req.progress.warn(`removed ${name}, left behind by a build that was killed`);
     }
     removeStaleMountDirs(this.req.store.tmpDir()); // RUN --mount work dirs of a build killed with -9
     for (const [k, v] of this.platformArgs()) this.globals.set(k, v);
@@ -114,7 +113,7 @@ class Builder {
     }
     for (const s of this.df.stages) for (const ins of s.instructions) if (ins.kind === "ARG") for (const a of ins.args) this.declared.add(a.name);
     const unused = [...this.req.buildArgs.keys()].filter((k) => !this.declared.has(k) && !PROXY_ARGS.has(k));
-    if (unused.length) this.req.warn(`[Warning] One or more build-args [${unused.join(" ")}] were not consumed`);
+    if (unused.length) this.req.progress.warn(`[Warning] One or more build-args [${unused.join(" ")}] were not consumed`);
 
     const config = clone(result.config);
     if (Object.keys(this.req.labels).length) {
@@ -161,7 +160,31 @@ class Builder {
     let key: string;
     const started = performance.now();
     const n = ++this.step;
-    this.req.log(`#${n} [${name} 1/${stage.instructions.length + 1}] FROM ${fromRef}`);
+    this.req.progress.start(n, `[${name} 1/${stage.instructions.length + 1}] FROM ${fromRef}`);
+    try {
+      ({ config, key } = await this.from(stage, fromRef));
+    } catch (error) {
+      this.req.progress.failed(n, (performance.now() - started) / 1000);
+      throw error;
+    }
+    this.req.progress.done(n, (performance.now() - started) / 1000);
+    const state = { config, key, args: new Map<string, string | undefined>(), cmdSet: false };
+    // ONBUILD triggers of the base image run first, and are not inherited further.
+    const triggers = (config.config?.OnBuild as string[] | null | undefined) ?? [];
+    if (config.config && config.config.OnBuild !== undefined) delete config.config.OnBuild;
+    for (const trigger of triggers) {
+      const parsed = parseDockerfile(`FROM scratch\n${trigger}\n`, `ONBUILD trigger of ${fromRef}`).stages[0]!.instructions[0]!;
+      await this.runInstruction(stage, name, { ...parsed, line: stage.from.line }, state, `?`);
+    }
+    let i = 1;
+    for (const ins of stage.instructions) await this.runInstruction(stage, name, ins, state, `${++i}/${stage.instructions.length + 1}`);
+    return { config: state.config, key: state.key };
+  }
+
+  /** The stage's starting point: scratch, an earlier stage, or an image (pulled if missing). */
+  private async from(stage: Stage, fromRef: string): Promise<{ config: OciImageConfig; key: string }> {
+    let config: OciImageConfig;
+    let key: string;
     const parent = findStage(this.df, fromRef, stage.index);
     if (fromRef.toLowerCase() === "scratch") {
       config = { architecture: this.target.architecture, os: this.target.os, config: {}, rootfs: { type: "layers", diff_ids: [] }, history: [] };
@@ -182,18 +205,7 @@ class Builder {
       config.history ??= [];
       key = stepKey("", "FROM", image.id);
     }
-    this.req.log(`#${n} DONE ${((performance.now() - started) / 1000).toFixed(1)}s`);
-    const state = { config, key, args: new Map<string, string | undefined>(), cmdSet: false };
-    // ONBUILD triggers of the base image run first, and are not inherited further.
-    const triggers = (config.config?.OnBuild as string[] | null | undefined) ?? [];
-    if (config.config && config.config.OnBuild !== undefined) delete config.config.OnBuild;
-    for (const trigger of triggers) {
-      const parsed = parseDockerfile(`FROM scratch\n${trigger}\n`, `ONBUILD trigger of ${fromRef}`).stages[0]!.instructions[0]!;
-      await this.runInstruction(stage, name, { ...parsed, line: stage.from.line }, state, `?`);
-    }
-    let i = 1;
-    for (const ins of stage.instructions) await this.runInstruction(stage, name, ins, state, `${++i}/${stage.instructions.length + 1}`);
-    return { config: state.config, key: state.key };
+    return { config, key };
   }
 
   private async runInstruction(stage: Stage, stageName: string, ins: Instruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined>; cmdSet: boolean }, position: string): Promise<void> {
@@ -210,12 +222,14 @@ class Builder {
       return;
     }
     const n = ++this.step;
-    this.req.log(`#${n} [${stageName} ${position}] ${ins.original}`);
+    this.req.progress.start(n, `[${stageName} ${position}] ${ins.original}`);
     const started = performance.now();
     try {
-      const outcome = await this.execute(stage, ins, state, lookup);
-      this.req.log(outcome === "cached" ? `#${n} CACHED` : `#${n} DONE ${((performance.now() - started) / 1000).toFixed(1)}s`);
+      const outcome = await this.execute(stage, ins, state, lookup, n);
+      if (outcome === "cached") this.req.progress.cached(n);
+      else this.req.progress.done(n, (performance.now() - started) / 1000);
     } catch (error) {
+      this.req.progress.failed(n, (performance.now() - started) / 1000);
       // Any error the user can act on (a RUN whose command cannot start, a bad --chown, …) fails the
       // build with exit 1 and names the step; engine faults keep their own class and exit code.
       if (error instanceof UserError && !error.message.startsWith(`${file}:`)) {
@@ -248,8 +262,8 @@ class Builder {
     return next;
   }
 
-  private async execute(stage: Stage, ins: Instruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined>; cmdSet: boolean }, lookup: Lookup): Promise<"cached" | "done"> {
-    if (ins.kind === "RUN") return this.run(stage, ins, state, lookup);
+  private async execute(stage: Stage, ins: Instruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined>; cmdSet: boolean }, lookup: Lookup, step: number): Promise<"cached" | "done"> {
+    if (ins.kind === "RUN") return this.run(stage, ins, state, lookup, step);
     if (ins.kind === "COPY" || ins.kind === "ADD") return this.copy(stage, ins, state, lookup);
     const next = clone(state.config);
     const cmdState = { cmdSet: state.cmdSet };
@@ -296,7 +310,7 @@ class Builder {
     };
   }
 
-  private async run(stage: Stage, ins: RunInstruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined> }, lookup: Lookup): Promise<"cached" | "done"> {
+  private async run(stage: Stage, ins: RunInstruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined> }, lookup: Lookup, step: number): Promise<"cached" | "done"> {
     if (ins.security !== undefined) throw new BuildError("RUN --security is not supported by minibox build");
     // `default` is the build's own mode (`build --network`, the bridge unless told otherwise).
     const network: RunNetwork | undefined = ins.network === undefined || ins.network === "default" ? this.req.network
@@ -315,7 +329,8 @@ class Builder {
       const prepared = await prepareRunMounts(mounts, sources);
       try {
         const diffId = await runStep({
-          store: this.req.store, config: state.config, args, env: [...argEnv, ...proxies], network, mounts: prepared.requests, output: this.req.output,
+          store: this.req.store, config: state.config, args, env: [...argEnv, ...proxies], network, mounts: prepared.requests,
+          output: (chunk) => this.req.progress.output(step, chunk),
           collect: async (entries) => (await this.req.store.addLayer(writeTar(entries), {}, "RUN layer", { keepBlob: true })).diffId,
         });
         return this.withHistory(state.config, createdBy, diffId);
