@@ -160,6 +160,22 @@ describe("layers from RUN", () => {
     expect(readdirSync(layer).filter((n) => n !== "etc")).toEqual(["opt"]);
     if (existsSync(join(layer, "etc"))) expect(readdirSync(join(layer, "etc"))).toEqual([]);
   });
+
+  test("RUNs that change nothing give the same (empty) layer twice: later RUNs, run and cp still work", async () => {
+    // The same layer directory twice in an overlay's lower list is refused by the kernel (ELOOP).
+    const dir = context({ Dockerfile: "FROM busybox\nRUN true\nRUN true\nRUN echo after > /after\n" });
+    // SOURCE_DATE_EPOCH: the copied-up /etc gets the same mtime in both layers, whatever the clock says.
+    const r = await ok(["build", "-q", "--network", "none", "-t", "dup:1", dir], { env: { SOURCE_DATE_EPOCH: "1700000000" } });
+    const layers = JSON.parse((await ok(["image", "inspect", r.stdout.trim()])).stdout)[0].RootFS.Layers as string[];
+    expect(layers[2]).toBe(layers[3]);
+    expect((await ok(["run", "--rm", "dup:1", "cat", "/after"])).stdout).toBe("after\n");
+    const id = (await ok(["create", "dup:1"])).stdout.trim();
+    try {
+      expect((await ok(["cp", `${id}:/after`, "-"])).stdout).toContain("after\n");
+    } finally {
+      await sb.run(["rm", "-f", id]);
+    }
+  });
 });
 
 describe("ARG scoping and image config", () => {

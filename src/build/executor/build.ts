@@ -2,7 +2,7 @@
 // whose result is looked up in the cache first. Nothing is tagged until the target stage is complete.
 import { posix } from "node:path";
 import type { ImageRecord, ImageStore } from "../../image/store.ts";
-import { writeTar } from "../../image/tar/writer.ts";
+import { writeTar, type TarWriteEntry } from "../../image/tar/writer.ts";
 import type { OciImageConfig } from "../../oci/image-config.ts";
 import { BuildCache, stepKey } from "../cache.ts";
 import type { BuildProgress } from "../progress/types.ts";
@@ -12,7 +12,7 @@ import { expandWord, ExpansionError, type Lookup } from "../dockerfile/expand.ts
 import { parseDockerfile } from "../dockerfile/parse.ts";
 import { BuildError } from "../errors.ts";
 import { UserError } from "../../errors.ts";
-import { sourceDateEpoch } from "../tar-entries.ts";
+import { clampMtime, sourceDateEpoch } from "../tar-entries.ts";
 import { archiveEntries } from "./add-archive.ts";
 import { downloadSources, isGitSource, isUrlSource, parseChecksum, type Downloads } from "./add-url.ts";
 import { planCopy, planDigest, planMkdir, type CopySource } from "./copy-plan.ts";
@@ -331,7 +331,7 @@ class Builder {
         const diffId = await runStep({
           store: this.req.store, config: state.config, args, env: [...argEnv, ...proxies], network, mounts: prepared.requests,
           output: (chunk) => this.req.progress.output(step, chunk),
-          collect: async (entries) => (await this.req.store.addLayer(writeTar(entries), {}, "RUN layer", { keepBlob: true })).diffId,
+          collect: async (entries) => (await this.req.store.addLayer(writeTar(clampedMtimes(entries)), {}, "RUN layer", { keepBlob: true })).diffId,
         });
         return this.withHistory(state.config, createdBy, diffId);
       } finally {
@@ -403,6 +403,12 @@ class Builder {
       return this.withHistory(state.config, `${text} # buildkit`, layer.diffId);
     });
   }
+}
+
+/** A RUN's layer with SOURCE_DATE_EPOCH: no mtime after it (reproducible layers, as for COPY). */
+async function* clampedMtimes(entries: AsyncIterable<TarWriteEntry>): AsyncIterable<TarWriteEntry> {
+  const epoch = sourceDateEpoch();
+  for await (const e of entries) yield epoch !== undefined && e.mtime !== undefined ? { ...e, mtime: clampMtime(e.mtime, epoch) } : e;
 }
 
 /** Heredoc bodies with an unquoted delimiter: `$VAR` and `${VAR…}` expand, quotes stay as written. */
