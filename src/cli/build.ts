@@ -4,6 +4,7 @@ import { defineCommand, type ArgsDef } from "citty";
 import { writeFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { splitArgv } from "./argv.ts";
+import { trace } from "../trace.ts";
 import type { BuildProgress } from "../build/progress/types.ts";
 
 const args = {
@@ -98,6 +99,7 @@ export default defineCommand({
       import("../image/store.ts"), import("../build/context/context.ts"), import("../build/executor/build.ts"),
     ]);
     const store = new ImageStore();
+    trace("build: modules loaded");
     const context = await openContext({
       context: positionals[0]!, ...(str("file") !== undefined && { file: str("file") }),
       stdin: async () => new Uint8Array(await Bun.stdin.arrayBuffer()), tmpDir: store.tmpDir(),
@@ -113,6 +115,7 @@ export default defineCommand({
         progress: shown,
       });
       ok = true;
+      trace("build: image committed");
       shown.finish(true);
       if (output) {
         const { saveToFile } = await import("../image/save.ts");

@@ -12,6 +12,7 @@ import { expandWord, ExpansionError, type Lookup } from "../dockerfile/expand.ts
 import { parseDockerfile } from "../dockerfile/parse.ts";
 import { BuildError } from "../errors.ts";
 import { UserError } from "../../errors.ts";
+import { trace } from "../../trace.ts";
 import { clampMtime, sourceDateEpoch } from "../tar-entries.ts";
 import { archiveEntries } from "./add-archive.ts";
 import { downloadSources, isGitSource, isUrlSource, parseChecksum, type Downloads } from "./add-url.ts";
@@ -92,6 +93,7 @@ class Builder {
       this.req.progress.warn(`removed ${name}, left behind by a build that was killed`);
     }
     removeStaleMountDirs(this.req.store.tmpDir()); // RUN --mount work dirs of a build killed with -9
+    trace("build: leftovers checked");
     for (const [k, v] of this.platformArgs()) this.globals.set(k, v);
     for (const ins of this.df.metaArgs) {
       for (const a of ins.args) {
@@ -115,6 +117,7 @@ class Builder {
     const unused = [...this.req.buildArgs.keys()].filter((k) => !this.declared.has(k) && !PROXY_ARGS.has(k));
     if (unused.length) this.req.progress.warn(`[Warning] One or more build-args [${unused.join(" ")}] were not consumed`);
 
+    trace("build: stages done");
     const config = clone(result.config);
     if (Object.keys(this.req.labels).length) {
       config.config = { ...(config.config ?? {}), Labels: { ...(config.config?.Labels ?? {}), ...this.req.labels } };
@@ -226,6 +229,7 @@ class Builder {
     const started = performance.now();
     try {
       const outcome = await this.execute(stage, ins, state, lookup, n);
+      trace(`build: step ${n} ${outcome}`);
       if (outcome === "cached") this.req.progress.cached(n);
       else this.req.progress.done(n, (performance.now() - started) / 1000);
     } catch (error) {

@@ -7,6 +7,7 @@ import type { ImageRecord, ImageStore } from "../../image/store.ts";
 import type { OciImageConfig } from "../../oci/image-config.ts";
 import { sha256Digest } from "../../image/digest.ts";
 import { BuildError } from "../errors.ts";
+import { trace } from "../../trace.ts";
 import type { TarWriteEntry } from "../../image/tar/writer.ts";
 import type { ContainerRecord, ContainerStore } from "../../container/store.ts";
 import type { MountRequest } from "../../volume/mount-request.ts";
@@ -86,10 +87,14 @@ export async function runStep<T>(req: RunRequest<T>): Promise<T> {
       pump(launched.proc.stderr as ReadableStream<Uint8Array>, req.output, tail),
       launched.proc.exited,
     ]);
+    trace("build: RUN exited");
     const code = await finishContainer(store, record, launched.proc, launched.cgroup);
+    trace("build: RUN finished");
     if (interrupted !== undefined) throw new BuildError(`interrupted by ${interrupted}`);
     if (code !== 0) throw new RunFailedError(req.args.join(" "), code, tail.text.trimEnd());
-    return await collectUpper(store, record, req.collect);
+    const layer = await collectUpper(store, record, req.collect);
+    trace("build: RUN layer stored");
+    return layer;
   } finally {
     for (const s of FORWARDED) process.off(s, forward);
     store.remove(record);
