@@ -178,6 +178,23 @@ describe("layers from RUN", () => {
   });
 });
 
+describe("COPY --exclude and --parents", () => {
+  test("excluded paths are left out; --parents keeps the source paths; both are in the cache key", async () => {
+    const dir = context({
+      Dockerfile: "FROM busybox\nCOPY --exclude=*.log --exclude=sub/skip src /ex/\nCOPY --parents a/b/one.txt a/./c/two.txt /par/\n",
+      "src/keep.txt": "k\n", "src/x.log": "l\n", "src/sub/skip": "s\n", "src/sub/keep2": "k2\n",
+      "a/b/one.txt": "1\n", "a/c/two.txt": "2\n",
+    });
+    await ok(["build", "-q", "--network", "none", "-t", "exparents:1", dir]);
+    const out = await ok(["run", "--rm", "--network", "none", "exparents:1", "sh", "-c", "cd /ex && find . | sort; cd /par && find . -type f | sort"]);
+    expect(out.stdout).toBe(".\n./keep.txt\n./sub\n./sub/keep2\n./a/b/one.txt\n./c/two.txt\n");
+    writeFileSync(join(dir, "Dockerfile"), "FROM busybox\nCOPY --exclude=*.txt src /ex/\nCOPY --parents a/b/one.txt a/./c/two.txt /par/\n");
+    await ok(["build", "-q", "--network", "none", "-t", "exparents:2", dir]);
+    const again = await ok(["run", "--rm", "--network", "none", "exparents:2", "sh", "-c", "cd /ex && find . -type f | sort"]);
+    expect(again.stdout).toBe("./sub/keep2\n./sub/skip\n./x.log\n");
+  });
+});
+
 describe("ARG scoping and image config", () => {
   test("global ARGs reach a stage only when redeclared; platform ARGs after ARG; ENV wins; config fields", async () => {
     const dockerfile = [

@@ -10,6 +10,7 @@ import type { BuildContext } from "../context/context.ts";
 import type { CopyInstruction, Dockerfile, Instruction, RunInstruction, Stage } from "../dockerfile/ast.ts";
 import { expandWord, ExpansionError, type Lookup } from "../dockerfile/expand.ts";
 import { parseDockerfile } from "../dockerfile/parse.ts";
+import { parseDockerignore } from "../context/dockerignore.ts";
 import { BuildError } from "../errors.ts";
 import { UserError } from "../../errors.ts";
 import { trace } from "../../trace.ts";
@@ -345,8 +346,7 @@ class Builder {
   }
 
   private async copy(stage: Stage, ins: CopyInstruction, state: { config: OciImageConfig; key: string }, lookup: Lookup): Promise<"cached" | "done"> {
-    if (ins.keepGitDir || ins.parents) throw new BuildError(`${ins.kind} --${ins.keepGitDir ? "keep-git-dir" : "parents"} is not supported by minibox build`);
-    if (ins.excludes.length) throw new BuildError(`${ins.kind} --exclude is not supported by minibox build`);
+    if (ins.keepGitDir) throw new BuildError(`${ins.kind} --keep-git-dir is not supported by minibox build (git sources are not)`);
     const w = (s: string) => expandWord(s, lookup, this.df.escape);
     const target = new LayeredFs(state.config.rootfs.diff_ids.map((d) => this.req.store.layerPath(d)));
     let source: CopySource = { fs: this.contextFs, context: true, ignore: this.req.context.ignore, preserveOwner: false };
@@ -390,6 +390,7 @@ class Builder {
   }): Promise<"cached" | "done"> {
     const { sources, source, target, fromId, downloads, heredocs } = p;
     const w = (s: string) => expandWord(s, p.lookup, this.df.escape);
+    const excludes = ins.excludes.map(w);
     const destRaw = w(ins.dest);
     const workdir = state.config.config?.WorkingDir || "/";
     const dest = posix.resolve(workdir, destRaw) + (destRaw.endsWith("/") || destRaw === "." || destRaw.endsWith("/.") ? "/" : "");
@@ -397,10 +398,11 @@ class Builder {
     const chmod = ins.chmod !== undefined ? parseChmod(w(ins.chmod)) : undefined;
     const plan = await planCopy({
       kind: ins.kind, sources, dest, source, target, heredocs, ...(downloads && { downloads: downloads.files }),
+      ...(excludes.length && { excludes: parseDockerignore(excludes.join("\n")) }), ...(ins.parents && { parents: true }),
       ...(chown && { chown }), ...(chmod !== undefined && { chmod }),
       ...(ins.kind === "ADD" && ins.from === undefined && { unpackArchive: (node) => archiveEntries(node, sources.join(" ")) }),
     });
-    const text = `${ins.kind} ${chown ? `--chown=${chown.uid}:${chown.gid} ` : ""}${chmod !== undefined ? `--chmod=${chmod.toString(8)} ` : ""}${sources.join(" ")} ${dest}`;
+    const text = `${ins.kind} ${chown ? `--chown=${chown.uid}:${chown.gid} ` : ""}${chmod !== undefined ? `--chmod=${chmod.toString(8)} ` : ""}${ins.parents ? "--parents " : ""}${excludes.map((e) => `--exclude=${e} `).join("")}${sources.join(" ")} ${dest}`;
     const digest = await planDigest(plan);
     return this.cached(state, JSON.stringify([text, fromId]), digest, async () => {
       const layer = await this.req.store.addLayer(writeTar(plan), {}, `${ins.kind} layer`, { keepBlob: true });
