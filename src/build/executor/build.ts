@@ -328,10 +328,11 @@ class Builder {
     const shown = argEnv.filter((e) => !PROXY_ARGS.has(e.slice(0, e.indexOf("="))));
     const createdBy = `RUN ${shown.length ? `|${shown.length} ${shown.join(" ")} ` : ""}${args.join(" ")} # buildkit`;
     const mounts = ins.mounts.map((spec) => parseRunMount(this.expand(ins.line, spec, lookup), state.config.config?.WorkingDir ?? "/"));
-    const sources = this.mountSources(stage);
-    const mountKey = mounts.length ? await mountKeys(mounts, sources) : [];
+    // Only a RUN with mounts pays for resolving their sources (a cached RUN without any stays a file read).
+    const sources = mounts.length ? this.mountSources(stage) : undefined;
+    const mountKey = sources ? await mountKeys(mounts, sources) : [];
     return this.cached(state, JSON.stringify(["RUN", args, shown, network, ...(mounts.length ? [mountKey] : [])]), "", async () => {
-      const prepared = await prepareRunMounts(mounts, sources);
+      const prepared = sources ? await prepareRunMounts(mounts, sources) : { requests: [], release: () => {} };
       try {
         const diffId = await runStep({
           store: this.req.store, config: state.config, args, env: [...argEnv, ...proxies], network, mounts: prepared.requests,
