@@ -44,7 +44,7 @@ beforeAll(async () => {
     },
   });
   url = `http://127.0.0.1:${server.port}`;
-});
+}, 120_000);
 
 afterAll(() => {
   server?.stop(true);

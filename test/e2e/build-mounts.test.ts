@@ -21,7 +21,7 @@ beforeAll(async () => {
   writeFileSync(archive, dockerArchive(buildImage()));
   const r = await sb.run(["load", "-i", archive]);
   if (r.code !== 0) throw new Error(`load failed: ${r.stderr}`);
-});
+}, 120_000);
 afterAll(() => sb.cleanup());
 
 let contexts = 0;

@@ -26,7 +26,7 @@ beforeAll(async () => {
   const r = await sb.run(["load", "-i", archive]);
   if (r.code !== 0) throw new Error(`load failed: ${r.stderr}`);
   outside = await makeOutside("bn", 12);
-});
+}, 120_000);
 
 afterAll(() => {
   outside?.close();

@@ -23,7 +23,7 @@ beforeAll(async () => {
   dir = join(base, "ctx");
   mkdirSync(dir);
   writeFileSync(join(dir, "Dockerfile"), "FROM busybox\nRUN echo step-output-line\nENV A=1\n");
-});
+}, 120_000);
 afterAll(() => sb.cleanup());
 
 const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
