@@ -16,7 +16,7 @@ const args = {
   pull: { type: "boolean", description: "Always attempt to pull a newer version of the base images" },
   platform: { type: "string", description: "Set the target platform (linux/<arch>)" },
   label: { type: "string", description: "Set metadata for the image KEY=VALUE (repeatable)" },
-  network: { type: "string", description: "Networking mode for RUN: default (bridge), none or host" },
+  network: { type: "string", description: "Networking mode for RUN: default or bridge (the default bridge network), none or host" },
   progress: { type: "string", description: "Progress output: auto, plain or tty" },
   quiet: { type: "boolean", alias: "q", description: "Suppress the build output and print the image ID on success" },
   iidfile: { type: "string", description: "Write the image ID to the file" },
