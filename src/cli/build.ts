@@ -107,6 +107,9 @@ export default defineCommand({
     const silent = quiet || progress === "quiet";
     const shown = await chooseProgress(silent ? "quiet" : progress);
     let ok = false;
+    // Should the build ever wait on something that can never happen, Bun ends the process when its
+    // event loop runs empty: that must not read as a success (the command's return value replaces this).
+    process.exitCode = 1;
     try {
       const image = await buildImage({
         store, context, buildArgs: keyValues(list("build-arg"), "build-arg", true), labels: Object.fromEntries(keyValues(list("label"), "label", false)),

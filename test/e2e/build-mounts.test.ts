@@ -152,6 +152,13 @@ describe("RUN --mount=type=bind", () => {
     }
   });
 
+  test("a stage mounting from a stage that copies from it is a cycle (an error, not a hang)", async () => {
+    const df = "FROM busybox AS a\nRUN --mount=type=bind,from=b,target=/m true\nFROM busybox AS b\nCOPY --from=a /etc/passwd /x\n";
+    const r = await sb.run(["build", "--network", "none", context({ Dockerfile: df })], { timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^minibox: circular dependency detected on stage: [ab]$/);
+  });
+
   test("a context source leaving the context is refused", async () => {
     const r = await build([context({ Dockerfile: "FROM busybox\nRUN --mount=type=bind,source=../..,target=/m ls /m\n" })]);
     expect(r.code).toBe(1);
