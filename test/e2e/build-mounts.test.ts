@@ -77,6 +77,17 @@ describe("RUN --mount=type=cache", () => {
     expect(leftovers()).toEqual({ mounts: [], work: [] });
   });
 
+  test("directories made only to hold a mount point are left out too; one the RUN also wrote to stays", async () => {
+    const df = [
+      "FROM busybox",
+      "RUN --mount=type=cache,target=/root/.cache/tool/x --mount=type=tmpfs,target=/new/a/b true",
+      "RUN --mount=type=cache,target=/var/lib/thing/c sh -c 'echo kept > /var/lib/thing/file'",
+      "",
+    ].join("\n");
+    await ok(["-t", "stubs:1", context({ Dockerfile: df })]);
+    expect(await inImage("stubs:1", "ls -A /root; test -e /new && echo new || echo no-new; ls -A /var/lib/thing")).toBe("no-new\nfile\n");
+  });
+
   test("builder prune removes the cache directories: the next build starts empty", async () => {
     const r = await sb.run(["builder", "prune", "-f"]);
     expect(r.code).toBe(0);

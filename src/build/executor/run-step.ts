@@ -3,6 +3,7 @@
 // The container is removed afterwards whatever happens; its output goes to our stderr and the last
 // lines are kept for the error message.
 import { constants as os } from "node:os";
+import { readdirSync } from "node:fs";
 import type { ImageRecord, ImageStore } from "../../image/store.ts";
 import type { OciImageConfig } from "../../oci/image-config.ts";
 import { sha256Digest } from "../../image/digest.ts";
@@ -107,7 +108,7 @@ export async function runStep<T>(req: RunRequest<T>): Promise<T> {
  * points the init created for /proc, /etc/hosts, … when the image did not have them.
  */
 async function collectUpper<T>(store: ContainerStore, record: ContainerRecord, collect: (entries: AsyncIterable<TarWriteEntry>) => Promise<T>): Promise<T> {
-  const [{ containerLayers }, { lowerStat }, { walkTree }, { AT, O, openat }, { closeFd }] = await Promise.all([
+  const [{ containerLayers }, { lowerStat, openBeneath }, { walkTree }, { AT, O, openat, fdPath }, { closeFd }] = await Promise.all([
     import("../../files/container-root.ts"), import("../../files/lower-layers.ts"), import("../../files/walk.ts"),
     import("../../sys/at.ts"), import("../../sys/fs.ts"),
   ]);
@@ -116,11 +117,60 @@ async function collectUpper<T>(store: ContainerStore, record: ContainerRecord, c
   const layers: number[] = [];
   try {
     for (const d of dirs.lowerdirs) layers.push(openat(AT.FDCWD, d, O.PATH | O.DIRECTORY | O.CLOEXEC));
-    const mountPoints = new Set(dirs.mountPoints);
-    const skip = (name: string) => mountPoints.has(name) && !lowerStat(layers, name);
-    return await collect(walkTree(upper, "", { overlayWhiteouts: true, skip }));
+    // Mount points the image did not have, and the directories made only to hold them (BuildKit's
+    // "mount stubs"), are the engine's, not the RUN's.
+    const created = new Set(dirs.mountPoints.filter((m) => !lowerStat(layers, m)));
+    const stubs = mountStubs(upper, created, (p) => lowerStat(layers, p) !== undefined, { openBeneath, O, fdPath, openat, closeFd });
+    return await collect(walkTree(upper, "", { overlayWhiteouts: true, skip: (name) => created.has(name) || stubs.has(name) }));
   } finally {
     closeFd(upper);
     for (const l of layers) closeFd(l);
   }
+}
+
+interface StubFs {
+  openBeneath: typeof import("../../files/lower-layers.ts").openBeneath;
+  O: typeof import("../../sys/at.ts").O;
+  fdPath: typeof import("../../sys/at.ts").fdPath;
+  openat: typeof import("../../sys/at.ts").openat;
+  closeFd: typeof import("../../sys/fs.ts").closeFd;
+}
+
+/**
+ * Parents of `created` mount points that the image lacks and whose only entries in the upper dir are
+ * such mount points or other stubs. Read through fds opened beneath the upper dir without following
+ * links (the RUN could have put a link there): anything unexpected just means "not a stub".
+ */
+function mountStubs(upper: number, created: ReadonlySet<string>, inImage: (path: string) => boolean, fs: StubFs): Set<string> {
+  const { openBeneath, O, fdPath, openat, closeFd } = fs;
+  const stubs = new Set<string>();
+  const children = (path: string): string[] | undefined => {
+    const fd = openBeneath(upper, path);
+    if (fd === undefined) return undefined;
+    try {
+      const dir = openat(fd, ".", O.RDONLY | O.DIRECTORY | O.CLOEXEC);
+      try {
+        return readdirSync(fdPath(dir));
+      } finally {
+        closeFd(dir);
+      }
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOTDIR") return undefined;
+      throw e;
+    } finally {
+      closeFd(fd);
+    }
+  };
+  // Deepest first, so that a parent sees its stub children already decided.
+  const candidates = new Set<string>();
+  for (const m of created) {
+    const parts = m.split("/");
+    for (let i = parts.length - 1; i >= 1; i--) candidates.add(parts.slice(0, i).join("/"));
+  }
+  for (const dir of [...candidates].sort((a, b) => b.split("/").length - a.split("/").length)) {
+    if (inImage(dir)) continue;
+    const names = children(dir);
+    if (names !== undefined && names.every((n) => created.has(`${dir}/${n}`) || stubs.has(`${dir}/${n}`))) stubs.add(dir);
+  }
+  return stubs;
 }
