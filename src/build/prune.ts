@@ -29,6 +29,8 @@ export function pruneBuildCache(store: ImageStore): BuilderPruneResult {
     }
     rmSync(path, { force: true });
   }
+  // RUN --mount=type=cache directories go with the entries (BuildKit's prune removes them too).
+  rmSync(join(dir, "mounts"), { recursive: true, force: true });
   let reclaimed = 0;
   const sizes = new Map([...layers].map((d) => [d, store.layerMeta(d)?.size ?? 0]));
   const deletedLayers = store.discardLayers(layers);

@@ -4,6 +4,8 @@ import { defineCommand, type ArgsDef } from "citty";
 import { writeFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { splitArgv } from "./argv.ts";
+import { trace } from "../trace.ts";
+import type { BuildProgress } from "../build/progress/types.ts";
 
 const args = {
   tag: { type: "string", alias: "t", description: "Name and optionally a tag (name:tag), repeatable" },
@@ -14,7 +16,7 @@ const args = {
   pull: { type: "boolean", description: "Always attempt to pull a newer version of the base images" },
   platform: { type: "string", description: "Set the target platform (linux/<arch>)" },
   label: { type: "string", description: "Set metadata for the image KEY=VALUE (repeatable)" },
-  network: { type: "string", description: "Networking mode for RUN: default (none), none or host" },
+  network: { type: "string", description: "Networking mode for RUN: default or bridge (the default bridge network), none or host" },
   progress: { type: "string", description: "Progress output: auto, plain or tty" },
   quiet: { type: "boolean", alias: "q", description: "Suppress the build output and print the image ID on success" },
   iidfile: { type: "string", description: "Write the image ID to the file" },
@@ -49,6 +51,28 @@ function keyValues(list: string[], flag: string, fromEnv: boolean): Map<string, 
   return out;
 }
 
+/** `auto` is the updating display when stderr is a terminal, plain lines otherwise (Docker's rule). */
+async function chooseProgress(mode: string): Promise<BuildProgress> {
+  const write = (text: string | Uint8Array) => process.stderr.write(text);
+  const warn = (line: string) => process.stderr.write(`${line}\n`);
+  if (mode === "quiet") return (await import("../build/progress/types.ts")).quietProgress(warn);
+  const { getWinsize, isatty } = await import("../sys/tty.ts");
+  const terminal = isatty(2);
+  if (mode === "tty" || (mode === "auto" && terminal)) {
+    const { ttyProgress } = await import("../build/progress/tty.ts");
+    const size = () => (terminal ? getWinsize(2) : { rows: 24, cols: 80 });
+    return ttyProgress({
+      write, now: () => performance.now() / 1000, columns: () => size().cols || 80, rows: () => size().rows || 24,
+      every: (ms, tick) => {
+        const timer = setInterval(tick, ms);
+        timer.unref();
+        return () => clearInterval(timer);
+      },
+    });
+  }
+  return (await import("../build/progress/plain.ts")).plainProgress(write);
+}
+
 export default defineCommand({
   meta: { name: "build", description: "Build an image from a Dockerfile" },
   args,
@@ -61,7 +85,7 @@ export default defineCommand({
     const progress = str("progress") ?? "auto";
     if (!["auto", "plain", "tty", "quiet", "rawjson"].includes(progress)) throw new UserError(`invalid progress mode: ${progress} (auto, plain or tty)`);
     const network = str("network") ?? "default";
-    if (network !== "default" && network !== "none" && network !== "host") throw new UserError(`network mode "${network}" not supported by minibox build (default, none or host)`);
+    if (!["default", "bridge", "none", "host"].includes(network)) throw new UserError(`network mode "${network}" not supported by minibox build (default, bridge, none or host)`);
     const output = str("output") !== undefined ? parseOutput(str("output")!) : undefined;
     const { parseReference } = await import("../image/reference.ts");
     for (const t of list("tag")) {
@@ -75,20 +99,27 @@ export default defineCommand({
       import("../image/store.ts"), import("../build/context/context.ts"), import("../build/executor/build.ts"),
     ]);
     const store = new ImageStore();
+    trace("build: modules loaded");
     const context = await openContext({
       context: positionals[0]!, ...(str("file") !== undefined && { file: str("file") }),
       stdin: async () => new Uint8Array(await Bun.stdin.arrayBuffer()), tmpDir: store.tmpDir(),
     });
     const silent = quiet || progress === "quiet";
+    const shown = await chooseProgress(silent ? "quiet" : progress);
+    let ok = false;
+    // Should the build ever wait on something that can never happen, Bun ends the process when its
+    // event loop runs empty: that must not read as a success (the command's return value replaces this).
+    process.exitCode = 1;
     try {
       const image = await buildImage({
         store, context, buildArgs: keyValues(list("build-arg"), "build-arg", true), labels: Object.fromEntries(keyValues(list("label"), "label", false)),
         ...(str("target") !== undefined && { target: str("target") }), ...(str("platform") !== undefined && { platform: str("platform") }),
-        noCache: values["no-cache"] === true, pull: values.pull === true, network: network === "host" ? "host" : "none", tags: list("tag"),
-        log: silent ? () => {} : (line) => process.stderr.write(`${line}\n`),
-        output: silent ? () => {} : (chunk) => process.stderr.write(chunk),
-        warn: (line) => process.stderr.write(`${line}\n`),
+        noCache: values["no-cache"] === true, pull: values.pull === true, network: network === "host" || network === "none" ? network : "bridge", tags: list("tag"),
+        progress: shown,
       });
+      ok = true;
+      trace("build: image committed");
+      shown.finish(true);
       if (output) {
         const { saveToFile } = await import("../image/save.ts");
         await saveToFile(store, [list("tag")[0] ?? image.id], output.format, output.dest);
@@ -106,6 +137,7 @@ export default defineCommand({
       if (silent && error instanceof Error && error.message.includes("\n")) process.stderr.write(`${error.message.split("\n").slice(1).join("\n")}\n`);
       throw error;
     } finally {
+      if (!ok) shown.finish(false);
       context.dispose();
     }
   },

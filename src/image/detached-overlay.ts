@@ -10,7 +10,10 @@ import { Errno, SyscallError } from "../sys/errno.ts";
  * takes at most 256 bytes per value and refuses a colon list there (EINVAL, measured on 6.18); the colon
  * list is only the fallback for older kernels.
  */
-export function mountDetachedOverlay(lowers: readonly string[], attr: number, writable?: { upperdir: string; workdir: string }): number {
+export function mountDetachedOverlay(lowersWithRepeats: readonly string[], attr: number, writable?: { upperdir: string; workdir: string }): number {
+  // build-finish: an image may list one layer twice (two RUNs that changed nothing); its topmost place
+  // alone gives the same view, and overlayfs refuses the same dir twice (ELOOP).
+  const lowers = [...new Set(lowersWithRepeats)];
   const upper = writable ? [`upperdir=${writable.upperdir}`, `workdir=${writable.workdir}`] : [];
   try {
     return fsMount("overlay", "overlay", [...lowers.map((l) => `lowerdir+=${l}`), ...upper].join(","), attr);

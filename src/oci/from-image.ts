@@ -82,7 +82,9 @@ export function buildSpec(image: ImageProcessConfig, opts: CreateOptions, hostna
       readonlyPaths: READONLY_PATHS,
     },
     annotations: {
-      [ANNOTATION.lowerdirs]: JSON.stringify([...paths.layers].reverse()),
+      // build-finish: a layer listed twice (two RUNs that changed nothing) is kept once, at its topmost
+      // place (the lower copy adds nothing); overlayfs refuses the same dir twice with ELOOP.
+      [ANNOTATION.lowerdirs]: JSON.stringify([...new Set([...paths.layers].reverse())]),
       [ANNOTATION.upperdir]: paths.upperdir,
       [ANNOTATION.workdir]: paths.workdir,
       [ANNOTATION.user]: opts.user ?? image.User ?? "",

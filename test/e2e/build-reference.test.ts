@@ -34,13 +34,13 @@ beforeAll(async () => {
   const r = await sb.run(["load", "-i", archive]);
   if (r.code !== 0) throw new Error(r.stderr);
   buildahRun(["pull", `docker-archive:${archive}`]);
-});
+}, 120_000); // a buildah pull on a loaded machine takes longer than bun's 5 s hook default
 afterAll(() => {
   if (!buildah) return;
   try { buildahRun(["rmi", "--all", "--force"]); } catch { /* storage removed with the sandbox anyway */ }
   Bun.spawnSync(["umount", "-R", join(work, "buildah-run")], { stderr: "ignore" });
   sb.cleanup();
-});
+}, 60_000);
 
 interface Entry { type: string; mode: number; uid: number; gid: number; link: string; content: string }
 

@@ -160,6 +160,39 @@ describe("layers from RUN", () => {
     expect(readdirSync(layer).filter((n) => n !== "etc")).toEqual(["opt"]);
     if (existsSync(join(layer, "etc"))) expect(readdirSync(join(layer, "etc"))).toEqual([]);
   });
+
+  test("RUNs that change nothing give the same (empty) layer twice: later RUNs, run and cp still work", async () => {
+    // The same layer directory twice in an overlay's lower list is refused by the kernel (ELOOP).
+    const dir = context({ Dockerfile: "FROM busybox\nRUN true\nRUN true\nRUN echo after > /after\n" });
+    // SOURCE_DATE_EPOCH: the copied-up /etc gets the same mtime in both layers, whatever the clock says.
+    const r = await ok(["build", "-q", "--network", "none", "-t", "dup:1", dir], { env: { SOURCE_DATE_EPOCH: "1700000000" } });
+    const layers = JSON.parse((await ok(["image", "inspect", r.stdout.trim()])).stdout)[0].RootFS.Layers as string[];
+    expect(layers[2]).toBe(layers[3]);
+    expect((await ok(["run", "--rm", "dup:1", "cat", "/after"])).stdout).toBe("after\n");
+    const id = (await ok(["create", "dup:1"])).stdout.trim();
+    try {
+      expect((await ok(["cp", `${id}:/after`, "-"])).stdout).toContain("after\n");
+    } finally {
+      await sb.run(["rm", "-f", id]);
+    }
+  });
+});
+
+describe("COPY --exclude and --parents", () => {
+  test("excluded paths are left out; --parents keeps the source paths; both are in the cache key", async () => {
+    const dir = context({
+      Dockerfile: "FROM busybox\nCOPY --exclude=*.log --exclude=sub/skip src /ex/\nCOPY --parents a/b/one.txt a/./c/two.txt /par/\n",
+      "src/keep.txt": "k\n", "src/x.log": "l\n", "src/sub/skip": "s\n", "src/sub/keep2": "k2\n",
+      "a/b/one.txt": "1\n", "a/c/two.txt": "2\n",
+    });
+    await ok(["build", "-q", "--network", "none", "-t", "exparents:1", dir]);
+    const out = await ok(["run", "--rm", "--network", "none", "exparents:1", "sh", "-c", "cd /ex && find . | sort; cd /par && find . -type f | sort"]);
+    expect(out.stdout).toBe(".\n./keep.txt\n./sub\n./sub/keep2\n./a/b/one.txt\n./c/two.txt\n");
+    writeFileSync(join(dir, "Dockerfile"), "FROM busybox\nCOPY --exclude=*.txt src /ex/\nCOPY --parents a/b/one.txt a/./c/two.txt /par/\n");
+    await ok(["build", "-q", "--network", "none", "-t", "exparents:2", dir]);
+    const again = await ok(["run", "--rm", "--network", "none", "exparents:2", "sh", "-c", "cd /ex && find . -type f | sort"]);
+    expect(again.stdout).toBe("./sub/keep2\n./sub/skip\n./x.log\n");
+  });
 });
 
 describe("ARG scoping and image config", () => {

@@ -55,7 +55,9 @@ describe("expandWord", () => {
   test("errors are typed", () => {
     expect(() => w("${FOO")).toThrow(ExpansionError);
     expect(() => w("${FOO:-x")).toThrow("syntax error: missing '}'");
-    expect(() => w("${FOO%x}")).toThrow("unsupported modifier (%) in substitution");
+    expect(() => w("${FOO^x}")).toThrow("unsupported modifier (^) in substitution");
+    expect(() => w("${FOO#x")).toThrow("syntax error: missing '}'");
+    expect(() => w("${FOO/x/y")).toThrow("syntax error: missing '}'");
     expect(() => w("'abc")).toThrow("unexpected end of statement while looking for matching single-quote");
     expect(() => w('"abc')).toThrow("unexpected end of statement while looking for matching double-quote");
     expect(() => w("${}")).toThrow("bad substitution");
@@ -87,5 +89,38 @@ describe("fuzz", () => {
         }
       }
     }
+  });
+});
+
+describe("pattern modifiers (newer BuildKit frontends)", () => {
+  const v = envLookup(["P=/usr/local/lib/libfoo.so.1.2", "F=archive.tar.gz", "S=a-b-c-b", "V=v1.2.3", "EMPTY="]);
+  const x = (s: string) => expandWord(s, v);
+  test("${VAR#pat} and ${VAR##pat}: shortest and longest prefix removed", () => {
+    expect(x("${P#*/}")).toBe("usr/local/lib/libfoo.so.1.2");
+    expect(x("${P##*/}")).toBe("libfoo.so.1.2");
+    expect(x("${V#v}")).toBe("1.2.3");
+    expect(x("${V#x}")).toBe("v1.2.3");
+    expect(x("${UNSET#*}")).toBe("");
+    expect(x("${S#?-}")).toBe("b-c-b");
+  });
+  test("${VAR%pat} and ${VAR%%pat}: shortest and longest suffix removed", () => {
+    expect(x("${F%.*}")).toBe("archive.tar");
+    expect(x("${F%%.*}")).toBe("archive");
+    expect(x("${P%/*}")).toBe("/usr/local/lib");
+    expect(x("${V%[0-9]}")).toBe("v1.2.");
+    expect(x("${V%nomatch}")).toBe("v1.2.3");
+  });
+  test("${VAR/pat/repl} (first, longest match) and ${VAR//pat/repl} (all)", () => {
+    expect(x("${S/b/X}")).toBe("a-X-c-b");
+    expect(x("${S//b/X}")).toBe("a-X-c-X");
+    expect(x("${S//-}")).toBe("abcb");
+    expect(x("${S/-*-/+}")).toBe("a+b");
+    expect(x("${V//./_}")).toBe("v1_2_3");
+    expect(x("${S/$UNSET/X}")).toBe("a-b-c-b");
+  });
+  test("the pattern and the replacement are expanded themselves", () => {
+    const y = envLookup(["D=.", "R=::", "F=a.b.c"]);
+    expect(expandWord("${F//$D/$R}", y)).toBe("a::b::c");
+    expect(expandWord("${F%$D*}", y)).toBe("a.b");
   });
 });

@@ -118,6 +118,17 @@ describe("planCopy", () => {
     expect(file.map((e) => [e.name, e.mode])).toEqual([["newdir", 0o755], ["newdir/a.txt", 0o640]]);
     await expect(plan({ kind: "ADD", sources: ["https://example.com/x.tar"], dest: "/" })).rejects.toThrow("not supported");
   });
+  test("--exclude leaves out what its patterns match, relative to each source", async () => {
+    expect(names(await plan({ sources: ["dir"], dest: "/d/", excludes: parseDockerignore("sub\n") }))).toEqual(["d/", "d/x.txt"]);
+    expect(names(await plan({ sources: ["*.txt", "*.md"], dest: "/w/", excludes: parseDockerignore("*.md\n") }))).toEqual(["w/", "w/a.txt"]);
+    expect(names(await plan({ sources: ["dir"], dest: "/d/", excludes: parseDockerignore("**/*.txt\n!sub/y.txt\n") }))).toEqual(["d/", "d/sub/", "d/sub/y.txt"]);
+  });
+  test("--parents keeps each source's path from the context root, or from a /./ pivot", async () => {
+    expect(names(await plan({ sources: ["dir/sub/y.txt", "a.txt"], dest: "/p/", parents: true }))).toEqual(["p/", "p/a.txt", "p/dir/", "p/dir/sub/", "p/dir/sub/y.txt"]);
+    expect(names(await plan({ sources: ["dir/./sub/y.txt"], dest: "/p/", parents: true }))).toEqual(["p/", "p/sub/", "p/sub/y.txt"]);
+    expect(names(await plan({ sources: ["dir/sub"], dest: "/p", parents: true }))).toEqual(["p/", "p/dir/", "p/dir/sub/", "p/dir/sub/y.txt"]);
+    expect(names(await plan({ sources: ["d*/s*/*.txt"], dest: "/p/", parents: true }))).toEqual(["p/", "p/dir/", "p/dir/sub/", "p/dir/sub/y.txt"]);
+  });
   test("a destination under a symlinked directory of the image lands where the link points", async () => {
     expect(names(await plan({ sources: ["a.txt"], dest: "/optlink/" }))).toEqual(["opt/", "opt/a.txt"]);
   });

@@ -1,6 +1,8 @@
 // Variable substitution as BuildKit's shell lexer does it for ADD, COPY, ENV, EXPOSE, FROM, LABEL,
 // STOPSIGNAL, USER, VOLUME, WORKDIR and ARG: quotes are removed, `$VAR`/`${VAR}` and the modifiers
-// `:-` `-` `:+` `+` `:?` `?` expand, the escape character makes `$`, quotes and itself literal.
+// `:-` `-` `:+` `+` `:?` `?` expand, and the pattern forms of newer frontends (`#`, `##`, `%`, `%%`,
+// `/`, `//` with `*`, `?`, `[...]`; a pattern character escaped or quoted in the Dockerfile is still a
+// pattern character here); the escape character makes `$`, quotes and itself literal.
 // RUN/CMD/ENTRYPOINT are not expanded here: their shell does it.
 import { UserError } from "../../errors.ts";
 import { BUILD_FAILED } from "../errors.ts";
@@ -54,12 +56,12 @@ class Lexer {
   private peek(): string | undefined { return this.chars[this.pos]; }
   private next(): string | undefined { return this.chars[this.pos++]; }
 
-  /** Reads until `stop` (consumed) or the end; returns the words (one unless `split`). */
-  run(split: boolean, stop?: string): { words: string[]; found: boolean } {
+  /** Reads until one of the `stop` characters (consumed; returned as `found`) or the end; returns the words (one unless `split`). */
+  run(split: boolean, stop?: string): { words: string[]; found: string | false } {
     const out = new Words(split);
-    let found = false;
+    let found: string | false = false;
     for (let c = this.peek(); c !== undefined; c = this.peek()) {
-      if (stop !== undefined && c === stop) { this.next(); found = true; break; }
+      if (stop !== undefined && stop.includes(c)) { this.next(); found = c; break; }
       if (c === "'") { out.mark(); out.raw(this.singleQuoted()); continue; }
       if (c === '"') { out.mark(); out.raw(this.doubleQuoted()); continue; }
       if (c === "$") { out.splittable(this.dollar()); continue; }
@@ -130,6 +132,7 @@ class Lexer {
     if (name === "") throw new ExpansionError("bad substitution");
     let c = this.next();
     if (c === "}") return this.lookup(name) ?? "";
+    if (c === "#" || c === "%" || c === "/") return this.pattern(name, c);
     let colon = false;
     if (c === ":") { colon = true; c = this.next(); }
     if (c !== "-" && c !== "+" && c !== "?") {
@@ -146,6 +149,89 @@ class Lexer {
     if (unset) throw new ExpansionError(`${name}: ${word || "is not allowed to be unset"}`);
     return value!;
   }
+
+  /** `${VAR#p}` `${VAR##p}` `${VAR%p}` `${VAR%%p}` `${VAR/p/r}` `${VAR//p/r}`, after the operator's first character. */
+  private pattern(name: string, op: "#" | "%" | "/"): string {
+    const doubled = this.peek() === op;
+    if (doubled) this.next();
+    // `${VAR/p}` without a second slash replaces with nothing.
+    const pat = this.run(false, op === "/" ? "/}" : "}");
+    let replacement = "";
+    if (pat.found === "/") {
+      const r = this.run(false, "}");
+      if (!r.found) throw new ExpansionError("syntax error: missing '}'");
+      replacement = r.words[0] ?? "";
+    } else if (!pat.found) throw new ExpansionError("syntax error: missing '}'");
+    const value = this.lookup(name) ?? "";
+    const glob = pat.words[0] ?? "";
+    if (op === "#") return trimPrefix(value, glob, doubled);
+    if (op === "%") return trimSuffix(value, glob, doubled);
+    return replace(value, glob, replacement, doubled);
+  }
+}
+
+/** A shell pattern (`*`, `?`, `[...]`, `[!...]`) as an anchored regular expression. */
+function globRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*") re += "[\\s\\S]*";
+    else if (c === "?") re += "[\\s\\S]";
+    else if (c === "[") {
+      const end = glob.indexOf("]", i + 2);
+      if (end < 0) { re += "\\["; continue; }
+      let body = glob.slice(i + 1, end);
+      if (body.startsWith("!") || body.startsWith("^")) body = `^${body.slice(1)}`;
+      re += `[${body.replace(/\\/g, "\\\\")}]`;
+      i = end;
+    } else re += c.replace(/[.+(){}|^$\]\\/]/g, "\\$&");
+  }
+  try {
+    return new RegExp(`^${re}$`, "u");
+  } catch {
+    throw new ExpansionError(`invalid pattern in substitution: ${glob}`);
+  }
+}
+
+function trimPrefix(value: string, glob: string, longest: boolean): string {
+  const re = globRegExp(glob);
+  const chars = Array.from(value);
+  for (let k = 0; k <= chars.length; k++) {
+    const i = longest ? chars.length - k : k;
+    if (re.test(chars.slice(0, i).join(""))) return chars.slice(i).join("");
+  }
+  return value;
+}
+
+function trimSuffix(value: string, glob: string, longest: boolean): string {
+  const re = globRegExp(glob);
+  const chars = Array.from(value);
+  for (let k = 0; k <= chars.length; k++) {
+    const i = longest ? k : chars.length - k;
+    if (re.test(chars.slice(i).join(""))) return chars.slice(0, i).join("");
+  }
+  return value;
+}
+
+/** The first (or every) longest match of `glob` replaced; an empty pattern replaces nothing. */
+function replace(value: string, glob: string, replacement: string, all: boolean): string {
+  if (glob === "") return value;
+  const re = globRegExp(glob);
+  const chars = Array.from(value);
+  let out = "";
+  let i = 0;
+  let replaced = false;
+  while (i < chars.length) {
+    let end = -1;
+    if (!replaced || all) {
+      for (let j = chars.length; j > i; j--) if (re.test(chars.slice(i, j).join(""))) { end = j; break; }
+    }
+    if (end < 0) { out += chars[i]; i++; continue; }
+    out += replacement;
+    i = end;
+    replaced = true;
+  }
+  return out;
 }
 
 /** One word, quotes removed, whitespace kept (ENV/LABEL values, WORKDIR, USER, FROM, COPY paths). */

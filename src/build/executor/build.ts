@@ -2,17 +2,21 @@
 // whose result is looked up in the cache first. Nothing is tagged until the target stage is complete.
 import { posix } from "node:path";
 import type { ImageRecord, ImageStore } from "../../image/store.ts";
-import { writeTar } from "../../image/tar/writer.ts";
+import { writeTar, type TarWriteEntry } from "../../image/tar/writer.ts";
 import type { OciImageConfig } from "../../oci/image-config.ts";
 import { BuildCache, stepKey } from "../cache.ts";
+import type { BuildProgress } from "../progress/types.ts";
 import type { BuildContext } from "../context/context.ts";
 import type { CopyInstruction, Dockerfile, Instruction, RunInstruction, Stage } from "../dockerfile/ast.ts";
 import { expandWord, ExpansionError, type Lookup } from "../dockerfile/expand.ts";
 import { parseDockerfile } from "../dockerfile/parse.ts";
+import { parseDockerignore } from "../context/dockerignore.ts";
 import { BuildError } from "../errors.ts";
 import { UserError } from "../../errors.ts";
-import { sourceDateEpoch } from "../tar-entries.ts";
+import { trace } from "../../trace.ts";
+import { clampMtime, sourceDateEpoch } from "../tar-entries.ts";
 import { archiveEntries } from "./add-archive.ts";
+import { downloadSources, isGitSource, isUrlSource, parseChecksum, type Downloads } from "./add-url.ts";
 import { planCopy, planDigest, planMkdir, type CopySource } from "./copy-plan.ts";
 import { LayeredFs } from "./layered-fs.ts";
 import { applyMetadata, commandArgs, shellOf } from "./metadata.ts";
@@ -20,6 +24,8 @@ import { parseChmod, parseChown } from "./owner.ts";
 import { parsePlatform, platformArgs, PROXY_ARGS, type Platform } from "./platform.ts";
 import { removeOrphanedBuildContainers } from "./orphans.ts";
 import { runStep, type RunNetwork } from "./run-step.ts";
+import { parseRunMount } from "./run-mount-spec.ts";
+import { mountKeys, prepareRunMounts, removeStaleMountDirs, type MountSources } from "./run-mounts.ts";
 import { findStage, neededStages, targetStage } from "./stages.ts";
 
 export interface BuildRequest {
@@ -33,10 +39,8 @@ export interface BuildRequest {
   labels: Record<string, string>;
   network: RunNetwork;
   tags: string[];
-  /** Progress lines (stderr); RUN output; warnings. */
-  log(line: string): void;
-  output(chunk: Uint8Array): void;
-  warn(line: string): void;
+  /** Steps, RUN output and warnings, shown as the CLI chose (progress/). */
+  progress: BuildProgress;
 }
 
 interface StageResult { config: OciImageConfig; key: string }
@@ -87,8 +91,10 @@ class Builder {
   async build(): Promise<ImageRecord> {
     const { ContainerStore } = await import("../../container/store.ts");
     for (const name of await removeOrphanedBuildContainers(new ContainerStore(this.req.store.root))) {
-      this.req.warn(`removed ${name}, left behind by a build that was killed`);
+      this.req.progress.warn(`removed ${name}, left behind by a build that was killed`);
     }
+    removeStaleMountDirs(this.req.store.tmpDir()); // RUN --mount work dirs of a build killed with -9
+    trace("build: leftovers checked");
     for (const [k, v] of this.platformArgs()) this.globals.set(k, v);
     for (const ins of this.df.metaArgs) {
       for (const a of ins.args) {
@@ -110,8 +116,9 @@ class Builder {
     }
     for (const s of this.df.stages) for (const ins of s.instructions) if (ins.kind === "ARG") for (const a of ins.args) this.declared.add(a.name);
     const unused = [...this.req.buildArgs.keys()].filter((k) => !this.declared.has(k) && !PROXY_ARGS.has(k));
-    if (unused.length) this.req.warn(`[Warning] One or more build-args [${unused.join(" ")}] were not consumed`);
+    if (unused.length) this.req.progress.warn(`[Warning] One or more build-args [${unused.join(" ")}] were not consumed`);
 
+    trace("build: stages done");
     const config = clone(result.config);
     if (Object.keys(this.req.labels).length) {
       config.config = { ...(config.config ?? {}), Labels: { ...(config.config?.Labels ?? {}), ...this.req.labels } };
@@ -157,7 +164,31 @@ class Builder {
     let key: string;
     const started = performance.now();
     const n = ++this.step;
-    this.req.log(`#${n} [${name} 1/${stage.instructions.length + 1}] FROM ${fromRef}`);
+    this.req.progress.start(n, `[${name} 1/${stage.instructions.length + 1}] FROM ${fromRef}`);
+    try {
+      ({ config, key } = await this.from(stage, fromRef));
+    } catch (error) {
+      this.req.progress.failed(n, (performance.now() - started) / 1000);
+      throw error;
+    }
+    this.req.progress.done(n, (performance.now() - started) / 1000);
+    const state = { config, key, args: new Map<string, string | undefined>(), cmdSet: false };
+    // ONBUILD triggers of the base image run first, and are not inherited further.
+    const triggers = (config.config?.OnBuild as string[] | null | undefined) ?? [];
+    if (config.config && config.config.OnBuild !== undefined) delete config.config.OnBuild;
+    for (const trigger of triggers) {
+      const parsed = parseDockerfile(`FROM scratch\n${trigger}\n`, `ONBUILD trigger of ${fromRef}`).stages[0]!.instructions[0]!;
+      await this.runInstruction(stage, name, { ...parsed, line: stage.from.line }, state, `?`);
+    }
+    let i = 1;
+    for (const ins of stage.instructions) await this.runInstruction(stage, name, ins, state, `${++i}/${stage.instructions.length + 1}`);
+    return { config: state.config, key: state.key };
+  }
+
+  /** The stage's starting point: scratch, an earlier stage, or an image (pulled if missing). */
+  private async from(stage: Stage, fromRef: string): Promise<{ config: OciImageConfig; key: string }> {
+    let config: OciImageConfig;
+    let key: string;
     const parent = findStage(this.df, fromRef, stage.index);
     if (fromRef.toLowerCase() === "scratch") {
       config = { architecture: this.target.architecture, os: this.target.os, config: {}, rootfs: { type: "layers", diff_ids: [] }, history: [] };
@@ -178,18 +209,7 @@ class Builder {
       config.history ??= [];
       key = stepKey("", "FROM", image.id);
     }
-    this.req.log(`#${n} DONE ${((performance.now() - started) / 1000).toFixed(1)}s`);
-    const state = { config, key, args: new Map<string, string | undefined>(), cmdSet: false };
-    // ONBUILD triggers of the base image run first, and are not inherited further.
-    const triggers = (config.config?.OnBuild as string[] | null | undefined) ?? [];
-    if (config.config && config.config.OnBuild !== undefined) delete config.config.OnBuild;
-    for (const trigger of triggers) {
-      const parsed = parseDockerfile(`FROM scratch\n${trigger}\n`, `ONBUILD trigger of ${fromRef}`).stages[0]!.instructions[0]!;
-      await this.runInstruction(stage, name, { ...parsed, line: stage.from.line }, state, `?`);
-    }
-    let i = 1;
-    for (const ins of stage.instructions) await this.runInstruction(stage, name, ins, state, `${++i}/${stage.instructions.length + 1}`);
-    return { config: state.config, key: state.key };
+    return { config, key };
   }
 
   private async runInstruction(stage: Stage, stageName: string, ins: Instruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined>; cmdSet: boolean }, position: string): Promise<void> {
@@ -206,12 +226,15 @@ class Builder {
       return;
     }
     const n = ++this.step;
-    this.req.log(`#${n} [${stageName} ${position}] ${ins.original}`);
+    this.req.progress.start(n, `[${stageName} ${position}] ${ins.original}`);
     const started = performance.now();
     try {
-      const outcome = await this.execute(stage, ins, state, lookup);
-      this.req.log(outcome === "cached" ? `#${n} CACHED` : `#${n} DONE ${((performance.now() - started) / 1000).toFixed(1)}s`);
+      const outcome = await this.execute(stage, ins, state, lookup, n);
+      trace(`build: step ${n} ${outcome}`);
+      if (outcome === "cached") this.req.progress.cached(n);
+      else this.req.progress.done(n, (performance.now() - started) / 1000);
     } catch (error) {
+      this.req.progress.failed(n, (performance.now() - started) / 1000);
       // Any error the user can act on (a RUN whose command cannot start, a bad --chown, …) fails the
       // build with exit 1 and names the step; engine faults keep their own class and exit code.
       if (error instanceof UserError && !error.message.startsWith(`${file}:`)) {
@@ -244,8 +267,8 @@ class Builder {
     return next;
   }
 
-  private async execute(stage: Stage, ins: Instruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined>; cmdSet: boolean }, lookup: Lookup): Promise<"cached" | "done"> {
-    if (ins.kind === "RUN") return this.run(ins, state);
+  private async execute(stage: Stage, ins: Instruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined>; cmdSet: boolean }, lookup: Lookup, step: number): Promise<"cached" | "done"> {
+    if (ins.kind === "RUN") return this.run(stage, ins, state, lookup, step);
     if (ins.kind === "COPY" || ins.kind === "ADD") return this.copy(stage, ins, state, lookup);
     const next = clone(state.config);
     const cmdState = { cmdSet: state.cmdSet };
@@ -267,30 +290,64 @@ class Builder {
     return this.cached(state, text, "", async () => this.withHistory(next, text));
   }
 
-  private async run(ins: RunInstruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined> }): Promise<"cached" | "done"> {
-    if (ins.mounts.length) throw new BuildError("RUN --mount is not supported by minibox build");
+  /** Where RUN --mount's binds come from: the context, or a stage or image named in from=. */
+  private mountSources(stage: Stage): MountSources {
+    return {
+      root: this.req.store.root, tmp: this.req.store.tmpDir(),
+      context: { fs: this.contextFs, confine: (path) => new BuildError(`forbidden path outside the build context: ${path}`) },
+      resolveFrom: async (ref) => {
+        const fromStage = findStage(this.df, ref);
+        if (fromStage && fromStage.index === stage.index) throw new BuildError(`circular dependency detected on stage: ${ref}`);
+        if (fromStage) {
+          const r = await this.stageResult(fromStage);
+          return { layers: r.config.rootfs.diff_ids.map((d) => this.req.store.layerPath(d)), key: `stage:${r.key}` };
+        }
+        const image = await this.image(ref);
+        return { layers: image.config.rootfs.diff_ids.map((d) => this.req.store.layerPath(d)), key: image.id };
+      },
+      contextDigest: async (source) => {
+        const plan = await planCopy({
+          kind: "COPY", sources: [source], dest: "/mount/", heredocs: new Map(), target: new LayeredFs([]),
+          source: { fs: this.contextFs, context: true, ignore: this.req.context.ignore, preserveOwner: true },
+        });
+        return planDigest(plan);
+      },
+    };
+  }
+
+  private async run(stage: Stage, ins: RunInstruction, state: { config: OciImageConfig; key: string; args: Map<string, string | undefined> }, lookup: Lookup, step: number): Promise<"cached" | "done"> {
     if (ins.security !== undefined) throw new BuildError("RUN --security is not supported by minibox build");
-    const network = ins.network === undefined ? this.req.network : ins.network === "host" ? "host" : ins.network === "none" || ins.network === "default" ? "none" : undefined;
-    if (network === undefined) throw new BuildError(`unsupported network mode for RUN: ${ins.network}`);
+    // `default` is the build's own mode (`build --network`, the bridge unless told otherwise).
+    const network: RunNetwork | undefined = ins.network === undefined || ins.network === "default" ? this.req.network
+      : ins.network === "none" || ins.network === "host" ? ins.network : undefined;
+    if (network === undefined) throw new BuildError(`unsupported network mode for RUN: ${ins.network} (default, none or host)`);
     const env = envMap(state.config);
     const args = commandArgs(ins.command, shellOf(state.config.config ?? {}));
     const argEnv = [...state.args].filter(([k, v]) => v !== undefined && !env.has(k)).map(([k, v]) => `${k}=${v}`);
     const proxies = [...this.req.buildArgs].filter(([k]) => PROXY_ARGS.has(k) && !state.args.has(k)).map(([k, v]) => `${k}=${v}`);
     const shown = argEnv.filter((e) => !PROXY_ARGS.has(e.slice(0, e.indexOf("="))));
     const createdBy = `RUN ${shown.length ? `|${shown.length} ${shown.join(" ")} ` : ""}${args.join(" ")} # buildkit`;
-    return this.cached(state, JSON.stringify(["RUN", args, shown, network]), "", async () => {
-      const diffId = await runStep({
-        store: this.req.store, config: state.config, args, env: [...argEnv, ...proxies], network, output: this.req.output,
-        collect: async (entries) => (await this.req.store.addLayer(writeTar(entries), {}, "RUN layer", { keepBlob: true })).diffId,
-      });
-      return this.withHistory(state.config, createdBy, diffId);
+    const mounts = ins.mounts.map((spec) => parseRunMount(this.expand(ins.line, spec, lookup), state.config.config?.WorkingDir ?? "/"));
+    // Only a RUN with mounts pays for resolving their sources (a cached RUN without any stays a file read).
+    const sources = mounts.length ? this.mountSources(stage) : undefined;
+    const mountKey = sources ? await mountKeys(mounts, sources) : [];
+    return this.cached(state, JSON.stringify(["RUN", args, shown, network, ...(mounts.length ? [mountKey] : [])]), "", async () => {
+      const prepared = sources ? await prepareRunMounts(mounts, sources) : { requests: [], release: () => {} };
+      try {
+        const diffId = await runStep({
+          store: this.req.store, config: state.config, args, env: [...argEnv, ...proxies], network, mounts: prepared.requests,
+          output: (chunk) => this.req.progress.output(step, chunk),
+          collect: async (entries) => (await this.req.store.addLayer(writeTar(clampedMtimes(entries)), {}, "RUN layer", { keepBlob: true })).diffId,
+        });
+        return this.withHistory(state.config, createdBy, diffId);
+      } finally {
+        prepared.release();
+      }
     });
   }
 
   private async copy(stage: Stage, ins: CopyInstruction, state: { config: OciImageConfig; key: string }, lookup: Lookup): Promise<"cached" | "done"> {
-    if (ins.keepGitDir || ins.parents) throw new BuildError(`${ins.kind} --${ins.keepGitDir ? "keep-git-dir" : "parents"} is not supported by minibox build`);
-    if (ins.checksum !== undefined) throw new BuildError("ADD --checksum applies to URLs, which minibox build does not fetch");
-    if (ins.excludes.length) throw new BuildError(`${ins.kind} --exclude is not supported by minibox build`);
+    if (ins.keepGitDir) throw new BuildError(`${ins.kind} --keep-git-dir is not supported by minibox build (git sources are not)`);
     const w = (s: string) => expandWord(s, lookup, this.df.escape);
     const target = new LayeredFs(state.config.rootfs.diff_ids.map((d) => this.req.store.layerPath(d)));
     let source: CopySource = { fs: this.contextFs, context: true, ignore: this.req.context.ignore, preserveOwner: false };
@@ -317,23 +374,48 @@ class Builder {
       heredocs.set(h.name, h.expand ? expandHeredoc(body, lookup) : body);
     }
     const sources = ins.sources.map((s) => (/^[0-9]*<</.test(s) ? s : w(s)));
+    // ADD <url>: downloaded (and checked against --checksum) before planning, removed after the step.
+    const urls = ins.kind === "ADD" ? sources.filter((s) => isUrlSource(s) && !isGitSource(s)) : [];
+    const checksum = ins.checksum !== undefined ? parseChecksum(w(ins.checksum)) : undefined;
+    if (checksum !== undefined && (urls.length === 0 || urls.length !== sources.length)) throw new BuildError("checksum can't be specified for non-HTTP(S) sources");
+    const downloads = urls.length ? await downloadSources(urls, this.req.store.tmpDir(), checksum) : undefined;
+    try {
+      return await this.copyPlanned(ins, state, { sources, source, target, fromId, downloads, heredocs, lookup });
+    } finally {
+      downloads?.dispose();
+    }
+  }
+
+  private async copyPlanned(ins: CopyInstruction, state: { config: OciImageConfig; key: string }, p: {
+    sources: string[]; source: CopySource; target: LayeredFs; fromId: string; downloads: Downloads | undefined; heredocs: Map<string, string>; lookup: Lookup;
+  }): Promise<"cached" | "done"> {
+    const { sources, source, target, fromId, downloads, heredocs } = p;
+    const w = (s: string) => expandWord(s, p.lookup, this.df.escape);
+    const excludes = ins.excludes.map(w);
     const destRaw = w(ins.dest);
     const workdir = state.config.config?.WorkingDir || "/";
     const dest = posix.resolve(workdir, destRaw) + (destRaw.endsWith("/") || destRaw === "." || destRaw.endsWith("/.") ? "/" : "");
     const chown = ins.chown !== undefined ? parseChown(w(ins.chown), target) : undefined;
     const chmod = ins.chmod !== undefined ? parseChmod(w(ins.chmod)) : undefined;
     const plan = await planCopy({
-      kind: ins.kind, sources, dest, source, target, heredocs,
+      kind: ins.kind, sources, dest, source, target, heredocs, ...(downloads && { downloads: downloads.files }),
+      ...(excludes.length && { excludes: parseDockerignore(excludes.join("\n")) }), ...(ins.parents && { parents: true }),
       ...(chown && { chown }), ...(chmod !== undefined && { chmod }),
       ...(ins.kind === "ADD" && ins.from === undefined && { unpackArchive: (node) => archiveEntries(node, sources.join(" ")) }),
     });
-    const text = `${ins.kind} ${chown ? `--chown=${chown.uid}:${chown.gid} ` : ""}${chmod !== undefined ? `--chmod=${chmod.toString(8)} ` : ""}${sources.join(" ")} ${dest}`;
+    const text = `${ins.kind} ${chown ? `--chown=${chown.uid}:${chown.gid} ` : ""}${chmod !== undefined ? `--chmod=${chmod.toString(8)} ` : ""}${ins.parents ? "--parents " : ""}${excludes.map((e) => `--exclude=${e} `).join("")}${sources.join(" ")} ${dest}`;
     const digest = await planDigest(plan);
     return this.cached(state, JSON.stringify([text, fromId]), digest, async () => {
       const layer = await this.req.store.addLayer(writeTar(plan), {}, `${ins.kind} layer`, { keepBlob: true });
       return this.withHistory(state.config, `${text} # buildkit`, layer.diffId);
     });
   }
+}
+
+/** A RUN's layer with SOURCE_DATE_EPOCH: no mtime after it (reproducible layers, as for COPY). */
+async function* clampedMtimes(entries: AsyncIterable<TarWriteEntry>): AsyncIterable<TarWriteEntry> {
+  const epoch = sourceDateEpoch();
+  for await (const e of entries) yield epoch !== undefined && e.mtime !== undefined ? { ...e, mtime: clampMtime(e.mtime, epoch) } : e;
 }
 
 /** Heredoc bodies with an unquoted delimiter: `$VAR` and `${VAR…}` expand, quotes stay as written. */

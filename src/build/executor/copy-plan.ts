@@ -9,6 +9,7 @@ import { BuildError } from "../errors.ts";
 import { clampMtime, entryFromStat, fileDigest, sourceDateEpoch } from "../tar-entries.ts";
 import { PathNotFoundError, type LayeredFs, type Node } from "./layered-fs.ts";
 import type { Owner } from "./owner.ts";
+import { isGitSource, isUrlSource, type Download } from "./add-url.ts";
 
 export interface PlannedEntry extends TarWriteEntry {
   /** Where a regular file's bytes come from (for the content digest). */
@@ -35,6 +36,12 @@ export interface CopyRequest {
   chmod?: number;
   /** Heredoc sources by name, already expanded. */
   heredocs: Map<string, string>;
+  /** --exclude: patterns (.dockerignore syntax) matched against paths relative to each source. */
+  excludes?: IgnorePattern[];
+  /** --parents: each source keeps its path from the context root (or from a `/./` in it) under dest. */
+  parents?: boolean;
+  /** ADD: the http(s) sources, downloaded (add-url.ts); copied as files, never unpacked. */
+  downloads?: Map<string, Download>;
   /** ADD: local tar archives are unpacked (entries read by the caller). */
   unpackArchive?: (node: Node) => Promise<PlannedEntry[] | null>;
 }
@@ -64,8 +71,17 @@ function matchComponent(pattern: string, name: string): boolean {
   }
 }
 
+/** The part of a source path that --parents keeps: after a `/./` pivot, else all of it (no leading slash). */
+function keptPath(src: string, path: string): string {
+  const pivot = src.indexOf("/./");
+  const rel = path.replace(/^\/+/, "");
+  if (pivot < 0) return rel;
+  const prefix = posix.normalize(`/${src.slice(0, pivot)}`).replace(/^\/+/, "");
+  return prefix === "" ? rel : rel.slice(prefix.length + 1);
+}
+
 /** A source path (maybe with wildcards) → the nodes it names, not following a final symlink's target for names. */
-function expandSource(src: string, source: CopySource): { node: Node; base: string }[] {
+function expandSource(src: string, source: CopySource): { node: Node; base: string; kept: string }[] {
   const confine = source.context ? () => new BuildError(`forbidden path outside the build context: ${src}`) : undefined;
   const cleaned = posix.normalize(`/${src}`);
   if (source.context && posix.normalize(src).startsWith("..")) throw new BuildError(`forbidden path outside the build context: ${src}`);
@@ -73,7 +89,7 @@ function expandSource(src: string, source: CopySource): { node: Node; base: stri
   if (!WILDCARD.test(src)) {
     const node = source.fs.resolve(cleaned, { followLast: true, ...(confine && { confine }) });
     if (node === null || !visible(node)) throw new PathNotFoundError(cleaned.slice(1));
-    return [{ node, base: posix.basename(cleaned) }];
+    return [{ node, base: posix.basename(cleaned), kept: keptPath(src, cleaned) }];
   }
   // Expand component by component against the merged directories.
   let current: string[] = [""];
@@ -88,10 +104,10 @@ function expandSource(src: string, source: CopySource): { node: Node; base: stri
     }
     current = next;
   }
-  const out: { node: Node; base: string }[] = [];
+  const out: { node: Node; base: string; kept: string }[] = [];
   for (const path of current) {
     const node = source.fs.resolve(path, { followLast: true, ...(confine && { confine }) });
-    if (node !== null && visible(node)) out.push({ node, base: posix.basename(path) });
+    if (node !== null && visible(node)) out.push({ node, base: posix.basename(path), kept: keptPath(src, path) });
   }
   if (out.length === 0) throw new BuildError(`lstat ${src}: no source files were specified (no file matches the pattern)`);
   return out;
@@ -120,14 +136,21 @@ function canonicalDest(target: LayeredFs, dest: string): string[] {
 export async function planCopy(req: CopyRequest): Promise<PlannedEntry[]> {
   // New directories and heredoc files get the build's time, or SOURCE_DATE_EPOCH for reproducible layers.
   const epoch = sourceDateEpoch() ?? Math.floor(Date.now() / 1000);
-  const sources: { node?: Node; heredoc?: string; base: string }[] = [];
+  const sources: { node?: Node; heredoc?: string; base: string; kept?: string; remote?: boolean }[] = [];
   for (const src of req.sources) {
     const here = /^[0-9]*<<-?["']?([^"'\s]+)["']?$/.exec(src);
     if (here && req.heredocs.has(here[1]!)) { sources.push({ heredoc: req.heredocs.get(here[1]!)!, base: here[1]! }); continue; }
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(src) || src.startsWith("git@")) {
-      throw new BuildError(`${req.kind} from a URL or git repository is not supported by minibox build: ${src}`);
+    if (isGitSource(src)) throw new BuildError(`${req.kind} of a git repository is not supported by minibox build: ${src}`);
+    const download = req.downloads?.get(src);
+    if (download) {
+      sources.push({ node: { hostPath: download.hostPath, stat: download.stat, path: download.name }, base: download.name, remote: true });
+      continue;
     }
-    sources.push(...expandSource(src, req.source));
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(src)) {
+      throw new BuildError(req.kind === "COPY" ? `source can't be a URL for COPY: ${src}` : `${req.kind} from a URL with this scheme is not supported by minibox build: ${src}`);
+    }
+    const excluded = (e: { base: string }) => req.excludes !== undefined && isIgnored(req.excludes, e.base);
+    sources.push(...expandSource(src, req.source).filter((e) => !excluded(e)));
   }
   const destIsDirWritten = req.dest.endsWith("/");
   if (sources.length > 1 && !destIsDirWritten) {
@@ -135,7 +158,7 @@ export async function planCopy(req: CopyRequest): Promise<PlannedEntry[]> {
   }
   const destParts = canonicalDest(req.target, req.dest);
   const existingDest = req.target.lookupExact(destParts);
-  const destIsDir = destIsDirWritten || sources.length > 1 || (existingDest?.stat.isDirectory() ?? false);
+  const destIsDir = destIsDirWritten || sources.length > 1 || req.parents === true || (existingDest?.stat.isDirectory() ?? false);
 
   const planned = new Map<string, PlannedEntry>();
   const owner = (st?: { uid: number; gid: number }) => req.chown ?? (req.source.preserveOwner && st ? { uid: st.uid, gid: st.gid } : { uid: 0, gid: 0 });
@@ -145,7 +168,9 @@ export async function planCopy(req: CopyRequest): Promise<PlannedEntry[]> {
   // 0640 parent would be unusable (buildah and BuildKit agree).
   const newDir = (name: string): PlannedEntry => ({ name, type: "dir", mode: 0o755, ...owner(), mtime: epoch });
 
-  const copyNode = (node: Node, to: string) => {
+  /** `rel`: the path below the source being copied, which --exclude patterns are matched against. */
+  const excludedChild = (rel: string) => req.excludes !== undefined && isIgnored(req.excludes, rel);
+  const copyNode = (node: Node, to: string, rel = "") => {
     const st = node.stat;
     const entry: PlannedEntry = { ...entryFromStat(to, node.hostPath, st, () => readlinkSync(node.hostPath)), ...owner(st) };
     if (st.isFile()) entry.hostPath = node.hostPath;
@@ -155,8 +180,10 @@ export async function planCopy(req: CopyRequest): Promise<PlannedEntry[]> {
     for (const name of req.source.fs.readdir(parts)) {
       const childPath = [...parts, name].join("/");
       if (req.source.context && isIgnored(req.source.ignore, childPath)) continue;
+      const childRel = rel === "" ? name : `${rel}/${name}`;
+      if (excludedChild(childRel)) continue;
       const child = req.source.fs.lookupExact([...parts, name]);
-      if (child) copyNode(child, to === "" ? name : `${to}/${name}`);
+      if (child) copyNode(child, to === "" ? name : `${to}/${name}`, childRel);
     }
   };
 
@@ -168,6 +195,11 @@ export async function planCopy(req: CopyRequest): Promise<PlannedEntry[]> {
       continue;
     }
     const node = s.node!;
+    if (req.parents && s.kept !== undefined) {
+      // The source's own path under the destination; its directory contents below that.
+      copyNode(node, [...destParts, ...s.kept.split("/").filter(Boolean)].join("/"));
+      continue;
+    }
     if (node.stat.isDirectory()) {
       // A directory's contents go into the destination, which becomes (or stays) a directory.
       if (existingDest === null && destName !== "") copyNode(node, destName);
@@ -176,13 +208,14 @@ export async function planCopy(req: CopyRequest): Promise<PlannedEntry[]> {
         for (const name of req.source.fs.readdir(parts)) {
           const childPath = [...parts, name].join("/");
           if (req.source.context && isIgnored(req.source.ignore, childPath)) continue;
+          if (excludedChild(name)) continue;
           const child = req.source.fs.lookupExact([...parts, name]);
-          if (child) copyNode(child, destName === "" ? name : `${destName}/${name}`);
+          if (child) copyNode(child, destName === "" ? name : `${destName}/${name}`, name);
         }
       }
       continue;
     }
-    if (req.unpackArchive && node.stat.isFile()) {
+    if (req.unpackArchive && node.stat.isFile() && !s.remote) {
       const unpacked = await req.unpackArchive(node);
       if (unpacked) {
         for (const e of unpacked) put({ ...e, name: destName === "" ? e.name : `${destName}/${e.name}`, ...(e.type === "hardlink" && { linkname: destName === "" ? e.linkname! : `${destName}/${e.linkname}` }), ...(req.chown ?? {}) });

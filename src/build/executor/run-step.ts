@@ -3,17 +3,18 @@
 // The container is removed afterwards whatever happens; its output goes to our stderr and the last
 // lines are kept for the error message.
 import { constants as os } from "node:os";
-import { join } from "node:path";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import type { ImageRecord, ImageStore } from "../../image/store.ts";
 import type { OciImageConfig } from "../../oci/image-config.ts";
-import type { Spec } from "../../oci/spec.ts";
 import { sha256Digest } from "../../image/digest.ts";
 import { BuildError } from "../errors.ts";
+import { trace } from "../../trace.ts";
 import type { TarWriteEntry } from "../../image/tar/writer.ts";
 import type { ContainerRecord, ContainerStore } from "../../container/store.ts";
+import type { MountRequest } from "../../volume/mount-request.ts";
 
-export type RunNetwork = "none" | "host";
+/** Docker's modes for a build's RUN: the default bridge network (`default`), only `lo`, or the host's. */
+export type RunNetwork = "bridge" | "none" | "host";
 
 export interface RunRequest<T> {
   store: ImageStore;
@@ -22,6 +23,8 @@ export interface RunRequest<T> {
   /** Build ARGs in scope, passed as environment (not kept in the image). */
   env: string[];
   network: RunNetwork;
+  /** RUN --mount's binds and tmpfs (run-mounts.ts), mounted over the container's root. */
+  mounts: MountRequest[];
   /** Where the step's output goes (our stderr, or nowhere with -q). */
   output: (chunk: Uint8Array) => void;
   /** Called with the layer's entries once the command succeeded, before the container is removed. */
@@ -59,7 +62,9 @@ export async function runStep<T>(req: RunRequest<T>): Promise<T> {
   };
   const { record, store } = await createContainer({
     image: prepared.id, command: req.args, entrypoint: "", env: req.env, interactive: false, tty: false,
-    volumes: [], tmpfs: [], readOnly: false, autoRemove: false, pull: "never",
+    volumes: req.mounts, tmpfs: [], readOnly: false, autoRemove: false, pull: "never",
+    // The engine's own network modes: a bridge endpoint set up at launch and released by finish.
+    network: { network: req.network, publish: [], publishAll: false, expose: [], aliases: [] },
     // Recognisable in `ps -a` should a killed build leave one behind (`rm` removes it).
     name: `build-${new Bun.CryptoHasher("sha256").update(crypto.getRandomValues(new Uint8Array(16))).digest("hex").slice(0, 12)}`,
   }, prepared);
@@ -74,13 +79,6 @@ export async function runStep<T>(req: RunRequest<T>): Promise<T> {
   };
   for (const s of FORWARDED) process.on(s, forward);
   try {
-    if (req.network === "host") {
-      // --network=host: no network namespace, as `run --network host` would have.
-      const path = join(store.dir(record.id), "config.json");
-      const spec = JSON.parse(readFileSync(path, "utf8")) as Spec;
-      spec.linux.namespaces = spec.linux.namespaces.filter((n) => n.type !== "network");
-      writeFileSync(path, JSON.stringify(spec, null, 2));
-    }
     const launched = await launchContainer(store, record, { stdin: "ignore", stdout: "pipe", stderr: "pipe" }, {
       spawned: (proc) => { pid = proc.pid; },
     });
@@ -90,10 +88,14 @@ export async function runStep<T>(req: RunRequest<T>): Promise<T> {
       pump(launched.proc.stderr as ReadableStream<Uint8Array>, req.output, tail),
       launched.proc.exited,
     ]);
+    trace("build: RUN exited");
     const code = await finishContainer(store, record, launched.proc, launched.cgroup);
+    trace("build: RUN finished");
     if (interrupted !== undefined) throw new BuildError(`interrupted by ${interrupted}`);
     if (code !== 0) throw new RunFailedError(req.args.join(" "), code, tail.text.trimEnd());
-    return await collectUpper(store, record, req.collect);
+    const layer = await collectUpper(store, record, req.collect);
+    trace("build: RUN layer stored");
+    return layer;
   } finally {
     for (const s of FORWARDED) process.off(s, forward);
     store.remove(record);
@@ -106,7 +108,7 @@ export async function runStep<T>(req: RunRequest<T>): Promise<T> {
  * points the init created for /proc, /etc/hosts, … when the image did not have them.
  */
 async function collectUpper<T>(store: ContainerStore, record: ContainerRecord, collect: (entries: AsyncIterable<TarWriteEntry>) => Promise<T>): Promise<T> {
-  const [{ containerLayers }, { lowerStat }, { walkTree }, { AT, O, openat }, { closeFd }] = await Promise.all([
+  const [{ containerLayers }, { lowerStat, openBeneath }, { walkTree }, { AT, O, openat, fdPath }, { closeFd }] = await Promise.all([
     import("../../files/container-root.ts"), import("../../files/lower-layers.ts"), import("../../files/walk.ts"),
     import("../../sys/at.ts"), import("../../sys/fs.ts"),
   ]);
@@ -115,11 +117,60 @@ async function collectUpper<T>(store: ContainerStore, record: ContainerRecord, c
   const layers: number[] = [];
   try {
     for (const d of dirs.lowerdirs) layers.push(openat(AT.FDCWD, d, O.PATH | O.DIRECTORY | O.CLOEXEC));
-    const mountPoints = new Set(dirs.mountPoints);
-    const skip = (name: string) => mountPoints.has(name) && !lowerStat(layers, name);
-    return await collect(walkTree(upper, "", { overlayWhiteouts: true, skip }));
+    // Mount points the image did not have, and the directories made only to hold them (BuildKit's
+    // "mount stubs"), are the engine's, not the RUN's.
+    const created = new Set(dirs.mountPoints.filter((m) => !lowerStat(layers, m)));
+    const stubs = mountStubs(upper, created, (p) => lowerStat(layers, p) !== undefined, { openBeneath, O, fdPath, openat, closeFd });
+    return await collect(walkTree(upper, "", { overlayWhiteouts: true, skip: (name) => created.has(name) || stubs.has(name) }));
   } finally {
     closeFd(upper);
     for (const l of layers) closeFd(l);
   }
+}
+
+interface StubFs {
+  openBeneath: typeof import("../../files/lower-layers.ts").openBeneath;
+  O: typeof import("../../sys/at.ts").O;
+  fdPath: typeof import("../../sys/at.ts").fdPath;
+  openat: typeof import("../../sys/at.ts").openat;
+  closeFd: typeof import("../../sys/fs.ts").closeFd;
+}
+
+/**
+ * Parents of `created` mount points that the image lacks and whose only entries in the upper dir are
+ * such mount points or other stubs. Read through fds opened beneath the upper dir without following
+ * links (the RUN could have put a link there): anything unexpected just means "not a stub".
+ */
+function mountStubs(upper: number, created: ReadonlySet<string>, inImage: (path: string) => boolean, fs: StubFs): Set<string> {
+  const { openBeneath, O, fdPath, openat, closeFd } = fs;
+  const stubs = new Set<string>();
+  const children = (path: string): string[] | undefined => {
+    const fd = openBeneath(upper, path);
+    if (fd === undefined) return undefined;
+    try {
+      const dir = openat(fd, ".", O.RDONLY | O.DIRECTORY | O.CLOEXEC);
+      try {
+        return readdirSync(fdPath(dir));
+      } finally {
+        closeFd(dir);
+      }
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOTDIR") return undefined;
+      throw e;
+    } finally {
+      closeFd(fd);
+    }
+  };
+  // Deepest first, so that a parent sees its stub children already decided.
+  const candidates = new Set<string>();
+  for (const m of created) {
+    const parts = m.split("/");
+    for (let i = parts.length - 1; i >= 1; i--) candidates.add(parts.slice(0, i).join("/"));
+  }
+  for (const dir of [...candidates].sort((a, b) => b.split("/").length - a.split("/").length)) {
+    if (inImage(dir)) continue;
+    const names = children(dir);
+    if (names !== undefined && names.every((n) => created.has(`${dir}/${n}`) || stubs.has(`${dir}/${n}`))) stubs.add(dir);
+  }
+  return stubs;
 }

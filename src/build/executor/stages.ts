@@ -1,5 +1,5 @@
-// Which stages a build needs and in which order they depend on each other (FROM <stage> and
-// COPY --from=<stage>), with cycle detection; unused stages are skipped, as BuildKit does.
+// Which stages a build needs and in which order they depend on each other (FROM <stage>,
+// COPY --from=<stage> and RUN --mount=from=<stage>), with cycle detection; unused stages are skipped, as BuildKit does.
 import type { Dockerfile, Stage } from "../dockerfile/ast.ts";
 import { expandWord, type Lookup } from "../dockerfile/expand.ts";
 import { BuildError } from "../errors.ts";
@@ -31,6 +31,14 @@ export function stageDependencies(df: Dockerfile, stage: Stage, globals: Lookup)
     if ((ins.kind === "COPY" || ins.kind === "ADD") && ins.from !== undefined) {
       const ref = findStage(df, expandWord(ins.from, globals, df.escape));
       if (ref) deps.push(ref);
+    }
+    // RUN --mount=…,from=<stage>: a dependency too (else a cycle through it would wait forever).
+    if (ins.kind === "RUN") {
+      for (const mount of ins.mounts) {
+        const from = mount.split(",").find((f) => f.toLowerCase().startsWith("from="))?.slice("from=".length);
+        const ref = from ? findStage(df, expandWord(from, globals, df.escape)) : undefined;
+        if (ref) deps.push(ref);
+      }
     }
   }
   return deps;
