@@ -26,11 +26,6 @@ if (mode) {
   const p = Bun.spawnSync([process.execPath, "run", resolve(import.meta.dir, mode), ...process.argv.slice(3)], { stdio: ["inherit", "inherit", "inherit"] });
   process.exit(p.exitCode ?? 1);
 }
-// `bun run bench build`: minibox build vs buildah bud and podman build (scripts/bench-build.ts).
-if (process.argv[2] === "build") {
-  const p = Bun.spawnSync([process.execPath, "run", resolve(import.meta.dir, "bench-build.ts"), ...process.argv.slice(3)], { stdio: ["inherit", "inherit", "inherit"] });
-  process.exit(p.exitCode ?? 1);
-}
 
 const repo = resolve(import.meta.dir, "..");
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || Number(process.env.BENCH_RUNS) || 30;

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(busybox-static skopeo umoci tini docker-registry openssl libnftables1 nftables iproute2 iptables containerd)
+packages=(busybox-static skopeo umoci tini docker-registry openssl libnftables1 nftables iproute2 iptables containerd gcc libc6-dev)
 packages+=(buildah) # build (issue 12): the reference builder of test/e2e/build-reference.test.ts
 [[ "${1:-}" == "--bench" ]] && packages+=(crun runc podman hyperfine)
 # net-bench: `bun run bench network` — iperf3 for throughput, CNI's dnsname plugin for podman's DNS by name
