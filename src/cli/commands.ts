@@ -50,4 +50,6 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   info: () => import("./info.ts").then((m) => m.default as CommandDef),
   version: () => import("./version.ts").then((m) => m.default as CommandDef),
   top: () => import("./top.ts").then((m) => m.default as CommandDef),
+  // compat-sys: the engine event log
+  events: () => import("./events.ts").then((m) => m.default as CommandDef),
 };

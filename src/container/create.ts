@@ -1,4 +1,5 @@
 // `create` (and the first half of `run`): image → container directory with its OCI bundle and record.
+import { emitContainerEvent } from "../events/emit.ts"; // compat-sys: events
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ImageNotFoundError, ImageStore, storeRoot, type ImageRecord } from "../image/store.ts";
@@ -99,6 +100,7 @@ export async function createContainer(opts: CreateOptions, prepared?: ImageRecor
     lock.release();
   }
   trace("create: bundle written");
+  emitContainerEvent(root, record, "create"); // compat-sys: events
   return { record, store };
 }
 

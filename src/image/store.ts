@@ -9,6 +9,7 @@
 //                             input-*) each have a <dir>.lock held with flock while their owner lives
 //   store.lock                flock: shared while `create` goes from image to container record,
 //                             exclusive while rmi/prune/system check --repair delete (src/state/store-lock.ts)
+import { emitImageEvent } from "../events/emit.ts"; // compat-sys: events
 import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
@@ -618,6 +619,7 @@ export class ImageStore {
   async tag(source: string, target: string): Promise<void> {
     const image = await this.resolve(source);
     this.refs.set(tagReference(target), image.id);
+    emitImageEvent("tag", image.id, familiarString(tagReference(target)), this.root); // compat-sys: events
   }
 
   /**
@@ -657,6 +659,7 @@ export class ImageStore {
     const untag = (r: Reference) => {
       this.refs.delete(r);
       lines.push(`Untagged: ${familiarString(r)}`);
+      emitImageEvent("untag", image.id, image.id, this.root); // compat-sys: events
     };
     if (byName) {
       const name = familiarString(byName);
@@ -686,6 +689,7 @@ export class ImageStore {
     }
     this.discardManifest(image.manifestDigest);
     lines.push(`Deleted: ${image.id}`);
+    emitImageEvent("delete", image.id, image.id, this.root); // compat-sys: events
     for (const d of this.discardLayers(image.diffIds)) lines.push(`Deleted: ${d}`);
     return lines;
   }

@@ -3,6 +3,7 @@
 // is ours to wait for) or adopted (started by a monitor that died: only its end can be seen, through a
 // pidfd, and its exit code only through the kernel's proc connector — see docs/architecture.md, "What a
 // dead monitor can and cannot lose").
+import { emitContainerEvent } from "../events/emit.ts"; // compat-sys: events
 import { closeSync } from "node:fs";
 import { launchContainer, type Launched } from "../container/launch.ts";
 import { finishContainer, recordExit } from "../container/finish.ts";
@@ -159,6 +160,7 @@ async function restartLoop(store: ContainerStore, record: ContainerRecord, log: 
 function finishWatching(store: ContainerStore, record: ContainerRecord, log: JsonFileLog): void {
   log.close();
   if (record.autoRemove) removeWithAnonymousVolumes(store, record); // volumes: --rm takes the anonymous volumes too (Docker)
+  if (record.autoRemove) emitContainerEvent(store.root, record, "destroy"); // compat-sys: events
 }
 
 function shouldRestart(store: ContainerStore, record: ContainerRecord, exitCode: number): boolean {
