@@ -1,20 +1,6 @@
 import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
 import { UserError } from "../errors.ts";
 import { commands } from "./commands.ts";
-import { containerStore } from "./each-container.ts";
-import { pruneContainers } from "../container/lifecycle.ts";
-import { out } from "./output.ts";
-
-const prune = defineCommand({
-  meta: { name: "prune", description: "Remove all stopped containers" },
-  async run() {
-    const removed = await pruneContainers(containerStore());
-    if (removed.length) out.log("Deleted Containers:");
-    for (const id of removed) out.log(id);
-    out.log(`Total reclaimed containers: ${removed.length}`);
-    return 0;
-  },
-});
 
 // Docker's `container <verb>` names for the top-level verbs, plus `container prune`.
 const ALIASES: Record<string, string> = {
@@ -31,7 +17,7 @@ const container: CommandDef = defineCommand({
   meta: { name: "container", description: `Manage containers (${[...Object.keys(ALIASES), "prune"].join(", ")})` },
   async run({ rawArgs }) {
     const [name, ...rest] = rawArgs;
-    const target = name === "prune" ? prune : name && ALIASES[name] && commands[ALIASES[name]!] ? await commands[ALIASES[name]!]!() : undefined;
+    const target = name === "prune" ? await import("./container-prune.ts").then((m) => m.default as CommandDef) : name && ALIASES[name] && commands[ALIASES[name]!] ? await commands[ALIASES[name]!]!() : undefined;
     if (!target) throw new UserError(`unknown command "container ${name ?? ""}"`);
     if (rest[0] === "--help") {
       await showUsage(target, container);

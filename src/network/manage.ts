@@ -93,10 +93,10 @@ export function removeNetwork(ns: NetworkStore, ref: string): void {
 }
 
 /** Removes every user network without a running container; returns their names. */
-export function pruneNetworks(ns: NetworkStore): string[] {
+export function pruneNetworks(ns: NetworkStore, select: (n: NetworkRecord) => boolean = () => true): string[] {
   return ns.locked(() => {
     const live = liveEndpoints(ns);
-    const unused = ns.networks().filter((n) => n.name !== DEFAULT_NETWORK && !live.some((e) => e.attachments.some((a) => a.network === n.id)));
+    const unused = ns.networks().filter((n) => n.name !== DEFAULT_NETWORK && !live.some((e) => e.attachments.some((a) => a.network === n.id)) && select(n)); // compat-sys: select (prune --filter)
     for (const n of unused) {
       ns.removeNetwork(n.id);
       withRtnetlink((nl) => nl.deleteLinkByName(n.bridge));

@@ -92,13 +92,13 @@ export function removeVolume(root: string, name: string, force: boolean): boolea
 }
 
 /** Docker ≥ 23: only anonymous volumes no container uses, or every unused one with `all`. */
-export function pruneVolumes(root: string, all: boolean): { removed: string[]; reclaimed: number } {
+export function pruneVolumes(root: string, all: boolean, select: (v: VolumeRecord) => boolean = () => true): { removed: string[]; reclaimed: number } {
   const store = new VolumeStore(root);
   const users = volumeUsers(root);
   const removed: string[] = [];
   let reclaimed = 0;
   for (const v of store.list()) {
-    if (users.has(v.Name) || (!all && !v.Anonymous)) continue;
+    if (users.has(v.Name) || (!all && !v.Anonymous) || !select(v)) continue; // compat-sys: select (prune --filter)
     const size = treeSize(store.dataDir(v.Name));
     try {
       store.remove(v.Name);
