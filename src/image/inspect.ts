@@ -1,7 +1,6 @@
 // `image inspect`: Docker's shape for an image (Id, RepoTags, RepoDigests, Config, RootFS, …), built
 // from the stored config blob. Exported for the top-level `minibox inspect` as well.
 import type { OciImageConfig, OciImageRuntimeConfig } from "../oci/image-config.ts";
-import { parseReference, familiarName } from "./reference.ts";
 import { ImageStore } from "./store.ts";
 
 export interface ImageInspect {
@@ -27,19 +26,11 @@ export interface ImageInspect {
 export async function inspectImage(ref: string, store: ImageStore = new ImageStore()): Promise<ImageInspect> {
   const image = await store.resolve(ref);
   const c = image.config;
-  const repos = new Set(image.repoTags.map((t) => familiarName(parseReference(t))));
-  if (image.manifestDigest && repos.size === 0) {
-    try {
-      const parsed = parseReference(ref);
-      if (parsed.digest !== undefined) repos.add(familiarName(parsed));
-    } catch {
-      // an id, not a name
-    }
-  }
   return {
     Id: image.id,
     RepoTags: image.repoTags,
-    RepoDigests: image.manifestDigest ? [...repos].map((r) => `${r}@${image.manifestDigest}`) : [],
+    // Only what a registry knows (a pull saw it, a push was acknowledged), never a local manifest's digest.
+    RepoDigests: image.repoDigests ?? [],
     Parent: "",
     Comment: c.history?.at(-1)?.comment ?? "",
     Created: c.created ?? "",

@@ -121,6 +121,7 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
     if (chosen !== top) store.putBlob(chosen.bytes, chosen.digest, what);
     const image = store.commitImage(configBytes, { tags, expectedConfigDigest: manifest.config.digest, manifestDigest: top.digest, what });
     progress.message(`Digest: ${top.digest}`);
+    store.addRepoDigest(image.id, `${familiarName(ref)}@${top.digest}`); // compat-sys: RepoDigests the registry knows
     emitImageEvent("pull", familiarString(ref), familiarName(ref), store.root); // compat-sys: events
     progress.message(upToDate ? `Status: Image is up to date for ${familiarString(ref)}` : `Status: Downloaded newer image for ${familiarString(ref)}`);
     return { image, reference: referenceString(ref), digest: top.digest, upToDate };

@@ -116,6 +116,7 @@ export async function pushImage(store: ImageStore, input: string, progress: Pull
   const digest = sha256Digest(plan.manifest);
   progress.message(`${ref.tag}: digest: ${digest} size: ${plan.manifest.length}`);
   progress.close();
+  store.addRepoDigest(image.id, `${familiarName(ref)}@${digest}`); // compat-sys: RepoDigests the registry knows
   emitImageEvent("push", familiarString(ref), familiarName(ref), store.root); // compat-sys: events
   return { digest, size: plan.manifest.length, tag: ref.tag! };
 }

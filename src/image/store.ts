@@ -37,6 +37,8 @@ export interface ImageRecord {
   size: number;
   /** Digest of the manifest (or index) the image was pulled or loaded by, when known. */
   manifestDigest?: string;
+  /** compat-sys: "repository@digest" a registry knows this image by (Docker's RepoDigests). */
+  repoDigests?: string[];
 }
 
 export class ImageNotFoundError extends UserError {
@@ -544,8 +546,21 @@ export class ImageStore {
         layers: stored.diffIds.map((diffId) => ({ diffId, path: this.layerPath(diffId) })),
         size: stored.size,
         ...(stored.manifestDigest !== undefined && { manifestDigest: stored.manifestDigest }),
+        ...(stored.repoDigests !== undefined && { repoDigests: stored.repoDigests }), // compat-sys
       },
     };
+  }
+
+  /**
+   * compat-sys: records that a registry knows the image as `repoDigest` ("repository@sha256:…"): called
+   * after a pull saw that manifest digest or a push was acknowledged with it. One atomic record rewrite;
+   * two commands recording different digests for the same image at the same instant may keep only one.
+   */
+  addRepoDigest(id: string, repoDigest: string): void {
+    const s = this.readStored(id);
+    if (s.state !== "ok" || s.stored.repoDigests?.includes(repoDigest)) return;
+    const next: StoredImage = { ...s.stored, repoDigests: [...(s.stored.repoDigests ?? []), repoDigest] };
+    writeFileAtomic(this.recordPath(id), JSON.stringify(next), this.tmpDir());
   }
 
   // --- the API the CLI and `run` use -------------------------------------------------------------
