@@ -3,6 +3,7 @@ import { splitArgv } from "./argv.ts";
 import { containerStore } from "./each-container.ts";
 import { findContainer, NoSuchContainerError } from "../container/lookup.ts";
 import { inspectContainer } from "../container/inspect.ts";
+import { withDockerDefaults } from "../container/inspect-defaults.ts";
 import { out, writeStdout } from "./output.ts";
 import { formatEach, hasFormat, parseFormat } from "../format/docker-format.ts";
 import { UserError } from "../errors.ts";
@@ -30,7 +31,7 @@ function containerFinder(store: ContainerStore, size: boolean): Finder {
       if (e instanceof NoSuchContainerError) return undefined;
       throw e;
     }
-    const shown = inspectContainer(store, record);
+    const shown = withDockerDefaults(inspectContainer(store, record), store.dir(record.id));
     if (!size) return shown;
     // Docker's -s: the writable layer, and it plus the image's layers.
     const [{ writableLayerSize }, { ImageStore, ImageNotFoundError }] = await Promise.all([import("../container/rw-size.ts"), import("../image/store.ts")]);

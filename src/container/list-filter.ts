@@ -30,7 +30,8 @@ export function parsePsFilter(spec: string): PsFilter {
   const eq = spec.indexOf("=");
   const key = spec.slice(0, eq);
   const value = spec.slice(eq + 1);
-  if (eq < 1 || !KEYS.includes(key)) throw new UserError(`invalid filter '${spec}' (${KEYS.map((k) => `${k}=`).join(", ")})`);
+  if (eq < 1) throw new UserError(`bad format of filter (expected name=value)`, 1);
+  if (!KEYS.includes(key)) throw new UserError(`Invalid filter '${key}'`, 1);
   if (key === "status" && !STATUSES.includes(value)) throw new UserError(`invalid filter 'status=${value}'`, 1);
   if (key === "health" && !HEALTH.includes(value)) throw new UserError(`Unrecognised filter value for health: ${value}`);
   if (key === "is-task" && value !== "true" && value !== "false") throw new UserError(`Invalid filter 'is-task=${value}'`);
