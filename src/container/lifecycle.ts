@@ -205,6 +205,7 @@ export async function removeContainer(store: ContainerStore, record: ContainerRe
       throw new ContainerStateError(`You cannot remove a ${state.status} container ${record.id}. Stop the container before attempting removal or force remove`);
     }
     await markStoppedByUser(store, record);
+    emitContainerEvent(store.root, record, "kill", { signal: "9" }); // compat-sys: events
     await killEverything(record, openContainerCgroup(record));
     waitForProcessExit(record, 5_000);
     await settleExit(store, record.id);

@@ -46,6 +46,16 @@ describe("events", () => {
     expect(fg.map((e) => `${e.Action}${e.Actor.Attributes.exitCode ? `=${e.Actor.Attributes.exitCode}` : ""}`)).toEqual(["create", "start", "die=3", "destroy"]);
   }, T);
 
+  test("update, restart and rm -f: Docker's sequence", async () => {
+    const id = (await ok(["run", "-d", "--name", "ev-rs", "busybox", "sleep", "1000"])).trim();
+    await ok(["update", "--restart", "on-failure", "ev-rs"]);
+    await ok(["restart", "-t", "1", "ev-rs"]);
+    await ok(["rm", "-f", "ev-rs"]);
+    const events = await history("--filter", `container=${id}`);
+    expect(events.map((e) => e.Action)).toEqual(["create", "start", "update", "kill", "kill", "die", "stop", "start", "restart", "kill", "die", "destroy"]);
+    expect(events.at(-3)!.Actor.Attributes.signal).toBe("9");
+  }, T);
+
   test("image, volume and network events", async () => {
     await ok(["tag", "busybox", "ev/tagged:1"]);
     await ok(["rmi", "ev/tagged:1"]);
