@@ -65,7 +65,9 @@ export default defineCommand({
     } else if (hasFormat(v.format)) {
       // compat: Go templates, "table …" and "json" over docker/cli's ContainerContext fields
       const size = await sizeOf(store);
-      writeStdout(formatList(v.format, rows.map((r) => formatRow(store, r, !full, size)), PS_FORMAT));
+      // compat-sys: .Networks needs each container's network settings: read only when the format may show them
+      const withNetworks = /Networks|json/.test(v.format);
+      writeStdout(formatList(v.format, rows.map((r) => formatRow(store, r, !full, size, withNetworks)), PS_FORMAT));
     } else if (v.size === true) {
       // compat: -s adds Docker's SIZE column
       const size = await sizeOf(store);
@@ -86,11 +88,12 @@ function tableRow({ record, state }: Row, full: boolean): string[] {
   return [full ? record.id : record.id.slice(0, 12), record.imageName, shown, createdAgo(record.created), statusText(record, state), portsColumn(storeRoot(), record.id), record.name];
 }
 
-function formatRow(store: ContainerStore, { record, state }: Row, trunc: boolean, size: (r: ContainerRecord) => string): object {
+function formatRow(store: ContainerStore, { record, state }: Row, trunc: boolean, size: (r: ContainerRecord) => string, withNetworks = false): object {
   return containerRow({
     id: record.id, name: record.name, imageName: record.imageName, command: record.command, created: record.created,
     runningFor: createdAgo(record.created), state: state.status, status: statusText(record, state), ports: portsColumn(storeRoot(), record.id),
     mounts: () => mountNames(store, record), size: () => size(record), labels: containerLabels(record),
+    ...(withNetworks && { networks: networkNames(store, record) }), // compat-sys
   }, trunc);
 }
 
@@ -124,4 +127,10 @@ export function statusText(record: ContainerRecord, state: CurrentState, now = D
     case "exited": return `Exited (${state.exitCode ?? 0}) ${since(record.state.finishedAt)} ago`;
     case "dead": return "Dead";
   }
+}
+
+/** compat-sys: Docker's .Networks: the names of the networks the container is (or will be) attached to. */
+function networkNames(store: ContainerStore, record: ContainerRecord): string[] {
+  const settings = inspectContainer(store, record).NetworkSettings as { Networks?: Record<string, unknown> } | undefined;
+  return Object.keys(settings?.Networks ?? {}).sort();
 }

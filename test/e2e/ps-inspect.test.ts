@@ -47,6 +47,11 @@ describe("ps filters", () => {
     expect(lines(bad.stderr)).toHaveLength(1);
   }, T);
 
+  test(".Networks names the container's networks", async () => {
+    await setup();
+    expect(lines(await ok(["ps", "-a", "--filter", "name=pi-", "--format", "{{.Names}} {{.Networks}}"])).sort()).toEqual(["pi-exp pi-net", "pi-plain bridge", "pi-pub bridge"]);
+  }, T);
+
   test("COMMAND is quoted as Go's strconv.Quote (inner quotes escaped)", async () => {
     await setup();
     const row = lines(await ok(["ps", "-a", "--filter", "name=pi-plain"]))[1]!;
