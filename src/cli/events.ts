@@ -18,7 +18,7 @@ const args = {
 } as const;
 
 // Docker's behaviour: without --until the command streams until interrupted (history first with --since);
-// with an --until in the past it prints the history and exits.
+// with an --until in the past it prints the history (from --since, or from the start) and exits.
 export default defineCommand({
   meta: { name: "events", description: "Get real time events from the engine" },
   args,
@@ -37,7 +37,8 @@ export default defineCommand({
     const tail = EventTail.open(storeRoot());
     try {
       const history = tail.history();
-      if (since !== undefined) for (const e of history) if (inWindow(e) && eventMatches(filters, e)) print(e);
+      // moby: either bound asks for the stored history (only --until: from the start)
+      if (since !== undefined || until !== undefined) for (const e of history) if (inWindow(e) && eventMatches(filters, e)) print(e);
       if (until !== undefined && until <= now) return 0;
       for (;;) {
         for (const e of tail.next()) if (inWindow(e) && eventMatches(filters, e)) print(e);
