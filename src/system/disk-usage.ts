@@ -9,6 +9,7 @@ import { currentState, type CurrentState } from "../container/status.ts";
 import { directorySize, writableLayerSize } from "../container/rw-size.ts";
 import { mountInfoOfContainer } from "../volume/mount-info.ts";
 import { listVolumes } from "../volume/ops.ts";
+import { volumeUsers } from "../volume/usage.ts";
 import { ImageStore, type ImageRecord } from "../image/store.ts";
 
 export interface ImageUsage { image: ImageRecord; size: number; sharedSize: number; containers: number }
@@ -44,7 +45,8 @@ export async function diskUsage(root: string): Promise<DiskUsage> {
     containers: records.filter((r) => r.image === image.id).length,
   }));
   const layersSize = [...imagesOfLayer.keys()].reduce((n, d) => n + layerSize(d), 0);
-  const volumes = listVolumes(root).map((v) => ({ name: v.Name, links: containers.filter((c) => mountInfoOfContainer(store.dir(c.record.id)).some((m) => m.Name === v.Name)).length, size: directorySize(v.Mountpoint) }));
+  const users = volumeUsers(root);
+  const volumes = listVolumes(root).map((v) => ({ name: v.Name, links: users.get(v.Name)?.length ?? 0, size: directorySize(v.Mountpoint) }));
   return { layersSize, images: usage, containers, volumes, buildCache: buildCacheUsage(root, images, new Set(imagesOfLayer.keys())) };
 }
 

@@ -72,13 +72,14 @@ describe("network and volume prune", () => {
 
 describe("system df", () => {
   test("Docker's table, -v sections and --format fields", async () => {
-    const id = (await ok(["run", "-d", "--name", "df-run", "busybox", "sleep", "1000"])).trim();
+    const id = (await ok(["run", "-d", "--name", "df-run", "-v", "df-vol:/data", "busybox", "sh", "-c", "echo 12345 > /data/f; sleep 1000"])).trim();
     try {
       const table = lines(await ok(["system", "df"]));
       expect(table[0]).toMatch(/^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE$/);
       expect(table.slice(1).map((l) => l.split(/ {2,}/)[0])).toEqual(["Images", "Containers", "Local Volumes", "Build Cache"]);
       expect(table[1]).toMatch(/^Images +\d +1 +\S+ +\S+ \(\d+%\)$/);
       expect(table[2]).toMatch(/^Containers +1 +1 +\S+ +0B( \(0%\))?$/);
+      expect(table[3]).toMatch(/^Local Volumes +1 +1 +\S+ +0B( \(0%\))?$/);
       const rows = lines(await ok(["system", "df", "--format", "{{json .}}"])).map((l) => JSON.parse(l) as Record<string, string>);
       expect(Object.keys(rows[0]!).sort()).toEqual(["Active", "Reclaimable", "Size", "TotalCount", "Type"]);
       expect(rows.map((r) => r.Type)).toEqual(["Images", "Containers", "Local Volumes", "Build Cache"]);
@@ -86,8 +87,10 @@ describe("system df", () => {
       for (const heading of ["Images space usage:", "Containers space usage:", "Local Volumes space usage:", "Build cache usage: "]) expect(verbose).toContain(heading);
       expect(verbose).toMatch(/REPOSITORY +TAG +IMAGE ID +CREATED +SIZE +SHARED SIZE +UNIQUE SIZE +CONTAINERS/);
       expect(verbose).toContain(id.slice(0, 12));
+      expect(verbose).toMatch(/\ndf-vol +1 +\S+B\n/);
     } finally {
       await mb(["rm", "-f", "df-run"]);
+      await mb(["volume", "rm", "df-vol"]);
     }
   }, T);
 });
