@@ -9,9 +9,7 @@ import { out, writeStdout } from "./output.ts";
 import { formatList, hasFormat } from "../format/docker-format.ts";
 import { containerRow, ellipsis, goQuoted, PS_FORMAT } from "../format/container-row.ts";
 import { parsePsFilter, psRowMatches, resolveCreatedBounds } from "../container/list-filter.ts";
-import { containerLabels } from "../container/prune.ts";
-import { listNetworks } from "../network/manage.ts";
-import { NetworkStore } from "../network/store.ts";
+import { containerLabels } from "../container/labels.ts";
 import { inspectContainer } from "../container/inspect.ts";
 import type { ContainerStore } from "../container/store.ts";
 import { UserError } from "../errors.ts";
@@ -32,11 +30,10 @@ const args = {
 
 interface Row { record: ContainerRecord; state: CurrentState }
 
-/** A network's id by name (for network=ID-prefix on containers that are not running); read once. */
-let networkIds: Map<string, string> | undefined;
-function networkIdOf(name: string): string | undefined {
-  networkIds ??= new Map(listNetworks(new NetworkStore(storeRoot())).map((n) => [n.name, n.id]));
-  return networkIds.get(name);
+/** Network ids by name (network=ID-prefix on containers that are not running), loaded only for that filter. */
+async function networkIdsByName(): Promise<Map<string, string>> {
+  const [{ listNetworks }, { NetworkStore }] = await Promise.all([import("../network/manage.ts"), import("../network/store.ts")]);
+  return new Map(listNetworks(new NetworkStore(storeRoot())).map((n) => [n.name, n.id]));
 }
 
 export default defineCommand({
@@ -50,13 +47,14 @@ export default defineCommand({
     if (!Number.isInteger(last)) throw new UserError(`invalid argument "${String(v.last)}" for "-n, --last" flag: strconv.ParseInt: parsing "${String(v.last)}": invalid syntax`);
     const store = containerStore();
     const created = resolveCreatedBounds(store, filters);
+    const networkIds = filters.some((f) => f.key === "network") ? await networkIdsByName() : new Map<string, string>();
     const entries = listEntries(store);
     // A broken entry is listed (as Dead) and named once on stderr; it never hides the others.
     for (const e of entries) if (!e.record) out.warn(`container ${e.id.slice(0, 12)} has an unreadable record (${e.broken}): shown as Dead; rm -f removes it`);
     const rows: Row[] = entries.map((e) => asRecord(store, e))
       .map((record) => ({ record, state: currentState(record) }))
       .filter((r) => v.all === true || last >= 0 || filters.some((f) => f.key === "status" || f.key === "exited") || r.state.running)
-      .filter((r) => psRowMatches(store, r, filters, created, networkIdOf))
+      .filter((r) => psRowMatches(store, r, filters, created, (name) => networkIds.get(name)))
       .sort((a, b) => b.record.created.localeCompare(a.record.created))
       .slice(0, last >= 0 ? last : undefined);
     const full = v["no-trunc"] === true;

@@ -6,7 +6,7 @@ import type { CurrentState } from "./status.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 import { findContainer } from "./lookup.ts";
 import { inspectContainer } from "./inspect.ts";
-import { containerLabels } from "./prune.ts";
+import { containerLabels } from "./labels.ts";
 
 export interface PsFilter { key: string; value: string }
 export interface PsRow { record: ContainerRecord; state: CurrentState }

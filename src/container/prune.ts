@@ -5,15 +5,11 @@ import { listEntries } from "./reconcile.ts";
 import { ContainerStateError, removeContainer } from "./lifecycle.ts";
 import { ContainerGoneError } from "./lock.ts";
 import { writableLayerSize } from "./rw-size.ts";
-import type { ContainerRecord, ContainerStore } from "./store.ts";
+import type { ContainerStore } from "./store.ts";
+import { containerLabels } from "./labels.ts";
 import { pruneFilterMatches, type PruneFilter } from "../prune/filter.ts";
 
 export interface ContainerPruneResult { removed: string[]; reclaimed: number }
-
-/** A container's labels, wherever `run -l` records them (none on records written before labels existed). */
-export function containerLabels(record: ContainerRecord): Record<string, string> {
-  return (record as ContainerRecord & { labels?: Record<string, string> }).labels ?? {};
-}
 
 export async function pruneStoppedContainers(store: ContainerStore, filter: PruneFilter): Promise<ContainerPruneResult> {
   const removed: string[] = [];
