@@ -53,4 +53,6 @@ export const commands: Record<string, () => Promise<CommandDef>> = {
   // compat-cli: a shell completion script generated from these definitions
   completion: () => import("./completion.ts").then((m) => strictFlags(m.default as CommandDef)),
   attach: () => import("./attach.ts").then((m) => m.default as CommandDef), // compat-run
+  // compat-sys: the engine event log
+  events: () => import("./events.ts").then((m) => m.default as CommandDef),
 };

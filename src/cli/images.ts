@@ -15,6 +15,7 @@ import { filterImage, parseImageFilters } from "../image/list-filter.ts";
 const args = {
   quiet: { type: "boolean", alias: "q", description: "Only show image IDs" },
   "no-trunc": { type: "boolean", description: "Don't truncate output" },
+  digests: { type: "boolean", description: "Show digests" }, // compat-sys
   all: { type: "boolean", alias: "a", description: "Show all images (minibox keeps no intermediate images: same as without)" },
   format: { type: "string", description: "Format output: table, table TEMPLATE, json, or a Go template such as '{{.Repository}}:{{.Tag}}'" },
   filter: { type: "string", alias: "f", description: "Filter output: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE, label=KEY[=VALUE] (repeatable)" },
@@ -52,7 +53,7 @@ export default defineCommand({
       if (!ids.includes(id)) ids.push(id);
       const base = { id, digest: "<none>", created: image.created ?? "", createdSince: createdAgo(image.created), size: humanSize(image.size) };
       if (shown.length === 0) rows.push({ ...base, repository: "<none>", tag: "<none>" });
-      for (const t of shown) rows.push({ ...base, repository: familiarName(t), tag: t.tag ?? "<none>" });
+      for (const t of shown) rows.push({ ...base, repository: familiarName(t), tag: t.tag ?? "<none>", digest: repoDigestOf(image.repoDigests, familiarName(t)) });
     }
     for (const b of filters.size ? [] : broken) {
       const id = full ? b.id : shortId(b.id);
@@ -71,8 +72,16 @@ export default defineCommand({
       writeStdout(formatList(v.format, rows.map(imageRow), IMAGES_FORMAT));
       return 0;
     }
-    const lines = table([["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], ...rows.map((r) => [r.repository, r.tag, r.id, r.createdSince, r.size])]);
+    const lines = v.digests === true // compat-sys: Docker's DIGEST column
+      ? table([["REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"], ...rows.map((r) => [r.repository, r.tag, r.digest, r.id, r.createdSince, r.size])])
+      : table([["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], ...rows.map((r) => [r.repository, r.tag, r.id, r.createdSince, r.size])]);
     for (const line of lines) consola.log(line);
     return 0;
   },
 });
+
+/** compat-sys: the digest a registry knows `repository` by, as `images --digests` shows it. */
+function repoDigestOf(repoDigests: readonly string[] | undefined, repository: string): string {
+  const found = repoDigests?.find((d) => d.slice(0, d.lastIndexOf("@")) === repository);
+  return found ? found.slice(found.lastIndexOf("@") + 1) : "<none>";
+}

@@ -1,4 +1,5 @@
 // `minibox network <command>`: thin adapters over network/manage.ts, Docker's flags, output and exit codes.
+import { parsePruneFilters, pruneFilterMatches } from "../prune/filter.ts"; // compat-sys
 import { defineCommand, type ArgsDef } from "citty";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -103,8 +104,10 @@ function rm(rawArgs: string[]): number {
 }
 
 function prune(rawArgs: string[]): number {
-  splitArgv(rawArgs, { force: { type: "boolean", alias: "f" }, filter: { type: "string" } }, Infinity);
-  const removed = pruneNetworks(networkStore());
+  // compat-sys: --filter until=|label=|label!= (repeatable)
+  const { values } = splitArgv(rawArgs, { force: { type: "boolean", alias: "f" }, filter: { type: "string" } }, Infinity, ["filter"]);
+  const filter = parsePruneFilters((values.filter as string[] | undefined) ?? []);
+  const removed = pruneNetworks(networkStore(), (n) => pruneFilterMatches(filter, n.created, n.labels));
   if (removed.length > 0) out.log(`Deleted Networks:\n${removed.join("\n")}\n`);
   return 0;
 }

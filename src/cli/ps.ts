@@ -7,15 +7,15 @@ import { asRecord, listEntries } from "../container/reconcile.ts";
 import { createdAgo, humanDuration, humanSize, table } from "./human-format.ts";
 import { out, writeStdout } from "./output.ts";
 import { formatList, hasFormat } from "../format/docker-format.ts";
-import { containerRow, PS_FORMAT } from "../format/container-row.ts";
+import { containerRow, ellipsis, goQuoted, PS_FORMAT } from "../format/container-row.ts";
+import { parsePsFilter, psRowMatches, resolveCreatedBounds } from "../container/list-filter.ts";
+import { containerLabels } from "../container/labels.ts";
 import { inspectContainer } from "../container/inspect.ts";
-import { findContainer } from "../container/lookup.ts";
 import type { ContainerStore } from "../container/store.ts";
 import { UserError } from "../errors.ts";
 import { storeRoot } from "../image/store.ts";
 import { portsColumn } from "../network/inspect.ts"; // net-core
-import { labelMatches } from "../container/label-flags.ts"; // compat-run
-import { healthFilterValue, healthSuffix } from "../health/show.ts"; // compat-run
+import { healthSuffix } from "../health/show.ts"; // compat-run
 
 const args = {
   all: { type: "boolean", alias: "a", description: "Show all containers (default shows just running)" },
@@ -31,24 +31,31 @@ const args = {
 
 interface Row { record: ContainerRecord; state: CurrentState }
 
+/** Network ids by name (network=ID-prefix on containers that are not running), loaded only for that filter. */
+async function networkIdsByName(): Promise<Map<string, string>> {
+  const [{ listNetworks }, { NetworkStore }] = await Promise.all([import("../network/manage.ts"), import("../network/store.ts")]);
+  return new Map(listNetworks(new NetworkStore(storeRoot())).map((n) => [n.name, n.id]));
+}
+
 export default defineCommand({
   meta: { name: "ps", description: "List containers" },
   args,
   async run({ rawArgs }) {
     const { values: v, positionals } = splitArgv(rawArgs, args, Infinity, ["filter"]);
     if (positionals.length) throw new UserError(`"ps" accepts no arguments`);
-    const filters = ((v.filter as string[] | undefined) ?? []).map(parseFilter);
+    const filters = ((v.filter as string[] | undefined) ?? []).map(parsePsFilter);
     const last = v.latest === true ? 1 : v.last === undefined ? -1 : Number(v.last);
     if (!Number.isInteger(last)) throw new UserError(`invalid argument "${String(v.last)}" for "-n, --last" flag: strconv.ParseInt: parsing "${String(v.last)}": invalid syntax`);
     const store = containerStore();
     const created = resolveCreatedBounds(store, filters);
+    const networkIds = filters.some((f) => f.key === "network") ? await networkIdsByName() : new Map<string, string>();
     const entries = listEntries(store);
     // A broken entry is listed (as Dead) and named once on stderr; it never hides the others.
     for (const e of entries) if (!e.record) out.warn(`container ${e.id.slice(0, 12)} has an unreadable record (${e.broken}): shown as Dead; rm -f removes it`);
     const rows: Row[] = entries.map((e) => asRecord(store, e))
       .map((record) => ({ record, state: currentState(record) }))
       .filter((r) => v.all === true || last >= 0 || filters.some((f) => f.key === "status" || f.key === "exited") || r.state.running)
-      .filter((r) => filters.every((f) => matches(store, r, f, created)))
+      .filter((r) => psRowMatches(store, r, filters, created, (name) => networkIds.get(name)))
       .sort((a, b) => b.record.created.localeCompare(a.record.created))
       .slice(0, last >= 0 ? last : undefined);
     const full = v["no-trunc"] === true;
@@ -57,7 +64,9 @@ export default defineCommand({
     } else if (hasFormat(v.format)) {
       // compat: Go templates, "table …" and "json" over docker/cli's ContainerContext fields
       const size = await sizeOf(store);
-      writeStdout(formatList(v.format, rows.map((r) => formatRow(store, r, !full, size)), PS_FORMAT));
+      // compat-sys: .Networks needs each container's network settings: read only when the format may show them
+      const withNetworks = /Networks|json/.test(v.format);
+      writeStdout(formatList(v.format, rows.map((r) => formatRow(store, r, !full, size, withNetworks)), PS_FORMAT));
     } else if (v.size === true) {
       // compat: -s adds Docker's SIZE column
       const size = await sizeOf(store);
@@ -73,16 +82,17 @@ export default defineCommand({
 
 function tableRow({ record, state }: Row, full: boolean): string[] {
   const command = record.command.join(" ");
-  const shown = full || command.length <= 20 ? command : `${command.slice(0, 19)}…`;
-  return [full ? record.id : record.id.slice(0, 12), record.imageName, `"${shown}"`, createdAgo(record.created), statusText(record, state), portsColumn(storeRoot(), record.id), record.name];
+  // Docker: Ellipsis(command, 20) then strconv.Quote
+  const shown = goQuoted(full ? command : ellipsis(command, 20));
+  return [full ? record.id : record.id.slice(0, 12), record.imageName, shown, createdAgo(record.created), statusText(record, state), portsColumn(storeRoot(), record.id), record.name];
 }
 
-function formatRow(store: ContainerStore, { record, state }: Row, trunc: boolean, size: (r: ContainerRecord) => string): object {
+function formatRow(store: ContainerStore, { record, state }: Row, trunc: boolean, size: (r: ContainerRecord) => string, withNetworks = false): object {
   return containerRow({
     id: record.id, name: record.name, imageName: record.imageName, command: record.command, created: record.created,
     runningFor: createdAgo(record.created), state: shownState(record, state), status: statusText(record, state), ports: portsColumn(storeRoot(), record.id), // compat-run: restarting
-    mounts: () => mountNames(store, record), size: () => size(record),
-    labels: record.labels, // compat-run
+    mounts: () => mountNames(store, record), size: () => size(record), labels: containerLabels(record),
+    ...(withNetworks && { networks: networkNames(store, record) }), // compat-sys
   }, trunc);
 }
 
@@ -125,54 +135,8 @@ function shownState(record: ContainerRecord, state: CurrentState): string {
   return isRestarting(record) ? "restarting" : state.status;
 }
 
-interface Filter { key: string; value: string }
-
-const FILTER_KEYS = ["name", "status", "id", "exited", "ancestor", "before", "since", "label", "volume", "health", "is-task"];
-const HEALTH = ["starting", "healthy", "unhealthy", "none"];
-
-function parseFilter(spec: string): Filter {
-  const eq = spec.indexOf("=");
-  const key = spec.slice(0, eq);
-  const value = spec.slice(eq + 1);
-  if (eq < 1 || !FILTER_KEYS.includes(key)) throw new UserError(`invalid filter '${spec}' (${FILTER_KEYS.map((k) => `${k}=`).join(", ")})`);
-  if (key === "health" && !HEALTH.includes(value)) throw new UserError(`Unrecognised filter value for health: ${value}`);
-  if (key === "is-task" && value !== "true" && value !== "false") throw new UserError(`Invalid filter 'is-task=${value}'`);
-  return { key, value };
-}
-
-/** before=/since= name containers; their creation times bound the listing (newest before, oldest since). */
-interface CreatedBounds { before?: string; since?: string }
-
-function resolveCreatedBounds(store: ContainerStore, filters: Filter[]): CreatedBounds {
-  const bounds: CreatedBounds = {};
-  for (const f of filters) {
-    if (f.key !== "before" && f.key !== "since") continue;
-    const t = findContainer(store, f.value).created;
-    bounds[f.key] = f.key === "before" ? (bounds.before && bounds.before < t ? bounds.before : t) : (bounds.since && bounds.since > t ? bounds.since : t);
-  }
-  return bounds;
-}
-
-/** ancestor= as Docker: the image's id (or a prefix), or its name with or without the default tag. */
-function sameImage(record: ContainerRecord, wanted: string): boolean {
-  const hex = record.image.replace(/^sha256:/, "");
-  if (/^(sha256:)?[0-9a-f]{4,64}$/.test(wanted) && hex.startsWith(wanted.replace(/^sha256:/, ""))) return true;
-  const norm = (n: string) => (/:[^/]+$/.test(n) ? n : `${n}:latest`).replace(/^(docker\.io\/)?(library\/)?/, "");
-  return norm(record.imageName) === norm(wanted);
-}
-
-function matches(store: ContainerStore, { record, state }: Row, f: Filter, created: CreatedBounds): boolean {
-  switch (f.key) {
-    case "name": return record.name.includes(f.value);
-    case "id": return record.id.startsWith(f.value);
-    case "exited": return state.status === "exited" && String(state.exitCode ?? 0) === f.value;
-    case "ancestor": return sameImage(record, f.value);
-    case "before": return record.created < created.before!;
-    case "since": return record.created > created.since!;
-    case "label": return labelMatches(record.labels, f.value); // compat-run
-    case "health": return healthFilterValue(record) === f.value; // compat-run
-    case "is-task": return f.value === "false"; // no swarm
-    case "volume": return mounted(store, record).some((m) => m.Name === f.value || m.Destination === f.value);
-    default: return shownState(record, state) === f.value; // compat-run: status=restarting
-  }
+/** compat-sys: Docker's .Networks: the names of the networks the container is (or will be) attached to. */
+function networkNames(store: ContainerStore, record: ContainerRecord): string[] {
+  const settings = inspectContainer(store, record).NetworkSettings as { Networks?: Record<string, unknown> } | undefined;
+  return Object.keys(settings?.Networks ?? {}).sort();
 }

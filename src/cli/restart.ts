@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { emitContainerEvent } from "../events/emit.ts"; // compat-sys: events
 import { splitArgv } from "./argv.ts";
 import { eachContainer } from "./each-container.ts";
 import { stopContainer } from "../container/lifecycle.ts";
@@ -19,6 +20,7 @@ export default defineCommand({
     return eachContainer(positionals, "restart", async (store, r) => {
       await stopContainer(store, r, timeout);
       await startDetached(r.id, (w) => out.warn(w));
+      emitContainerEvent(store.root, r, "restart"); // compat-sys: events
     });
   },
 });

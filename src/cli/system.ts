@@ -1,5 +1,5 @@
 import { defineCommand, type CommandDef } from "citty";
-import { defineCommandGroup } from "./command-group.ts";
+import { defineCommandGroup, lazy } from "./command-group.ts";
 import type { Problem } from "../state/problem.ts";
 import { out } from "./output.ts";
 
@@ -25,4 +25,9 @@ const check = defineCommand({
   },
 });
 
-export default defineCommandGroup("system", "Manage minibox", { check: async () => check as CommandDef });
+export default defineCommandGroup("system", "Manage minibox", {
+  check: async () => check as CommandDef,
+  // compat-sys: Docker's system df and system prune
+  df: lazy(() => import("./system-df.ts")),
+  prune: lazy(() => import("./system-prune.ts")),
+});

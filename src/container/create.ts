@@ -1,4 +1,5 @@
 // `create` (and the first half of `run`): image → container directory with its OCI bundle and record.
+import { emitContainerEvent } from "../events/emit.ts"; // compat-sys: events
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ImageNotFoundError, ImageStore, storeRoot, type ImageRecord } from "../image/store.ts";
@@ -119,6 +120,7 @@ async function createWithImage(opts: CreateOptions, prepared?: ImageRecord): Pro
     lock.release();
   }
   trace("create: bundle written");
+  emitContainerEvent(root, record, "create"); // compat-sys: events
   return { record, store };
 }
 

@@ -3,6 +3,7 @@
 // moves it into the container's cgroup, hands it the request, and then relays signals and the terminal
 // and waits for the command, whose exit code becomes ours. The exec-init (init/exec-main.ts) becomes the
 // command through execve, so no minibox process stays in the container's PID namespace.
+import { emitContainerEvent } from "../events/emit.ts"; // compat-sys: events
 import { closeSync, readFileSync, writeSync } from "node:fs";
 import { FORWARDED_SIGNALS, signalNumber } from "./signals.ts";
 import type { Subprocess } from "bun";
@@ -41,6 +42,7 @@ export class ExecStartError extends UserError {}
 export async function execInContainer(store: ContainerStore, opts: ExecOptions): Promise<number> {
   const record = findContainer(store, opts.container);
   const pid = runningPid(record);
+  const execId = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex"); // compat-sys: events
   const spec = JSON.parse(readFileSync(`${store.dir(record.id)}/config.json`, "utf8")) as Spec;
   const request = buildExecRequest(spec, opts);
   if (request.seccomp) request.seccompProgramFile = encodeBase64(readSeccompProgramFile(store.dir(record.id)));
@@ -68,6 +70,7 @@ export async function execInContainer(store: ContainerStore, opts: ExecOptions):
       try { writeSync(child.startFd, JSON.stringify(request)); } finally { closeSync(child.startFd); startOpen = false; }
       if (child.consoleSocket !== undefined) master = await receiveConsole(child);
       await waitForCommand(child);
+      execEvents(store.root, record, opts.command, execId); // compat-sys: events
     } catch (e) {
       if (master !== undefined) closeFd(master);
       if (child.proc.exitCode === null) child.proc.kill("SIGKILL");
@@ -80,7 +83,9 @@ export async function execInContainer(store: ContainerStore, opts: ExecOptions):
       child.proc.unref(); // once we exit, it is reparented to the container's init
       return 0;
     }
-    return await relay(child.proc, master, opts.interactive);
+    const exitCode = await relay(child.proc, master, opts.interactive);
+    emitContainerEvent(store.root, record, "exec_die", { execID: execId, exitCode: String(exitCode) }); // compat-sys: events
+    return exitCode;
   } finally {
     stopForwarding();
   }
@@ -176,4 +181,11 @@ async function relay(proc: Subprocess, master: number | undefined, interactive: 
 
 function encodeBase64(bytes: Uint8Array | undefined): string | undefined {
   return bytes && Buffer.from(bytes).toString("base64");
+}
+
+// compat-sys: Docker's exec events carry the command in their action ("exec_start: sh -c …").
+function execEvents(root: string, record: ContainerRecord, command: readonly string[], execId: string): void {
+  const line = command.join(" ");
+  emitContainerEvent(root, record, `exec_create: ${line}`, { execID: execId });
+  emitContainerEvent(root, record, `exec_start: ${line}`, { execID: execId });
 }

@@ -1,4 +1,6 @@
 // What happens when a container's init has exited, whoever its parent was.
+import { emitContainerEvent, emitVolumeMounts } from "../events/emit.ts"; // compat-sys: events
+import { mountInfoOfContainer } from "../volume/mount-info.ts"; // compat-sys: events
 import { constants as os } from "node:os";
 import type { Subprocess } from "bun";
 import { EXIT } from "../errors.ts";
@@ -34,6 +36,8 @@ export async function recordExit(store: ContainerStore, record: ContainerRecord,
   try {
     try { Object.assign(record, store.load(record.id)); } catch { /* removed meanwhile */ }
     record.state = { ...record.state, status: "exited", exitCode, oomKilled, finishedAt: new Date().toISOString(), process: undefined, parent: undefined, restartingBy: undefined };
+    emitContainerEvent(store.root, record, "die", { exitCode: String(exitCode) }); // compat-sys: events (before the save that stop waits for)
+    emitVolumeMounts(store.root, record.id, mountInfoOfContainer(store.dir(record.id)), "unmount"); // compat-sys: events
     if (!record.autoRemove && lock) {
       try {
         store.save(record);

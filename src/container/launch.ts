@@ -1,5 +1,7 @@
 // Starting a created container from whichever process will be its parent (the foreground CLI, or the
 // monitor for detached containers): spawn the init, let it go, wait until the command runs.
+import { emitContainerEvent, emitVolumeMounts } from "../events/emit.ts"; // compat-sys: events
+import { mountInfoOfSpec } from "../volume/mount-info.ts"; // compat-sys: events
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { Spec } from "../oci/spec.ts";
@@ -114,6 +116,8 @@ async function launchLocked(store: ContainerStore, record: ContainerRecord, stdi
     throw e;
   }
   trace("launch: command exec'd");
+  emitVolumeMounts(store.root, record.id, mountInfoOfSpec(spec), "mount"); // compat-sys: events
+  emitContainerEvent(store.root, record, "start"); // compat-sys: events
   return { proc: init.proc, master, cgroup: placed.cgroup, warnings: [...placed.warnings, ...dnsWarnings] };
 }
 

@@ -1,6 +1,7 @@
 // stop, kill, wait, rm, pause, rename, prune: acting on containers that another process (the monitor, or a
 // foreground `run`) is the parent of. Every signal goes to a process verified by start time, never to a
 // bare recorded pid.
+import { emitContainerEvent } from "../events/emit.ts"; // compat-sys: events
 import { UserError } from "../errors.ts";
 import { kill } from "../sys/proc.ts";
 import { pidfdOpen, pidfdWait } from "../sys/pidfd.ts";
@@ -99,6 +100,7 @@ export async function settleExit(store: ContainerStore, id: string, witness?: Ex
           fresh.state = { ...fresh.state, status: "exited", exitCode: seen ?? fresh.state.exitCode ?? LOST_EXIT_CODE, finishedAt: new Date().toISOString(), process: undefined, parent: undefined };
           await removeCgroup(fresh, openContainerCgroup(fresh));
           await releaseNetwork(store, id); // net-core: nobody else is left to release it
+          emitContainerEvent(store.root, fresh, "die", { exitCode: String(fresh.state.exitCode) }); // compat-sys: events
           store.save(fresh);
           return fresh;
         });
@@ -137,7 +139,9 @@ export async function stopContainer(store: ContainerStore, record: ContainerReco
   try {
     kill(state.pid!, parseSignal(record.stopSignal ?? "SIGTERM"));
   } catch { /* exited meanwhile */ }
+  emitContainerEvent(store.root, record, "kill", { signal: String(parseSignal(record.stopSignal ?? "SIGTERM")) }); // compat-sys: events
   if (timeout < 0 ? !waitForProcessExit(record, -1) : !waitForProcessExit(record, timeout * 1000)) {
+    emitContainerEvent(store.root, record, "kill", { signal: "9" }); // compat-sys: events (Docker's escalation)
     await killEverything(record, cgroup);
     waitForProcessExit(record, 5_000);
   }
@@ -146,6 +150,7 @@ export async function stopContainer(store: ContainerStore, record: ContainerReco
   } finally {
     witness?.close();
   }
+  emitContainerEvent(store.root, record, "stop"); // compat-sys: events
 }
 
 /** With no parent left to wait() for the container, subscribe to its exit event (monitor area). */
@@ -166,6 +171,7 @@ export async function killContainer(store: ContainerStore, record: ContainerReco
   const witness = number === 9 ? witnessIfOrphaned(record) : undefined;
   try {
     kill(state.pid!, number);
+    emitContainerEvent(store.root, record, "kill", { signal: String(number) }); // compat-sys: events
     if (number === 9) {
       waitForProcessExit(record, 5_000);
       await settleExit(store, record.id, witness);
@@ -199,6 +205,7 @@ export async function removeContainer(store: ContainerStore, record: ContainerRe
       throw new ContainerStateError(`You cannot remove a ${state.status} container ${record.id}. Stop the container before attempting removal or force remove`);
     }
     await markStoppedByUser(store, record);
+    emitContainerEvent(store.root, record, "kill", { signal: "9" }); // compat-sys: events
     await killEverything(record, openContainerCgroup(record));
     waitForProcessExit(record, 5_000);
     await settleExit(store, record.id);
@@ -219,6 +226,7 @@ export async function removeContainer(store: ContainerStore, record: ContainerRe
     await releaseNetwork(store, current.id); // net-core: when no parent was left to release it at exit
     if (dead) for (const name of store.namesOf(record.id)) store.releaseName(name, record.id);
   });
+  emitContainerEvent(store.root, record, "destroy"); // compat-sys: events
 }
 
 /**
@@ -248,6 +256,7 @@ export async function pauseContainer(store: ContainerStore, record: ContainerRec
     else cgroup.thaw();
     fresh.state.paused = pause;
     store.save(fresh);
+    emitContainerEvent(store.root, fresh, pause ? "pause" : "unpause"); // compat-sys: events
   });
 }
 
@@ -272,6 +281,7 @@ export async function renameContainer(store: ContainerStore, record: ContainerRe
     trace("rename: record saved");
     store.releaseName(old, fresh.id);
     clearJournal(dir);
+    emitContainerEvent(store.root, fresh, "rename", { oldName: `/${old}` }); // compat-sys: events
   });
 }
 

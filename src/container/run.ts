@@ -1,5 +1,6 @@
 // `minibox run` in the foreground: this process is the container's parent; it relays signals (and the
 // terminal), waits for the exit, records it and removes the container with --rm.
+import { emitContainerEvent } from "../events/emit.ts"; // compat-sys: events
 import { FORWARDED_SIGNALS, signalNumber } from "./signals.ts";
 import { attachTerminal } from "../runtime/terminal.ts";
 import { kill } from "../sys/proc.ts";
@@ -70,6 +71,7 @@ async function removeLocked(store: ContainerStore, record: ContainerRecord): Pro
   try {
     // volumes: --rm takes the anonymous volumes too (Docker)
     await withContainerLock(store.dir(record.id), record.id, () => removeWithAnonymousVolumes(store, record));
+    emitContainerEvent(store.root, record, "destroy"); // compat-sys: events
   } catch (e) {
     if (!(e instanceof ContainerGoneError)) throw e; // rm -f was first
   }

@@ -12,9 +12,14 @@ import type { ContainerRecord, ContainerStore } from "./store.ts";
 const MAX_DEPTH = 4096;
 
 export function writableLayerSize(store: ContainerStore, record: ContainerRecord): number {
+  return directorySize(join(store.dir(record.id), "upper"));
+}
+
+/** compat-sys: the same fd-only walk for any directory a container may write into (a volume's _data). */
+export function directorySize(path: string): number {
   let top: number;
   try {
-    top = openat(AT.FDCWD, join(store.dir(record.id), "upper"), O.PATH | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC);
+    top = openat(AT.FDCWD, path, O.PATH | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC);
   } catch (e) {
     if (e instanceof SyscallError && e.code === "ENOENT") return 0; // removed meanwhile
     throw e;

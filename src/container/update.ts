@@ -1,5 +1,6 @@
 // `update`: new limits (and restart policy) for a container. A running one gets them in its cgroup at
 // once; every container gets them in its record, which inspect shows and the next start applies.
+import { emitContainerEvent } from "../events/emit.ts"; // compat-sys: events
 import { UserError } from "../errors.ts";
 import type { Limits } from "../cgroups/index.ts";
 import { openContainerCgroup } from "./cgroup.ts";
@@ -74,5 +75,6 @@ export async function updateContainer(store: ContainerStore, record: ContainerRe
     if (req.restartPolicy) latest.restartPolicy = req.restartPolicy;
     store.save(latest);
   });
+  emitContainerEvent(store.root, record, "update"); // compat-sys: events
   return warnings;
 }

@@ -1,5 +1,6 @@
 // `minibox import`: a root filesystem tarball (gzip, zstd or plain) becomes a one-layer image with a
 // minimal config, as `docker import` does.
+import { emitImageEvent } from "../events/emit.ts"; // compat-sys: events
 import { hostArchitecture, type OciImageConfig } from "../oci/image-config.ts";
 import { checkInputFile } from "./spool.ts";
 import { parseReference } from "./reference.ts";
@@ -46,6 +47,7 @@ export async function importRootfs(store: ImageStore, input: ImportInput, name?:
       tags: name === undefined ? [] : [name],
       what: label,
     });
+    emitImageEvent("import", record.id, record.id, store.root); // compat-sys: events
     return record.id;
   } catch (error) {
     if (layer.added) store.discardLayers([layer.diffId]);

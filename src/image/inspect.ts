@@ -1,7 +1,6 @@
 // `image inspect`: Docker's shape for an image (Id, RepoTags, RepoDigests, Config, RootFS, …), built
 // from the stored config blob. Exported for the top-level `minibox inspect` as well.
-import type { OciImageConfig, OciImageRuntimeConfig } from "../oci/image-config.ts";
-import { parseReference, familiarName } from "./reference.ts";
+import type { OciImageConfig } from "../oci/image-config.ts";
 import { ImageStore } from "./store.ts";
 
 export interface ImageInspect {
@@ -15,8 +14,14 @@ export interface ImageInspect {
   Architecture: string;
   Variant?: string;
   Os: string;
-  Config: OciImageRuntimeConfig;
+  Config: Record<string, unknown>; // compat-sys: the image's runtime config over Docker's unset keys (null where Docker shows null)
   Size: number;
+  // compat-sys: Docker 20.10's remaining keys (builder-era ones at their empty values)
+  Container: string;
+  ContainerConfig: Record<string, unknown>;
+  DockerVersion: string;
+  VirtualSize: number;
+  GraphDriver: { Name: string; Data: Record<string, string> };
   RootFS: { Type: string; Layers: string[] };
   Metadata: { LastTagTime: string };
   /** The image config blob itself, as stored. */
@@ -27,19 +32,11 @@ export interface ImageInspect {
 export async function inspectImage(ref: string, store: ImageStore = new ImageStore()): Promise<ImageInspect> {
   const image = await store.resolve(ref);
   const c = image.config;
-  const repos = new Set(image.repoTags.map((t) => familiarName(parseReference(t))));
-  if (image.manifestDigest && repos.size === 0) {
-    try {
-      const parsed = parseReference(ref);
-      if (parsed.digest !== undefined) repos.add(familiarName(parsed));
-    } catch {
-      // an id, not a name
-    }
-  }
   return {
     Id: image.id,
     RepoTags: image.repoTags,
-    RepoDigests: image.manifestDigest ? [...repos].map((r) => `${r}@${image.manifestDigest}`) : [],
+    // Only what a registry knows (a pull saw it, a push was acknowledged), never a local manifest's digest.
+    RepoDigests: image.repoDigests ?? [],
     Parent: "",
     Comment: c.history?.at(-1)?.comment ?? "",
     Created: c.created ?? "",
@@ -47,10 +44,29 @@ export async function inspectImage(ref: string, store: ImageStore = new ImageSto
     Architecture: c.architecture,
     ...(c.variant !== undefined && { Variant: c.variant }),
     Os: c.os,
-    Config: c.config ?? {},
+    Config: { ...EMPTY_CONTAINER_CONFIG, ...(c.config ?? {}) },
     Size: image.size,
+    Container: "",
+    ContainerConfig: { ...EMPTY_CONTAINER_CONFIG },
+    DockerVersion: "",
+    VirtualSize: image.size,
+    GraphDriver: { Name: "overlay2", Data: graphDriverData(image.layers.map((l) => l.path)) },
     RootFS: { Type: c.rootfs.type, Layers: c.rootfs.diff_ids },
     Metadata: { LastTagTime: "" },
     ImageConfig: c,
   };
+}
+
+/** compat-sys: Docker's container-config keys at their unset values; the image's own config wins. */
+const EMPTY_CONTAINER_CONFIG = {
+  Hostname: "", Domainname: "", User: "", AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false,
+  OpenStdin: false, StdinOnce: false, Env: null, Cmd: null, Image: "", Volumes: null, WorkingDir: "", Entrypoint: null,
+  OnBuild: null, Labels: null,
+};
+
+/** compat-sys: Docker's overlay2 description of an image: its top layer as UpperDir, the rest as LowerDir. */
+function graphDriverData(layers: readonly string[]): Record<string, string> {
+  const top = layers.at(-1) ?? "";
+  const lower = layers.slice(0, -1).reverse();
+  return { ...(lower.length ? { LowerDir: lower.join(":") } : {}), MergedDir: "", UpperDir: top, WorkDir: "" };
 }

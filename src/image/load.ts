@@ -1,6 +1,7 @@
 // `minibox load`: docker-archive or OCI archive (optionally gzipped, from a file or stdin) into the
 // store. Per image: layers are unpacked and verified first, then the config, record and tags are
 // written; if anything fails, the layers this load added are removed again and nothing is tagged.
+import { emitImageEvent } from "../events/emit.ts"; // compat-sys: events
 import { Archive, InvalidArchiveError } from "./archive.ts";
 import { digestHex } from "./digest.ts";
 import { dockerArchiveImages, isDockerArchive } from "./docker-archive.ts";
@@ -64,6 +65,7 @@ export async function loadImages(store: ImageStore, input: LoadInput): Promise<L
     else throw new InvalidArchiveError(label, "neither manifest.json (docker-archive) nor oci-layout + index.json (OCI archive) found");
     const loaded: LoadedImage[] = [];
     for (const source of sources) loaded.push(await commit(store, source));
+    for (const image of loaded) emitImageEvent("load", image.id, image.id, store.root); // compat-sys: events
     return loaded;
   } finally {
     spooled.dispose();

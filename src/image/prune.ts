@@ -10,11 +10,17 @@ import { containersUsing } from "./containers-using.ts";
 import { repairPullTmp } from "./layer-fetch.ts";
 import type { BrokenImage, ImageRecord, ImageStore } from "./store.ts";
 import { removeStaleWorkDirs } from "./tmp-work.ts";
+import { NO_FILTER, pruneFilterMatches, type PruneFilter } from "../prune/filter.ts";
+
+/** compat-sys: `-a` takes tagged images too (those no container uses); the filter narrows either. */
+export interface PruneOptions { all?: boolean; filter?: PruneFilter }
 
 export interface PruneResult {
   /** Damaged images, left alone (rmi -f or system check --repair removes them). */
   skipped: BrokenImage[];
   deletedImages: string[];
+  /** Tags removed, familiar form (Docker's "untagged:" lines). */
+  untagged: string[];
   deletedLayers: string[];
   reclaimed: number;
 }
@@ -67,19 +73,23 @@ function treeSize(path: string): number {
   return total;
 }
 
-export async function pruneImages(store: ImageStore): Promise<PruneResult> {
-  return withStoreLockAsync(store.root, "exclusive", () => pruneLocked(store));
+export async function pruneImages(store: ImageStore, opts: PruneOptions = {}): Promise<PruneResult> {
+  return withStoreLockAsync(store.root, "exclusive", () => pruneLocked(store, opts));
 }
 
-async function pruneLocked(store: ImageStore): Promise<PruneResult> {
+async function pruneLocked(store: ImageStore, opts: PruneOptions): Promise<PruneResult> {
   const deletedImages: string[] = [];
+  const untagged: string[] = [];
   const freed = new Set<string>();
+  const filter = opts.filter ?? NO_FILTER;
   let reclaimed = 0;
   for (const image of await store.list()) {
-    if (image.repoTags.length > 0 || containersUsing(join(store.root, "containers"), image.id).length > 0) continue;
+    if ((image.repoTags.length > 0 && !opts.all) || containersUsing(join(store.root, "containers"), image.id).length > 0) continue;
+    if (!pruneFilterMatches(filter, image.created, image.config.config?.Labels ?? undefined)) continue;
     for (const d of blobsOf(store, image)) freed.add(d);
     reclaimed += image.size;
-    await store.remove(image.id);
+    // force: several tags are no obstacle here (no container uses the image, checked above).
+    for (const line of await store.remove(image.id, { force: true })) if (line.startsWith("Untagged: ")) untagged.push(line.slice("Untagged: ".length));
     deletedImages.push(image.id);
   }
   // Layers and blobs that no image refers to any more (also those left by failed pulls).
@@ -107,5 +117,5 @@ async function pruneLocked(store: ImageStore): Promise<PruneResult> {
       if (!isMissing(error)) throw error;
     }
   }
-  return { skipped: broken, deletedImages, deletedLayers, reclaimed };
+  return { skipped: broken, deletedImages, untagged, deletedLayers, reclaimed };
 }

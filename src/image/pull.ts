@@ -1,6 +1,8 @@
 // `minibox pull` and the `--pull` policy of `run`: resolve the reference on its registry (following an
 // index to this platform's manifest), fetch the config, then every missing layer in parallel, each
 // unpacked while it downloads. The image is committed and tagged only when every piece is verified.
+import { emitImageEvent } from "../events/emit.ts"; // compat-sys: events
+import { familiarName } from "./reference.ts"; // compat-sys: events
 import { digestHex } from "./digest.ts";
 import { fetchLayer, repairPullTmp } from "./layer-fetch.ts";
 import { RegistryClient } from "./registry/client.ts";
@@ -119,6 +121,8 @@ export async function pullImage(store: ImageStore, input: string, opts: PullOpti
     if (chosen !== top) store.putBlob(chosen.bytes, chosen.digest, what);
     const image = store.commitImage(configBytes, { tags, expectedConfigDigest: manifest.config.digest, manifestDigest: top.digest, what });
     progress.message(`Digest: ${top.digest}`);
+    store.addRepoDigest(image.id, `${familiarName(ref)}@${top.digest}`); // compat-sys: RepoDigests the registry knows
+    emitImageEvent("pull", familiarString(ref), familiarName(ref), store.root); // compat-sys: events
     progress.message(upToDate ? `Status: Image is up to date for ${familiarString(ref)}` : `Status: Downloaded newer image for ${familiarString(ref)}`);
     return { image, reference: referenceString(ref), digest: top.digest, upToDate };
   } finally {

@@ -1,6 +1,8 @@
 // `minibox push`: the image's config and layer blobs, then its manifest. The manifest the image was
 // pulled with is pushed byte for byte when every blob it names is in the store (same digests as the
 // source registry); otherwise an OCI manifest is written for the blobs the store holds.
+import { emitImageEvent } from "../events/emit.ts"; // compat-sys: events
+import { familiarName } from "./reference.ts"; // compat-sys: events
 import { statSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { DigestMismatchError, sha256Digest, shortId } from "./digest.ts";
@@ -114,5 +116,7 @@ export async function pushImage(store: ImageStore, input: string, progress: Pull
   const digest = sha256Digest(plan.manifest);
   // compat-cli: the "TAG: digest: … size: …" line is the command's result, printed once on stdout (cli/push.ts)
   progress.close();
+  store.addRepoDigest(image.id, `${familiarName(ref)}@${digest}`); // compat-sys: RepoDigests the registry knows
+  emitImageEvent("push", familiarString(ref), familiarName(ref), store.root); // compat-sys: events
   return { digest, size: plan.manifest.length, tag: ref.tag! };
 }

@@ -2,6 +2,7 @@
 // OCI layout over the same blobs, layers as uncompressed tars named by their diffID) or to an OCI archive
 // (the layer blobs as the store keeps them, compressed or not, under an OCI manifest). Layers come from
 // the blobs the store kept when it pulled or loaded them, so every digest and diffID is the original one.
+import { emitImageEvent } from "../events/emit.ts"; // compat-sys: events
 import { closeSync, constants, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { UserError } from "../errors.ts";
@@ -143,6 +144,7 @@ function ociArchiveEntries(store: ImageStore, images: Selected[]): TarWriteEntry
 export async function saveStream(store: ImageStore, names: string[], format: SaveFormat): Promise<AsyncIterable<Uint8Array>> {
   if (format !== "docker-archive" && format !== "oci-archive") throw new SaveFormatError(format);
   const images = await select(store, names);
+  for (const { image } of images) emitImageEvent("save", image.id, image.id, store.root); // compat-sys: events
   const entries = format === "docker-archive" ? await dockerArchiveEntries(store, images) : ociArchiveEntries(store, images);
   return writeTar(entries);
 }

@@ -12,6 +12,8 @@ export interface StoredImage {
   size: number;
   manifestDigest?: string;
   loaded?: string;
+  /** compat-sys: "repository@digest" that a registry knows (seen by a pull, acknowledged to a push). */
+  repoDigests?: string[];
 }
 
 export interface LayerMeta {
@@ -45,6 +47,7 @@ export function checkStoredImage(text: string, id: string): Checked<StoredImage>
   if (!isCount(v.size)) return { ok: false, why: "size is not a count of bytes" };
   if (v.manifestDigest !== undefined && !isDigest(v.manifestDigest)) return { ok: false, why: "manifestDigest is not a sha256 digest" };
   if (v.loaded !== undefined && typeof v.loaded !== "string") return { ok: false, why: "loaded is not a date" };
+  if (v.repoDigests !== undefined && !(Array.isArray(v.repoDigests) && v.repoDigests.every((d) => typeof d === "string" && /^[^@\s]+@sha256:[0-9a-f]{64}$/.test(d)))) return { ok: false, why: "repoDigests is not a list of repository@sha256 digests" }; // compat-sys
   return { ok: true, value: v as unknown as StoredImage };
 }
 

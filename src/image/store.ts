@@ -9,6 +9,7 @@
 //                             input-*) each have a <dir>.lock held with flock while their owner lives
 //   store.lock                flock: shared while `create` goes from image to container record,
 //                             exclusive while rmi/prune/system check --repair delete (src/state/store-lock.ts)
+import { emitImageEvent } from "../events/emit.ts"; // compat-sys: events
 import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
@@ -36,6 +37,8 @@ export interface ImageRecord {
   size: number;
   /** Digest of the manifest (or index) the image was pulled or loaded by, when known. */
   manifestDigest?: string;
+  /** compat-sys: "repository@digest" a registry knows this image by (Docker's RepoDigests). */
+  repoDigests?: string[];
 }
 
 export class ImageNotFoundError extends UserError {
@@ -543,8 +546,21 @@ export class ImageStore {
         layers: stored.diffIds.map((diffId) => ({ diffId, path: this.layerPath(diffId) })),
         size: stored.size,
         ...(stored.manifestDigest !== undefined && { manifestDigest: stored.manifestDigest }),
+        ...(stored.repoDigests !== undefined && { repoDigests: stored.repoDigests }), // compat-sys
       },
     };
+  }
+
+  /**
+   * compat-sys: records that a registry knows the image as `repoDigest` ("repository@sha256:…"): called
+   * after a pull saw that manifest digest or a push was acknowledged with it. One atomic record rewrite;
+   * two commands recording different digests for the same image at the same instant may keep only one.
+   */
+  addRepoDigest(id: string, repoDigest: string): void {
+    const s = this.readStored(id);
+    if (s.state !== "ok" || s.stored.repoDigests?.includes(repoDigest)) return;
+    const next: StoredImage = { ...s.stored, repoDigests: [...(s.stored.repoDigests ?? []), repoDigest] };
+    writeFileAtomic(this.recordPath(id), JSON.stringify(next), this.tmpDir());
   }
 
   // --- the API the CLI and `run` use -------------------------------------------------------------
@@ -618,6 +634,7 @@ export class ImageStore {
   async tag(source: string, target: string): Promise<void> {
     const image = await this.resolve(source);
     this.refs.set(tagReference(target), image.id);
+    emitImageEvent("tag", image.id, familiarString(tagReference(target)), this.root); // compat-sys: events
   }
 
   /**
@@ -657,6 +674,7 @@ export class ImageStore {
     const untag = (r: Reference) => {
       this.refs.delete(r);
       lines.push(`Untagged: ${familiarString(r)}`);
+      emitImageEvent("untag", image.id, image.id, this.root); // compat-sys: events
     };
     if (byName) {
       const name = familiarString(byName);
@@ -686,6 +704,7 @@ export class ImageStore {
     }
     this.discardManifest(image.manifestDigest);
     lines.push(`Deleted: ${image.id}`);
+    emitImageEvent("delete", image.id, image.id, this.root); // compat-sys: events
     for (const d of this.discardLayers(image.diffIds)) lines.push(`Deleted: ${d}`);
     return lines;
   }

@@ -3,6 +3,7 @@
 // is ours to wait for) or adopted (started by a monitor that died: only its end can be seen, through a
 // pidfd, and its exit code only through the kernel's proc connector — see docs/architecture.md, "What a
 // dead monitor can and cannot lose").
+import { emitContainerEvent } from "../events/emit.ts"; // compat-sys: events
 import { closeSync } from "node:fs";
 import { launchContainer, type Launched } from "../container/launch.ts";
 import { finishContainer, recordExit } from "../container/finish.ts";
@@ -187,6 +188,7 @@ function finishWatching(store: ContainerStore, record: ContainerRecord, log: Log
   log.close();
   void markRestarting(store, record, false).catch((e) => monitorLog(`container ${record.id}: ${describe(e)}`)); // compat-run
   if (record.autoRemove) removeWithAnonymousVolumes(store, record); // volumes: --rm takes the anonymous volumes too (Docker)
+  if (record.autoRemove) emitContainerEvent(store.root, record, "destroy"); // compat-sys: events
 }
 
 function shouldRestart(store: ContainerStore, record: ContainerRecord, exitCode: number): boolean {

@@ -1,5 +1,6 @@
 // `network create|ls|inspect|rm|prune|connect|disconnect`: the domain side (the CLI in cli/network.ts only
 // parses and prints). Every change runs under the network lock and ends with the host synced to the records.
+import { emitNetworkEvent } from "../events/emit.ts"; // compat-sys: events
 import { createHash } from "node:crypto";
 import { UserError } from "../errors.ts";
 import type { ProcessIdentity } from "../container/liveness.ts";
@@ -27,7 +28,9 @@ export function createUserNetwork(ns: NetworkStore, o: CreateNetworkOptions & { 
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(o.name)) throw new UserError(`invalid network name "${o.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   // A Linux interface name: at most 15 bytes, no '/', no whitespace (the kernel's dev_valid_name).
   if (o.bridge !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/.test(o.bridge)) throw new UserError(`invalid bridge name "${o.bridge}" (com.docker.network.bridge.name): at most 15 characters of [a-zA-Z0-9_.-]`);
-  return ns.locked(() => createNetwork(ns, o));
+  const record = ns.locked(() => createNetwork(ns, o));
+  emitNetworkEvent("create", record, {}, ns.root); // compat-sys: events
+  return record;
 }
 
 /** Docker's `network inspect` object. */
@@ -85,17 +88,19 @@ export function removeNetwork(ns: NetworkStore, ref: string): void {
     ns.removeNetwork(record.id);
     withRtnetlink((nl) => nl.deleteLinkByName(record.bridge));
     syncNetworks(ns, live);
+    emitNetworkEvent("destroy", record, {}, ns.root); // compat-sys: events
   });
 }
 
 /** Removes every user network without a running container; returns their names. */
-export function pruneNetworks(ns: NetworkStore): string[] {
+export function pruneNetworks(ns: NetworkStore, select: (n: NetworkRecord) => boolean = () => true): string[] {
   return ns.locked(() => {
     const live = liveEndpoints(ns);
-    const unused = ns.networks().filter((n) => n.name !== DEFAULT_NETWORK && !live.some((e) => e.attachments.some((a) => a.network === n.id)));
+    const unused = ns.networks().filter((n) => n.name !== DEFAULT_NETWORK && !live.some((e) => e.attachments.some((a) => a.network === n.id)) && select(n)); // compat-sys: select (prune --filter)
     for (const n of unused) {
       ns.removeNetwork(n.id);
       withRtnetlink((nl) => nl.deleteLinkByName(n.bridge));
+      emitNetworkEvent("destroy", n, {}, ns.root); // compat-sys: events
     }
     if (unused.length > 0) syncNetworks(ns, live);
     return unused.map((n) => n.name);
@@ -141,6 +146,7 @@ export function connectContainer(ns: NetworkStore, ref: string, target: ConnectT
       else ns.removeEndpoint(target.id);
       throw e;
     }
+    emitNetworkEvent("connect", record, { container: target.id }, ns.root); // compat-sys: events
   });
 }
 
@@ -160,5 +166,6 @@ export function disconnectContainer(ns: NetworkStore, ref: string, containerId: 
     if (endpoint.attachments.length > 0 || endpoint.ports.length > 0) ns.saveEndpoint(endpoint);
     else ns.removeEndpoint(containerId);
     if (hadPorts) syncPorts(ns, live.filter((e) => e.attachments.length > 0));
+    emitNetworkEvent("disconnect", record, { container: containerId }, ns.root); // compat-sys: events
   });
 }

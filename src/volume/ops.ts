@@ -102,7 +102,7 @@ export function removeVolume(root: string, name: string, force: boolean): boolea
 }
 
 /** Docker ≥ 23: only anonymous volumes no container uses, or every unused one with `all`. Locked as removeVolume. */
-export function pruneVolumes(root: string, all: boolean): { removed: string[]; reclaimed: number } {
+export function pruneVolumes(root: string, all: boolean, select: (v: VolumeRecord) => boolean = () => true): { removed: string[]; reclaimed: number } {
   const store = new VolumeStore(root);
   const removed: string[] = [];
   const detached: string[] = [];
@@ -110,7 +110,7 @@ export function pruneVolumes(root: string, all: boolean): { removed: string[]; r
   withStoreLock(root, "exclusive", () => {
     const users = volumeUsers(root);
     for (const v of store.list()) {
-      if (users.has(v.Name) || (!all && !v.Anonymous)) continue;
+      if (users.has(v.Name) || (!all && !v.Anonymous) || !select(v)) continue; // compat-sys: select (prune --filter)
       const size = treeSize(store.dataDir(v.Name));
       try {
         detached.push(store.detach(v.Name));

@@ -1,6 +1,7 @@
 // Volumes on disk: <root>/volumes/<name>/{volume.json,_data}. A volume appears only whole: it is built
 // under <root>/tmp/volume-<pid>-*/ (record, data dir, copied-up content) and renamed into place, so a
 // crash leaves at most a temp dir of a dead process, which the next volume command removes.
+import { emitVolumeEvent } from "../events/emit.ts"; // compat-sys: events
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../state/atomic.ts";
@@ -127,6 +128,7 @@ export class VolumeStore {
         if (errnoCode(e) === "EEXIST" || errnoCode(e) === "ENOTEMPTY") return { record: this.load(name), created: false };
         throw e;
       }
+      emitVolumeEvent("create", name, {}, this.root); // compat-sys: events
       return { record, created: true };
     } finally {
       rmSync(build, { recursive: true, force: true });
@@ -181,6 +183,7 @@ export class VolumeStore {
       if (errnoCode(e) === "ENOENT") throw new NoSuchVolumeError(name); // removed meanwhile
       throw e;
     }
+    emitVolumeEvent("destroy", name, {}, this.root); // compat-sys: events (the name is gone from here on)
     return graveyard;
   }
 

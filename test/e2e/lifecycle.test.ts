@@ -315,14 +315,14 @@ describe("rename, container prune", () => {
     const created = await lc.create("busybox", "true");
     const exited = await lc.create("busybox", "sh", "-c", "echo 0123456789 > /written; exit 2");
     expect((await lc.run(["start", "-a", exited])).code).toBe(2);
-    const out = (await lc.ok(["container", "prune"])).split("\n").filter(Boolean);
+    const out = (await lc.ok(["container", "prune", "-f"])).split("\n").filter(Boolean);
     expect(out[0]).toBe("Deleted Containers:");
     expect(out.slice(1, -1).sort()).toEqual([created, exited].sort());
     // Docker's last line: the size of the writable layers removed (the 11 bytes written at least)
     expect(out.at(-1)).toMatch(/^Total reclaimed space: (\d\d+|\d+\.\d+k|\d+(\.\d+)?[MG])B$/);
     expect(lc.containerIds()).toEqual([running]);
     expect((await lc.inspect(running)).State.Running).toBe(true);
-    expect(await lc.ok(["container", "prune"])).toBe("Total reclaimed space: 0B\n");
+    expect(await lc.ok(["container", "prune", "-f"])).toBe("Total reclaimed space: 0B\n");
   }, T);
 });
 
