@@ -11,13 +11,8 @@ export interface FlagNote {
 }
 
 export const FLAG_NOTES: Record<string, FlagNote> = {
-  "image prune --force": { status: "ignored", note: "minibox never prompts" },
-  "volume prune --force": { status: "ignored", note: "minibox never prompts" },
-  "network prune --force": { status: "ignored", note: "minibox never prompts" },
-  "network prune --filter": { status: "ignored", note: "accepted, not applied" },
   "images --all": { status: "ignored", note: "minibox keeps no intermediate images: the same list either way" },
   "image ls --all": { status: "ignored", note: "minibox keeps no intermediate images: the same list either way" },
-  "inspect --size": { status: "ignored", note: "accepted; sizes are not computed" },
   "run --hostname": { status: "partial", note: "`-h` alone (`run -h`) prints help" },
   "pull --disable-content-trust": { status: "unsupported", note: "no Docker Content Trust (Notary)" },
   "push --disable-content-trust": { status: "unsupported", note: "no Docker Content Trust (Notary)" },

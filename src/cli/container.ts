@@ -15,7 +15,9 @@ Object.assign(ALIASES, { top: "top" });
 // compat-cli: container port (Docker 20.10 has it)
 Object.assign(ALIASES, { port: "port" });
 
-export { default as prune } from "./container-prune.ts"; // compat-cli: cli/command-tree.ts lists it
+import containerPrune from "./container-prune.ts";
+/** compat-cli: cli/command-tree.ts lists it. */
+export const prune = containerPrune as CommandDef;
 
 const container: CommandDef = defineCommand({
   meta: { name: "container", description: `Manage containers (${[...Object.keys(ALIASES), "prune"].join(", ")})` },
