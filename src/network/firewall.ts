@@ -50,8 +50,11 @@ export function renderTable(table: string, networks: readonly NetworkRecord[], e
   // dns-wire: a user network's DNS server (its gateway, port 53) answers its own bridge only — and the
   // host itself (lo): containers of other networks reach the gateway as a local address, through INPUT,
   // where the isolation rules above do not apply. Nothing outside may use it as an open resolver either.
-  const input = networks.filter((n) => n.name !== "bridge").map((n) =>
-    `iifname != ${q(n.bridge)} iifname != "lo" ip daddr ${n.gateway} meta l4proto { tcp, udp } th dport 53 drop`);
+  const input = networks.filter((n) => n.name !== "bridge").flatMap((n) => [
+    `iifname != ${q(n.bridge)} iifname != "lo" ip daddr ${n.gateway} meta l4proto { tcp, udp } th dport 53 drop`,
+    // net-finish: the server listens on the IPv6 gateway too
+    ...(n.ipv6 ? [`iifname != ${q(n.bridge)} iifname != "lo" ip6 daddr ${n.ipv6.gateway} meta l4proto { tcp, udp } th dport 53 drop`] : []),
+  ]);
   const chain = (name: string, hook: string, rules: string[]) => `  chain ${name} {\n${hook ? `    ${hook}\n` : ""}${rules.map((r) => `    ${r}\n`).join("")}  }\n`;
   return `table inet ${table} {\n` +
     chain("forward", "type filter hook forward priority filter; policy accept;", forward) +

@@ -19,16 +19,38 @@ export async function setUpNetwork(store: { root: string; dir(id: string): strin
   const [{ attachNetwork }, { NetworkStore }] = await Promise.all([import("./attach.ts"), import("./store.ts")]);
   trace("network: modules loaded");
   const endpoint = attachNetwork(new NetworkStore(store.root), { containerId: container.id, containerName: container.name, process }, request);
-  const first = endpoint?.attachments[0];
-  if (first && spec.hostname !== undefined) {
+  if (endpoint && spec.hostname !== undefined) {
     const { refreshEtcFiles } = await import("../container/etc-files.ts");
-    refreshEtcFiles(store.dir(container.id), spec.hostname, {
-      addresses: [first.ip, ...(first.ipv6 ? [first.ipv6] : [])], hostGateway: first.gateway,
-      // dns-wire: on a user network the one nameserver is the network's DNS server (its gateway).
-      ...(request.mode === "user" ? { networkDns: first.gateway } : {}),
-    });
+    refreshEtcFiles(store.dir(container.id), spec.hostname, etcFactsOf(endpoint, (id) => id !== undefined && request.mode === "user"));
   }
   return endpoint;
+}
+
+/**
+ * What /etc/hosts and resolv.conf say about a container's networks: its addresses, `host-gateway` as its
+ * first network's gateway, and on a user network (dns-wire) that network's DNS server as the one
+ * nameserver — both of its addresses on an IPv6 network (net-finish). `isUser` tells user networks apart.
+ */
+export function etcFactsOf(endpoint: Endpoint, isUser: (networkId: string) => boolean) {
+  const first = endpoint.attachments[0];
+  const user = endpoint.attachments.find((a) => isUser(a.network));
+  return {
+    addresses: endpoint.attachments.flatMap((a) => [a.ip, ...(a.ipv6 ? [a.ipv6] : [])]),
+    ...(first ? { hostGateway: first.gateway } : {}),
+    ...(user ? { networkDns: [user.gateway, ...(user.gateway6 ? [user.gateway6] : [])] } : {}),
+  };
+}
+
+/**
+ * net-finish: after `network connect`/`disconnect`, the container's /etc/hosts and resolv.conf follow its
+ * networks (a default-bridge container that joins a user network starts asking that network's server).
+ */
+export async function refreshNetworkFiles(store: { root: string; dir(id: string): string }, containerId: string, hostname: string): Promise<void> {
+  const [{ NetworkStore }, { DEFAULT_NETWORK }, { refreshEtcFiles }] = await Promise.all([import("./store.ts"), import("./networks.ts"), import("../container/etc-files.ts")]);
+  const ns = new NetworkStore(store.root);
+  const user = new Set(ns.networks().filter((n) => n.name !== DEFAULT_NETWORK).map((n) => n.id));
+  const endpoint = ns.endpoint(containerId);
+  refreshEtcFiles(store.dir(containerId), hostname, endpoint ? etcFactsOf(endpoint, (id) => user.has(id)) : {});
 }
 
 /** Everything the container got (veth, IP, ports, rules) is removed; a no-op when it had nothing. */
