@@ -7,6 +7,7 @@ import { requestFromAnnotations } from "./request.ts";
 import { NetworkStore, type Endpoint, type NetworkRecord } from "./store.ts";
 import { DEFAULT_NETWORK } from "./networks.ts";
 import { endpointId } from "./manage.ts";
+import { shownBindings } from "./ports.ts";
 
 interface HostPort { HostIp: string; HostPort: string }
 
@@ -37,9 +38,9 @@ export function inspectNetworkOf(root: string, containerId: string, annotations:
   const ports: Record<string, HostPort[] | null> = {};
   if (endpoint) {
     for (const k of request.exposed) ports[k] = null;
-    for (const p of endpoint.ports) {
+    for (const p of shownBindings(endpoint.ports, endpoint.attachments[0]?.ipv6 !== undefined)) {
       const key = `${p.containerPort}/${p.protocol}`;
-      (ports[key] ??= []).push({ HostIp: p.hostIp || "0.0.0.0", HostPort: String(p.hostPort) });
+      (ports[key] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
     }
   }
   const entries: Record<string, unknown> = {};
@@ -78,6 +79,6 @@ export function inspectNetworkOf(root: string, containerId: string, annotations:
 export function portsColumn(root: string, containerId: string): string {
   const e = existsSync(join(root, "network", "endpoints", `${containerId}.json`)) ? new NetworkStore(root).endpoint(containerId) : undefined;
   if (!e || !isAlive(e.process)) return "";
-  return [...e.ports].sort((a, b) => a.containerPort - b.containerPort)
+  return shownBindings(e.ports, e.attachments[0]?.ipv6 !== undefined).sort((a, b) => a.containerPort - b.containerPort)
     .map((p) => `${p.hostIp.includes(":") ? `[${p.hostIp}]` : p.hostIp || "0.0.0.0"}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(", ");
 }
