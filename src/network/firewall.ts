@@ -11,6 +11,7 @@ import { writeFileSync } from "node:fs";
 import { nftRun, NftError } from "../sys/nftables.ts";
 import { UserError } from "../errors.ts";
 import type { Endpoint, NetworkRecord } from "./store.ts";
+import { applyHostFilterAccepts, ourIptablesRules } from "./host-filter.ts";
 
 const q = (s: string) => JSON.stringify(s); // nft accepts double-quoted strings
 
@@ -142,6 +143,7 @@ export function applyNetworkRules(table: string, networks: readonly NetworkRecor
     body,
   ].join("\n"));
   if (viaIptables) replaceIptablesAccepts(table, networks);
+  applyHostFilterAccepts(table, networks); // net-finish: INPUT (DNS) and ip6 FORWARD under ufw-like policies
   if (body) enableForwarding(networks);
 }
 
@@ -168,15 +170,11 @@ function iptables(args: string[]): string {
 }
 
 function replaceIptablesAccepts(table: string, networks: readonly NetworkRecord[]): void {
-  const ours = iptables(["-S", "FORWARD"]).split("\n").filter((l) => l.startsWith("-A FORWARD ") && (l.includes(`--comment minibox:${table} `) || l.endsWith(`--comment minibox:${table}`)));
-  for (const line of ours) iptables(["-D", ...splitIptablesRule(line.slice(3))]);
+  // net-finish: iptables -S prints the comment quoted ("minibox:x"), which the old match missed.
+  for (const args of ourIptablesRules(iptables(["-S", "FORWARD"]).split("\n"), "FORWARD", `minibox:${table}`)) iptables(["-D", ...args]);
   for (const args of iptablesAccepts(table, networks)) iptables(args);
 }
 
-/** `iptables -S` prints rules as shell words; ours contain no quotes, so whitespace splits them. */
-function splitIptablesRule(rule: string): string[] {
-  return rule.trim().split(/\s+/);
-}
 
 /** Refills the published chain; rebuilds everything when the table is missing (a flushed ruleset). */
 export function applyPublished(table: string, networks: readonly NetworkRecord[], endpoints: readonly Endpoint[]): void {

@@ -57,7 +57,7 @@ describe(`${RUNS} runs and a kill -9 round leave the host's network state as it 
     const failures: string[] = [];
     await Promise.all(Array.from({ length: PARALLEL }, async () => {
       for (let i = next++; i < RUNS; i = next++) {
-        const r = await mb(runArgs(i), { timeoutMs: 60_000 });
+        const r = await ctx.sb.run(runArgs(i), { timeoutMs: 60_000 });
         if (r.code !== 0) failures.push(`run ${i} (${runArgs(i).join(" ")}): exit ${r.code}: ${r.stderr.trim()}`);
       }
     }));
