@@ -24,6 +24,7 @@ beforeAll(async () => {
   if (r.code !== 0) throw new Error(`network create: ${r.stderr}`);
   // First use of each network creates its bridge and the table: before the snapshot.
   for (const args of [["busybox", "true"], ["--network", NET, "busybox", "true"]]) await ctx.ok(["--rm", ...args]);
+  userBridge = JSON.parse((await mb(["network", "inspect", NET])).stdout)[0].Options["com.docker.network.bridge.name"];
 }, T);
 
 afterAll(async () => {
@@ -33,8 +34,19 @@ afterAll(async () => {
   sh(["ip", "link", "del", names.bridge], { allowFail: true });
 }, T);
 
-/** hostNetworkState plus the permanent neighbours (cache entries come and go by themselves; minibox adds none). */
-const snapshot = () => [hostNetworkState(names), "--", ...sh(["ip", "neigh", "show", "nud", "permanent"]).split("\n").filter((l) => !/\bmb/.test(l) || l.includes(names.bridge))].join("\n");
+/**
+ * hostNetworkState (links, addresses, IPv4 routes, ruleset) plus IPv6 routes and the permanent neighbours
+ * (cache entries come and go by themselves; minibox adds none), other sandboxes' objects left out by name.
+ */
+const snapshot = () => {
+  const foreign = (l: string) => /\b(mb[0-9a-f]{11}|mbx[0-9a-f]{8}|mbr-[0-9a-f]{10}|mbt[\w-]*)\b/.test(l) && !l.includes(names.bridge);
+  const routes6 = sh(["ip", "-6", "route"]).split("\n").map((l) => l.replace(" linkdown", "")).filter((l) => !foreign(l));
+  const neigh = sh(["ip", "neigh", "show", "nud", "permanent"]).split("\n").filter((l) => !foreign(l));
+  // hostNetworkState keeps the default bridge's ports; the user network's bridge is named by its id.
+  const userPorts = userBridge ? sh(["ip", "-o", "link", "show", "master", userBridge]).split("\n").map((l) => l.replace(/ state \S+/, "")) : [];
+  return [hostNetworkState(names), "--", ...routes6, "--", ...neigh, "--", ...userPorts].join("\n");
+};
+let userBridge = "";
 const endpointFiles = () => {
   const dir = join(ctx.sb.root, "network", "endpoints");
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")) : [];
