@@ -130,6 +130,15 @@ async function connect(rawArgs: string[]): Promise<number> {
   const connectArgs = { alias: { type: "string" }, ip: { type: "string" } } satisfies ArgsDef;
   const { values: v, positionals } = splitArgv(rawArgs, connectArgs, Infinity, ["alias"]);
   if (positionals.length !== 2) throw new UserError(`"network connect" requires exactly 2 arguments: network connect [OPTIONS] NETWORK CONTAINER`);
+  const aliases = (v.alias as string[] | undefined) ?? [];
+  // net-finish: a container that is not running joins the network at its next start, as in Docker.
+  const store = containerStore();
+  const found = findContainer(store, positionals[1]!);
+  if (!currentState(found).running) {
+    const { connectLater } = await import("../network/pending.ts");
+    connectLater(networkStore(), store.dir(found.id), found, positionals[0]!, { aliases, ip: v.ip as string | undefined });
+    return 0;
+  }
   const target = runningContainer(positionals[1]!);
   connectContainer(networkStore(), positionals[0]!, target, { aliases: (v.alias as string[] | undefined) ?? [], ip: v.ip as string | undefined });
   await refreshFiles(target.id, target.hostname);
@@ -153,6 +162,10 @@ async function disconnect(rawArgs: string[]): Promise<number> {
   if (positionals.length !== 2) throw new UserError(`"network disconnect" requires exactly 2 arguments: network disconnect [OPTIONS] NETWORK CONTAINER`);
   const store = containerStore();
   const record = findContainer(store, positionals[1]!);
+  if (!currentState(record).running) {
+    const { disconnectLater } = await import("../network/pending.ts");
+    if (disconnectLater(networkStore(), store.dir(record.id), positionals[0]!)) return 0;
+  }
   disconnectContainer(networkStore(), positionals[0]!, record.id, record.name);
   const spec = JSON.parse(readFileSync(join(store.dir(record.id), "config.json"), "utf8")) as Spec;
   await refreshFiles(record.id, spec.hostname);

@@ -58,6 +58,12 @@ export function inspectNetworkOf(root: string, containerId: string, annotations:
     const name = request.network ?? request.mode;
     entries[name] = { IPAMConfig: null, Links: null, Aliases: request.aliases.length ? request.aliases : null, MacAddress: "", NetworkID: "", EndpointID: "",
       Gateway: "", IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null };
+    // net-finish: networks a `network connect` added while it was not running (joined at its next start)
+    const known = request.extra?.length && existsSync(join(root, "network")) ? new NetworkStore(root).networks() : [];
+    for (const x of request.extra ?? []) {
+      const n = known.find((k) => k.id === x.network)?.name ?? x.network;
+      entries[n] = { ...(entries[name] as object), Aliases: x.aliases.length ? x.aliases : null, NetworkID: x.network === DEFAULT_NETWORK ? "" : x.network };
+    }
   }
   // Docker fills the top-level fields from the default bridge only.
   const onBridge = endpoint?.attachments.find((a) => networks.find((x) => x.id === a.network)?.name === DEFAULT_NETWORK);

@@ -2,10 +2,10 @@
 // have (or had) a network of their own.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { identify } from "../container/liveness.ts";
+import { identify, type ProcessIdentity } from "../container/liveness.ts";
 import { trace } from "../trace.ts";
-import { requestFromAnnotations } from "./request.ts";
-import type { Endpoint } from "./store.ts";
+import { requestFromAnnotations, type NetworkRequest } from "./request.ts";
+import type { Endpoint, NetworkStore } from "./store.ts";
 
 /**
  * Sets up the network a starting container asked for (its init, `pid`, waits on its start pipe), then
@@ -18,12 +18,41 @@ export async function setUpNetwork(store: { root: string; dir(id: string): strin
   if (!process) throw new Error(`container init ${pid} exited before its network was set up`);
   const [{ attachNetwork }, { NetworkStore }] = await Promise.all([import("./attach.ts"), import("./store.ts")]);
   trace("network: modules loaded");
-  const endpoint = attachNetwork(new NetworkStore(store.root), { containerId: container.id, containerName: container.name, process }, request);
+  const ns = new NetworkStore(store.root);
+  let endpoint = attachNetwork(ns, { containerId: container.id, containerName: container.name, process }, request);
+  let isUser = (_id: string) => request.mode === "user";
+  if (endpoint && request.extra?.length) {
+    ({ endpoint, isUser } = await joinExtraNetworks(ns, container, process, request));
+  }
   if (endpoint && spec.hostname !== undefined) {
     const { refreshEtcFiles } = await import("../container/etc-files.ts");
-    refreshEtcFiles(store.dir(container.id), spec.hostname, etcFactsOf(endpoint, (id) => id !== undefined && request.mode === "user"));
+    refreshEtcFiles(store.dir(container.id), spec.hostname, etcFactsOf(endpoint, isUser));
   }
   return endpoint;
+}
+
+/**
+ * net-finish: the networks `network connect` added while the container was not running, joined as a
+ * connect to a running container would (eth1, …, no default route). A user network among them gets its
+ * DNS server brought up to date here when the first network (the default bridge) would not.
+ */
+async function joinExtraNetworks(ns: NetworkStore, container: { id: string; name: string }, process: ProcessIdentity, request: NetworkRequest): Promise<{ endpoint: Endpoint; isUser: (id: string) => boolean }> {
+  const [{ connectContainer }, { DEFAULT_NETWORK }] = await Promise.all([import("./manage.ts"), import("./networks.ts")]);
+  for (const x of request.extra ?? []) {
+    connectContainer(ns, x.network, { id: container.id, name: container.name, process, networkMode: request.mode }, { aliases: x.aliases, ...(x.ip !== undefined ? { ip: x.ip } : {}) });
+  }
+  const user = new Set(ns.networks().filter((n) => n.name !== DEFAULT_NETWORK).map((n) => n.id));
+  const endpoint = ns.endpoint(container.id)!;
+  if (request.mode !== "user" && endpoint.attachments.some((a) => user.has(a.network))) {
+    const { refreshNetworkDns } = await import("../monitor/dns.ts");
+    const { UserError } = await import("../errors.ts");
+    try {
+      await refreshNetworkDns();
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e; // no monitor: names are not served; the container runs
+    }
+  }
+  return { endpoint, isUser: (id) => user.has(id) };
 }
 
 /**

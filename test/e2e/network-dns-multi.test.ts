@@ -138,3 +138,40 @@ describe("a default-bridge container connected to a user network", () => {
     expect(upstream!.asked).toContain("www.example.test");
   }, T);
 });
+
+describe("network connect of a created container", () => {
+  test("it joins both networks at start, resolves both, and the second network's containers resolve it by alias", async () => {
+    const created = await mb(["create", "--name", "m-c", "--network", NETA, ...dnsArgs(), "busybox", "sleep", "600"]);
+    expect(created.code).toBe(0);
+    const c = await mb(["network", "connect", "--alias", "cb", NETB, "m-c"]);
+    expect(c.stderr).toBe("");
+    expect(c.code).toBe(0);
+    const again = await mb(["network", "connect", NETB, "m-c"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe(`minibox: endpoint with name m-c already exists in network ${NETB}`);
+    const [before] = JSON.parse((await mb(["inspect", "m-c"])).stdout);
+    expect(Object.keys(before.NetworkSettings.Networks).sort()).toEqual([NETA, NETB]);
+    expect((await mb(["start", "m-c"])).code).toBe(0);
+    const nets = await addressesOf("m-c");
+    expect(nets[NETA]!.IPAddress).toMatch(/^10\.244\.1\./);
+    expect(nets[NETB]!.IPAddress).toMatch(/^10\.244\.2\./);
+    await ok(["-d", "--name", "m-f", "--network", NETB, ...dnsArgs(), "busybox", "sleep", "600"]);
+    expect((await lookup("m-f", "cb", { type: "a" })).answers).toEqual([nets[NETB]!.IPAddress]);
+    expect((await lookup("m-f", "m-c", { type: "a" })).answers).toEqual([nets[NETB]!.IPAddress]);
+    expect((await lookup("m-c", "m-f", { type: "a" })).answers).toEqual([(await addressesOf("m-f"))[NETB]!.IPAddress]);
+    await mb(["rm", "-f", "m-c", "m-f"]);
+  }, T);
+
+  test("disconnect of a created container undoes a pending connect; none/host containers are refused", async () => {
+    expect((await mb(["create", "--name", "m-g", "--network", NETA, "busybox", "true"])).code).toBe(0);
+    expect((await mb(["network", "connect", NETB, "m-g"])).code).toBe(0);
+    expect((await mb(["network", "disconnect", NETB, "m-g"])).code).toBe(0);
+    const [info] = JSON.parse((await mb(["inspect", "m-g"])).stdout);
+    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([NETA]);
+    expect((await mb(["create", "--name", "m-h", "--network", "none", "busybox", "true"])).code).toBe(0);
+    const r = await mb(["network", "connect", NETB, "m-h"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    await mb(["rm", "-f", "m-g", "m-h"]);
+  }, T);
+});
