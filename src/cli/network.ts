@@ -140,8 +140,11 @@ async function connect(rawArgs: string[]): Promise<number> {
     return 0;
   }
   const target = runningContainer(positionals[1]!);
-  connectContainer(networkStore(), positionals[0]!, target, { aliases: (v.alias as string[] | undefined) ?? [], ip: v.ip as string | undefined });
+  connectContainer(networkStore(), positionals[0]!, target, { aliases, ip: v.ip as string | undefined });
   await refreshFiles(target.id, target.hostname);
+  // net-finish: remembered for the next start too, as Docker does.
+  const { connectLater } = await import("../network/pending.ts");
+  connectLater(networkStore(), store.dir(found.id), found, positionals[0]!, { aliases, ip: v.ip as string | undefined });
   // dns-wire: the network's DNS server learns the container now (it may be the network's first).
   if (positionals[0] !== "bridge") {
     const { refreshNetworkDns } = await import("../monitor/dns.ts");
@@ -167,6 +170,8 @@ async function disconnect(rawArgs: string[]): Promise<number> {
     if (disconnectLater(networkStore(), store.dir(record.id), positionals[0]!)) return 0;
   }
   disconnectContainer(networkStore(), positionals[0]!, record.id, record.name);
+  const { disconnectLater } = await import("../network/pending.ts");
+  disconnectLater(networkStore(), store.dir(record.id), positionals[0]!); // net-finish: not rejoined at the next start
   const spec = JSON.parse(readFileSync(join(store.dir(record.id), "config.json"), "utf8")) as Spec;
   await refreshFiles(record.id, spec.hostname);
   return 0;

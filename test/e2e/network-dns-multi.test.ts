@@ -175,3 +175,22 @@ describe("network connect of a created container", () => {
     await mb(["rm", "-f", "m-g", "m-h"]);
   }, T);
 });
+
+describe("network connect of a running container", () => {
+  test("is remembered for its next start; a disconnect is too", async () => {
+    await ok(["-d", "--name", "m-r", "--network", NETA, "busybox", "sleep", "600"]);
+    expect((await mb(["network", "connect", NETB, "m-r"])).code).toBe(0);
+    expect((await mb(["kill", "m-r"])).code).toBe(0);
+    await waitFor("m-r to stop", async () => ((await mb(["inspect", "-f", "{{.State.Running}}", "m-r"])).stdout.trim() === "false" ? true : undefined));
+    expect((await mb(["start", "m-r"])).code).toBe(0);
+    const nets = await addressesOf("m-r");
+    expect(Object.keys(nets).sort()).toEqual([NETA, NETB]);
+    expect(nets[NETB]!.IPAddress).toMatch(/^10\.244\.2\./);
+    expect((await mb(["network", "disconnect", NETB, "m-r"])).code).toBe(0);
+    expect((await mb(["kill", "m-r"])).code).toBe(0);
+    await waitFor("m-r to stop", async () => ((await mb(["inspect", "-f", "{{.State.Running}}", "m-r"])).stdout.trim() === "false" ? true : undefined));
+    expect((await mb(["start", "m-r"])).code).toBe(0);
+    expect(Object.keys(await addressesOf("m-r"))).toEqual([NETA]);
+    await mb(["rm", "-f", "m-r"]);
+  }, T);
+});
