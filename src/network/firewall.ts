@@ -38,7 +38,7 @@ export function renderPublished(networks: readonly NetworkRecord[], endpoints: r
       } else if (!p.hostIp.includes(":")) {
         out.push(`ip daddr ${p.hostIp} ${match} ${to4}`);
       } else if (to6) {
-        out.push(`${p.hostIp === "::" ? "meta nfproto ipv6" : `ip6 daddr ${p.hostIp}`} ${match} ${to6}`);
+        out.push(`${p.hostIp === "::" ? "ip6 daddr != ::1" : `ip6 daddr ${p.hostIp}`} ${match} ${to6}`);
       }
     }
   }
@@ -174,7 +174,6 @@ function replaceIptablesAccepts(table: string, networks: readonly NetworkRecord[
   for (const args of ourIptablesRules(iptables(["-S", "FORWARD"]).split("\n"), "FORWARD", `minibox:${table}`)) iptables(["-D", ...args]);
   for (const args of iptablesAccepts(table, networks)) iptables(args);
 }
-
 
 /** Refills the published chain; rebuilds everything when the table is missing (a flushed ruleset). */
 export function applyPublished(table: string, networks: readonly NetworkRecord[], endpoints: readonly Endpoint[]): void {
