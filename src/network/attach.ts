@@ -11,7 +11,7 @@ import { UserError } from "../errors.ts";
 import { trace } from "../trace.ts";
 import { Rtnetlink, withRtnetlink } from "./rtnetlink.ts";
 import { allocateIp, macForIp } from "./ipam.ts";
-import { allocatePorts, checkPortFamilies, hostSockets } from "./ports.ts";
+import { allocatePorts, hostSockets } from "./ports.ts";
 import { networkForAttach, revalidateDefaultSubnet } from "./networks.ts";
 import { liveEndpoints, syncNetworks, syncPorts, teardownEndpoint } from "./reconcile.ts";
 import { parseSubnet } from "./subnet.ts";
@@ -38,7 +38,6 @@ export function attachNetwork(ns: NetworkStore, target: AttachTarget, request: N
     const networksChanged = ns.networks().length !== known || network !== chosen;
     trace("network: network resolved");
     const attachment = newAttachment(network, live, target.containerId, 0, { aliases: request.aliases, ip: request.ip });
-    checkPortFamilies(request.ports, attachment.ipv6 !== undefined, network.name); // net-finish
     const ports = request.ports.length ? allocatePorts(request.ports, live.flatMap((e) => e.ports), hostSockets()) : [];
     const endpoint: Endpoint = { ...target, attachments: [attachment], ports };
     // Recorded before anything exists, so that a crash from here on leaves a record of what to remove.

@@ -19,6 +19,7 @@ export async function setUpNetwork(store: { root: string; dir(id: string): strin
   const [{ attachNetwork }, { NetworkStore }] = await Promise.all([import("./attach.ts"), import("./store.ts")]);
   trace("network: modules loaded");
   const ns = new NetworkStore(store.root);
+  if (request.ports.some((p) => p.hostIp.includes(":"))) await checkIpv6Ports(ns, request);
   let endpoint = attachNetwork(ns, { containerId: container.id, containerName: container.name, process }, request);
   let isUser = (_id: string) => request.mode === "user";
   if (endpoint && request.extra?.length) {
@@ -29,6 +30,15 @@ export async function setUpNetwork(store: { root: string; dir(id: string): strin
     refreshEtcFiles(store.dir(container.id), spec.hostname, etcFactsOf(endpoint, isUser));
   }
   return endpoint;
+}
+
+/** net-finish: refuses IPv6 host addresses the network cannot serve ([::1] anywhere; any on an IPv4-only network). */
+async function checkIpv6Ports(ns: NetworkStore, request: NetworkRequest): Promise<void> {
+  const [{ checkPortFamilies }, { DEFAULT_NETWORK, findNetwork }] = await Promise.all([import("./ports.ts"), import("./networks.ts")]);
+  const name = request.network!;
+  const network = name === DEFAULT_NETWORK ? undefined : findNetwork(ns.networks(), name);
+  if (name !== DEFAULT_NETWORK && !network) return; // attachNetwork says "network … not found"
+  checkPortFamilies(request.ports, network?.ipv6 !== undefined, name);
 }
 
 /**
