@@ -46,7 +46,7 @@ export function connectLater(ns: NetworkStore, bundle: string, container: { name
     if (o.ip !== undefined && net.name === DEFAULT_NETWORK) throw new UserError("user specified IP address is supported on user defined networks only", 1);
     if (o.aliases.length > 0 && net.name === DEFAULT_NETWORK) throw new UserError("network-scoped alias is supported only for containers in user defined networks", 1);
     if (joins(ns, request, net)) throw new UserError(`endpoint with name ${container.name} already exists in network ${net.name}`, 1);
-    request.extra = [...(request.extra ?? []), { network: net.id, aliases: o.aliases, ...(o.ip !== undefined ? { ip: o.ip } : {}) }];
+    request.extra = [...(request.extra ?? []), { network: net.id, name: net.name, aliases: o.aliases, ...(o.ip !== undefined ? { ip: o.ip } : {}) }];
     writeRequest(bundle, spec, request);
   });
 }

@@ -47,9 +47,15 @@ async function checkIpv6Ports(ns: NetworkStore, request: NetworkRequest): Promis
  * DNS server brought up to date here when the first network (the default bridge) would not.
  */
 async function joinExtraNetworks(ns: NetworkStore, container: { id: string; name: string }, process: ProcessIdentity, request: NetworkRequest): Promise<{ endpoint: Endpoint; isUser: (id: string) => boolean }> {
-  const [{ connectContainer }, { DEFAULT_NETWORK }] = await Promise.all([import("./manage.ts"), import("./networks.ts")]);
+  const [{ connectContainer }, { DEFAULT_NETWORK, NetworkNotFoundError }] = await Promise.all([import("./manage.ts"), import("./networks.ts")]);
   for (const x of request.extra ?? []) {
-    connectContainer(ns, x.network, { id: container.id, name: container.name, process, networkMode: request.mode }, { aliases: x.aliases, ...(x.ip !== undefined ? { ip: x.ip } : {}) });
+    try {
+      connectContainer(ns, x.network, { id: container.id, name: container.name, process, networkMode: request.mode }, { aliases: x.aliases, ...(x.ip !== undefined ? { ip: x.ip } : {}) });
+    } catch (e) {
+      // removed since the connect: say which network by the name the user gave, not its id
+      if (e instanceof NetworkNotFoundError) throw new NetworkNotFoundError(x.name ?? x.network);
+      throw e;
+    }
   }
   const user = new Set(ns.networks().filter((n) => n.name !== DEFAULT_NETWORK).map((n) => n.id));
   const endpoint = ns.endpoint(container.id)!;

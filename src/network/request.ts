@@ -23,8 +23,8 @@ export interface NetworkRequest {
   extra?: ExtraNetwork[];
 }
 
-/** A pending `network connect`: the network's id, and the connect's --alias and --ip. */
-export interface ExtraNetwork { network: string; aliases: string[]; ip?: string }
+/** A pending `network connect`: the network's id (its name as given, for messages), the --alias and --ip. */
+export interface ExtraNetwork { network: string; name?: string; aliases: string[]; ip?: string }
 
 export interface NetworkFlags {
   network?: string;

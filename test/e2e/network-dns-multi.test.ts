@@ -5,6 +5,7 @@
 // listens on its IPv6 gateway and answers AAAA and PTR (ip6.arpa) as well as A and PTR (in-addr.arpa).
 // Disconnecting or removing a container removes its records (NXDOMAIN from the test's fake upstream).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { T, useRunSandbox } from "./run-helpers.ts";
 import { makeOutside, netNames, sh, startFakeUpstream, waitFor, type FakeUpstream, type Outside } from "./network-helpers.ts";
 
@@ -168,6 +169,14 @@ describe("network connect of a created container", () => {
     expect((await mb(["network", "disconnect", NETB, "m-g"])).code).toBe(0);
     const [info] = JSON.parse((await mb(["inspect", "m-g"])).stdout);
     expect(Object.keys(info.NetworkSettings.Networks)).toEqual([NETA]);
+    // a pending network removed before the start: the start fails naming it, and leaves no endpoint behind
+    expect((await mb(["network", "create", "--subnet", "10.244.3.0/24", "mbtmc"])).code).toBe(0);
+    expect((await mb(["network", "connect", "mbtmc", "m-g"])).code).toBe(0);
+    expect((await mb(["network", "rm", "mbtmc"])).code).toBe(0);
+    const start = await mb(["start", "m-g"]);
+    expect(start.code).not.toBe(0);
+    expect(start.stderr.trim().split("\n")).toEqual(["minibox: network mbtmc not found"]);
+    expect(sh(["ls", join(ctx.sb.root, "network", "endpoints")]).trim()).not.toContain((await mb(["inspect", "-f", "{{.Id}}", "m-g"])).stdout.trim());
     expect((await mb(["create", "--name", "m-h", "--network", "none", "busybox", "true"])).code).toBe(0);
     const r = await mb(["network", "connect", NETB, "m-h"]);
     expect(r.code).toBe(1);
