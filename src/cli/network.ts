@@ -119,14 +119,35 @@ function runningContainer(ref: string) {
   const state = currentState(record);
   if (!state.running || !record.state.process) throw new UserError(`Container ${record.id} is not running`, 1);
   const spec = JSON.parse(readFileSync(join(store.dir(record.id), "config.json"), "utf8")) as Spec;
-  return { id: record.id, name: record.name, process: record.state.process, networkMode: requestFromAnnotations(spec.annotations).mode };
+  return { id: record.id, name: record.name, process: record.state.process, networkMode: requestFromAnnotations(spec.annotations).mode, hostname: spec.hostname };
+}
+
+/** net-finish: the container's /etc/hosts and resolv.conf follow the networks it is now on. */
+async function refreshFiles(containerId: string, hostname: string | undefined): Promise<void> {
+  if (hostname === undefined) return;
+  const { refreshNetworkFiles } = await import("../network/release.ts");
+  await refreshNetworkFiles(containerStore(), containerId, hostname);
 }
 
 async function connect(rawArgs: string[]): Promise<number> {
   const connectArgs = { alias: { type: "string" }, ip: { type: "string" } } satisfies ArgsDef;
   const { values: v, positionals } = splitArgv(rawArgs, connectArgs, Infinity, ["alias"]);
   if (positionals.length !== 2) throw new UserError(`"network connect" requires exactly 2 arguments: network connect [OPTIONS] NETWORK CONTAINER`);
-  connectContainer(networkStore(), positionals[0]!, runningContainer(positionals[1]!), { aliases: (v.alias as string[] | undefined) ?? [], ip: v.ip as string | undefined });
+  const aliases = (v.alias as string[] | undefined) ?? [];
+  // net-finish: a container that is not running joins the network at its next start, as in Docker.
+  const store = containerStore();
+  const found = findContainer(store, positionals[1]!);
+  if (!currentState(found).running) {
+    const { connectLater } = await import("../network/pending.ts");
+    connectLater(networkStore(), store.dir(found.id), found, positionals[0]!, { aliases, ip: v.ip as string | undefined });
+    return 0;
+  }
+  const target = runningContainer(positionals[1]!);
+  connectContainer(networkStore(), positionals[0]!, target, { aliases, ip: v.ip as string | undefined });
+  await refreshFiles(target.id, target.hostname);
+  // net-finish: remembered for the next start too, as Docker does.
+  const { connectLater } = await import("../network/pending.ts");
+  connectLater(networkStore(), store.dir(found.id), found, positionals[0]!, { aliases, ip: v.ip as string | undefined });
   // dns-wire: the network's DNS server learns the container now (it may be the network's first).
   if (positionals[0] !== "bridge") {
     const { refreshNetworkDns } = await import("../monitor/dns.ts");
@@ -142,11 +163,20 @@ async function connect(rawArgs: string[]): Promise<number> {
   return 0;
 }
 
-function disconnect(rawArgs: string[]): number {
+async function disconnect(rawArgs: string[]): Promise<number> {
   const { positionals } = splitArgv(rawArgs, { force: { type: "boolean", alias: "f" } }, Infinity);
   if (positionals.length !== 2) throw new UserError(`"network disconnect" requires exactly 2 arguments: network disconnect [OPTIONS] NETWORK CONTAINER`);
-  const record = findContainer(containerStore(), positionals[1]!);
+  const store = containerStore();
+  const record = findContainer(store, positionals[1]!);
+  if (!currentState(record).running) {
+    const { disconnectLater } = await import("../network/pending.ts");
+    if (disconnectLater(networkStore(), store.dir(record.id), positionals[0]!)) return 0;
+  }
   disconnectContainer(networkStore(), positionals[0]!, record.id, record.name);
+  const { disconnectLater } = await import("../network/pending.ts");
+  disconnectLater(networkStore(), store.dir(record.id), positionals[0]!); // net-finish: not rejoined at the next start
+  const spec = JSON.parse(readFileSync(join(store.dir(record.id), "config.json"), "utf8")) as Spec;
+  await refreshFiles(record.id, spec.hostname);
   return 0;
 }
 

@@ -13,24 +13,33 @@ import { DEFAULT_NETWORK, dnsAddressOf } from "./networks.ts";
 import { NetworkStore, type NetworkRecord } from "./store.ts";
 import { startDnsServer, type DnsServer, type NameEntry } from "./dns/index.ts";
 import { parseUpstream, UpstreamSpecError, type Upstream } from "./dns/upstream.ts";
+import { canonicalAddress } from "./dns/address.ts";
 
 /** How often the zones are compared with the records while any server runs. */
 export const SWEEP_MS = 1_000;
 export const DNS_PORT = 53;
 
-interface Running {
-  network: NetworkRecord;
+interface Running extends Wanted {
   server: DnsServer;
+}
+
+interface Wanted {
+  network: NetworkRecord;
   zone: NameEntry[];
-  /** Client address → that container's upstreams (its --dns, else the host's resolvers). */
+  /** Client address (canonical) → that container's upstreams (its --dns, else the host's resolvers). */
   upstreams: Map<string, Upstream[]>;
+  /**
+   * net-finish: client address (canonical) → the ids of every user network its container is on, this one
+   * first: such a client resolves the names of all of them, as Docker's per-container resolver does.
+   */
+  clientNetworks: Map<string, string[]>;
   fingerprint: string;
 }
 
-interface Wanted { network: NetworkRecord; zone: NameEntry[]; upstreams: Map<string, Upstream[]>; fingerprint: string }
-
 export class NetworkDnsService {
   private readonly running = new Map<string, Running>();
+  /** Every served network's names by network id, as of the last sync (net-finish: zones across networks). */
+  private zones = new Map<string, NameEntry[]>();
   private timer: Timer | undefined;
   private pending: Promise<string[]> | undefined;
   private again = false;
@@ -106,12 +115,12 @@ export class NetworkDnsService {
       const w = wanted.get(id);
       // A network removed and created again under the same id cannot happen (random ids); a changed
       // gateway (the default network only, which has no server) would need a new socket.
-      if (!w || w.network.gateway !== r.network.gateway) {
+      if (!w || w.network.gateway !== r.network.gateway || w.network.ipv6?.gateway !== r.network.ipv6?.gateway) {
         r.server.stop();
         this.running.delete(id);
         this.log(`network DNS: stopped the server of ${r.network.name} (${r.network.gateway})`);
       } else if (w.fingerprint !== r.fingerprint) {
-        Object.assign(r, { zone: w.zone, upstreams: w.upstreams, fingerprint: w.fingerprint });
+        Object.assign(r, { zone: w.zone, upstreams: w.upstreams, clientNetworks: w.clientNetworks, fingerprint: w.fingerprint });
         r.server.update();
       }
     }
@@ -130,17 +139,24 @@ export class NetworkDnsService {
   }
 
   private async start(id: string, w: Wanted): Promise<void> {
-    const entry: Running = { network: w.network, zone: w.zone, upstreams: w.upstreams, fingerprint: w.fingerprint, server: undefined as unknown as DnsServer };
+    const entry: Running = { ...w, server: undefined as unknown as DnsServer };
+    // net-finish: a container's zone is every network it is on; the other networks' entries are read
+    // from the servers' shared view (`this.zones`) at the time the client's index is built.
     entry.server = await startDnsServer({
-      listen: [{ address: dnsAddressOf(w.network), port: this.port }],
+      listen: dnsAddressesOf(w.network).map((address) => ({ address, port: this.port })),
       zone: () => entry.zone,
+      zoneFor: (client) => {
+        const ids = entry.clientNetworks.get(canonicalAddress(client) ?? client);
+        if (!ids || ids.length < 2) return undefined;
+        return { key: ids.join(","), table: () => ids.flatMap((n) => this.zones.get(n) ?? []) };
+      },
       upstreams: [],
-      upstreamsFor: (client) => entry.upstreams.get(client),
+      upstreamsFor: (client) => entry.upstreams.get(canonicalAddress(client) ?? client),
       onError: (e) => this.log(`network DNS ${w.network.name}: ${e instanceof Error ? e.message : String(e)}`),
     });
     if (this.stopped) { entry.server.stop(); return; }
     this.running.set(id, entry);
-    this.log(`network DNS: serving ${w.network.name} on ${dnsAddressOf(w.network)}:${this.port}`);
+    this.log(`network DNS: serving ${w.network.name} on ${dnsAddressesOf(w.network).join(", ")} port ${this.port}`);
   }
 
   /** The user networks with a running container, and what their servers must know. */
@@ -151,12 +167,12 @@ export class NetworkDnsService {
     const out = new Map<string, Wanted>();
     for (const e of ns.endpoints()) {
       if (!isAlive(e.process)) continue;
-      let upstreams: Upstream[] | undefined;
-      for (const a of e.attachments) {
-        const network = networks.get(a.network);
-        if (!network) continue;
-        upstreams ??= upstreamsOf(this.store.dir(e.containerId), hostText);
-        const w: Wanted = out.get(network.id) ?? { network, zone: [], upstreams: new Map(), fingerprint: "" };
+      const mine = e.attachments.filter((a) => networks.has(a.network));
+      if (mine.length === 0) continue;
+      const upstreams = upstreamsOf(this.store.dir(e.containerId), hostText);
+      for (const a of mine) {
+        const network = networks.get(a.network)!;
+        const w: Wanted = out.get(network.id) ?? { network, zone: [], upstreams: new Map(), clientNetworks: new Map(), fingerprint: "" };
         const own = [e.containerName, e.containerId.slice(0, 12), ...a.aliases];
         // Docker also answers "<name>.<network>"; as names of the entry, not as a domain of ours, so that
         // a network called "com" cannot swallow real names (unknown ones are forwarded, as Docker does).
@@ -165,14 +181,29 @@ export class NetworkDnsService {
           aliases: [...a.aliases, ...own.map((n) => `${n}.${network.name}`)],
           ipv4: [a.ip], ...(a.ipv6 ? { ipv6: [a.ipv6] } : {}),
         });
-        w.upstreams.set(a.ip, upstreams);
-        if (a.ipv6) w.upstreams.set(a.ipv6, upstreams);
+        // The client's networks, the one it asks first: its answers prefer addresses on that network.
+        const order = [a.network, ...mine.map((x) => x.network).filter((n) => n !== a.network)];
+        for (const address of [a.ip, ...(a.ipv6 ? [a.ipv6] : [])]) {
+          const key = canonicalAddress(address) ?? address;
+          w.upstreams.set(key, upstreams);
+          w.clientNetworks.set(key, order);
+        }
         out.set(network.id, w);
       }
     }
-    for (const w of out.values()) w.fingerprint = JSON.stringify([w.zone, [...w.upstreams]]);
+    this.zones = new Map([...out].map(([id, w]) => [id, w.zone]));
+    // A network's answers depend on the zones of its clients' other networks too: those go in its fingerprint.
+    for (const w of out.values()) {
+      const others = [...new Set([...w.clientNetworks.values()].flat())].sort().map((id) => out.get(id)?.zone);
+      w.fingerprint = JSON.stringify([w.zone, [...w.upstreams], [...w.clientNetworks], others]);
+    }
     return out;
   }
+}
+
+/** net-finish: where a network's server listens: its gateway, and its IPv6 gateway on an IPv6 network. */
+export function dnsAddressesOf(network: NetworkRecord): string[] {
+  return [dnsAddressOf(network), ...(network.ipv6 ? [network.ipv6.gateway] : [])];
 }
 
 /** A container's upstreams: its --dns, else the host's resolvers (see resolv.ts, dnsUpstreams). */

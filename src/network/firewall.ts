@@ -11,19 +11,35 @@ import { writeFileSync } from "node:fs";
 import { nftRun, NftError } from "../sys/nftables.ts";
 import { UserError } from "../errors.ts";
 import type { Endpoint, NetworkRecord } from "./store.ts";
+import { applyHostFilterAccepts, ourIptablesRules } from "./host-filter.ts";
 
 const q = (s: string) => JSON.stringify(s); // nft accepts double-quoted strings
 
-/** DNAT rules for the live endpoints' published ports (IPv4; see docs/networking.md for IPv6). */
+/**
+ * DNAT rules for the live endpoints' published ports. A port on every address goes to the container's
+ * IPv4 address, and also to its IPv6 one when its network has IPv6 (net-finish); a port on one host
+ * address goes to the container's address of that family (an IPv6 host address without a container IPv6
+ * address is refused at start, see checkPortFamilies).
+ */
 export function renderPublished(networks: readonly NetworkRecord[], endpoints: readonly Endpoint[]): string[] {
   const out: string[] = [];
   for (const e of endpoints) {
     const target = e.attachments.find((a) => networks.some((n) => n.id === a.network));
     if (!target) continue;
     for (const p of e.ports) {
-      if (p.hostIp.includes(":")) continue;
-      const daddr = p.hostIp ? `ip daddr ${p.hostIp} ` : "meta nfproto ipv4 ";
-      out.push(`${daddr}${p.protocol} dport ${p.hostPort} dnat ip to ${target.ip}:${p.containerPort} comment ${q(e.containerId)}`);
+      const to4 = `dnat ip to ${target.ip}:${p.containerPort} comment ${q(e.containerId)}`;
+      const to6 = target.ipv6 ? `dnat ip6 to [${target.ipv6}]:${p.containerPort} comment ${q(e.containerId)}` : undefined;
+      const match = `${p.protocol} dport ${p.hostPort}`;
+      if (p.hostIp === "" || p.hostIp === "0.0.0.0") {
+        out.push(`meta nfproto ipv4 ${match} ${to4}`);
+        // 0.0.0.0 asks for IPv4 only. ::1 is left out: see "IPv6" in docs/networking.md (the kernel drops
+        // the container's reply once it is translated back to ::1, so a DNAT there only hangs the client).
+        if (to6 && p.hostIp === "") out.push(`ip6 daddr != ::1 ${match} ${to6}`);
+      } else if (!p.hostIp.includes(":")) {
+        out.push(`ip daddr ${p.hostIp} ${match} ${to4}`);
+      } else if (to6) {
+        out.push(`${p.hostIp === "::" ? "ip6 daddr != ::1" : `ip6 daddr ${p.hostIp}`} ${match} ${to6}`);
+      }
     }
   }
   return out;
@@ -46,12 +62,17 @@ export function renderTable(table: string, networks: readonly NetworkRecord[], e
     // Published ports reached from the host's loopback (route_localnet) or by a container of the same
     // network (hairpin): the reply must come back through us, so the source becomes the gateway.
     post.push(`oifname ${br} ip saddr 127.0.0.0/8 masquerade`, `oifname ${br} ip saddr ${n.subnet} ct status dnat masquerade`);
+    // net-finish: hairpin for IPv6 (no loopback rule: ::1 cannot be published, see renderPublished).
+    if (n.ipv6) post.push(`oifname ${br} ip6 saddr ${n.ipv6.subnet} ct status dnat masquerade`);
   }
   // dns-wire: a user network's DNS server (its gateway, port 53) answers its own bridge only — and the
   // host itself (lo): containers of other networks reach the gateway as a local address, through INPUT,
   // where the isolation rules above do not apply. Nothing outside may use it as an open resolver either.
-  const input = networks.filter((n) => n.name !== "bridge").map((n) =>
-    `iifname != ${q(n.bridge)} iifname != "lo" ip daddr ${n.gateway} meta l4proto { tcp, udp } th dport 53 drop`);
+  const input = networks.filter((n) => n.name !== "bridge").flatMap((n) => [
+    `iifname != ${q(n.bridge)} iifname != "lo" ip daddr ${n.gateway} meta l4proto { tcp, udp } th dport 53 drop`,
+    // net-finish: the server listens on the IPv6 gateway too
+    ...(n.ipv6 ? [`iifname != ${q(n.bridge)} iifname != "lo" ip6 daddr ${n.ipv6.gateway} meta l4proto { tcp, udp } th dport 53 drop`] : []),
+  ]);
   const chain = (name: string, hook: string, rules: string[]) => `  chain ${name} {\n${hook ? `    ${hook}\n` : ""}${rules.map((r) => `    ${r}\n`).join("")}  }\n`;
   return `table inet ${table} {\n` +
     chain("forward", "type filter hook forward priority filter; policy accept;", forward) +
@@ -122,6 +143,7 @@ export function applyNetworkRules(table: string, networks: readonly NetworkRecor
     body,
   ].join("\n"));
   if (viaIptables) replaceIptablesAccepts(table, networks);
+  applyHostFilterAccepts(table, networks); // net-finish: INPUT (DNS) and ip6 FORWARD under ufw-like policies
   if (body) enableForwarding(networks);
 }
 
@@ -148,14 +170,9 @@ function iptables(args: string[]): string {
 }
 
 function replaceIptablesAccepts(table: string, networks: readonly NetworkRecord[]): void {
-  const ours = iptables(["-S", "FORWARD"]).split("\n").filter((l) => l.startsWith("-A FORWARD ") && (l.includes(`--comment minibox:${table} `) || l.endsWith(`--comment minibox:${table}`)));
-  for (const line of ours) iptables(["-D", ...splitIptablesRule(line.slice(3))]);
+  // net-finish: iptables -S prints the comment quoted ("minibox:x"), which the old match missed.
+  for (const args of ourIptablesRules(iptables(["-S", "FORWARD"]).split("\n"), "FORWARD", `minibox:${table}`)) iptables(["-D", ...args]);
   for (const args of iptablesAccepts(table, networks)) iptables(args);
-}
-
-/** `iptables -S` prints rules as shell words; ours contain no quotes, so whitespace splits them. */
-function splitIptablesRule(rule: string): string[] {
-  return rule.trim().split(/\s+/);
 }
 
 /** Refills the published chain; rebuilds everything when the table is missing (a flushed ruleset). */

@@ -1,6 +1,6 @@
 // The network module's entry points for the container lifecycle and for the DNS server (net-dns).
 import { NetworkStore } from "./store.ts";
-import type { PortBinding } from "./ports.ts";
+import { shownBindings, type PortBinding } from "./ports.ts";
 import { findNetwork } from "./networks.ts";
 import { isAlive } from "../container/liveness.ts";
 
@@ -22,5 +22,5 @@ export function containersOnNetwork(store: { root: string }, networkName: string
 /** The ports a running container publishes (none once it stopped, as Docker shows them). */
 export function publishedPorts(store: { root: string }, containerId: string): PortBinding[] {
   const e = new NetworkStore(store.root).endpoint(containerId);
-  return e && isAlive(e.process) ? e.ports : [];
+  return e && isAlive(e.process) ? shownBindings(e.ports, e.attachments[0]?.ipv6 !== undefined) : [];
 }

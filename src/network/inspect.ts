@@ -7,6 +7,7 @@ import { requestFromAnnotations } from "./request.ts";
 import { NetworkStore, type Endpoint, type NetworkRecord } from "./store.ts";
 import { DEFAULT_NETWORK } from "./networks.ts";
 import { endpointId } from "./manage.ts";
+import { shownBindings } from "./ports.ts";
 
 interface HostPort { HostIp: string; HostPort: string }
 
@@ -37,9 +38,9 @@ export function inspectNetworkOf(root: string, containerId: string, annotations:
   const ports: Record<string, HostPort[] | null> = {};
   if (endpoint) {
     for (const k of request.exposed) ports[k] = null;
-    for (const p of endpoint.ports) {
+    for (const p of shownBindings(endpoint.ports, endpoint.attachments[0]?.ipv6 !== undefined)) {
       const key = `${p.containerPort}/${p.protocol}`;
-      (ports[key] ??= []).push({ HostIp: p.hostIp || "0.0.0.0", HostPort: String(p.hostPort) });
+      (ports[key] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
     }
   }
   const entries: Record<string, unknown> = {};
@@ -57,6 +58,12 @@ export function inspectNetworkOf(root: string, containerId: string, annotations:
     const name = request.network ?? request.mode;
     entries[name] = { IPAMConfig: null, Links: null, Aliases: request.aliases.length ? request.aliases : null, MacAddress: "", NetworkID: "", EndpointID: "",
       Gateway: "", IPAddress: "", IPPrefixLen: 0, IPv6Gateway: "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null };
+    // net-finish: networks a `network connect` added while it was not running (joined at its next start)
+    const known = request.extra?.length && existsSync(join(root, "network")) ? new NetworkStore(root).networks() : [];
+    for (const x of request.extra ?? []) {
+      const n = known.find((k) => k.id === x.network)?.name ?? x.network;
+      entries[n] = { ...(entries[name] as object), Aliases: x.aliases.length ? x.aliases : null, NetworkID: x.network === DEFAULT_NETWORK ? "" : x.network };
+    }
   }
   // Docker fills the top-level fields from the default bridge only.
   const onBridge = endpoint?.attachments.find((a) => networks.find((x) => x.id === a.network)?.name === DEFAULT_NETWORK);
@@ -78,6 +85,6 @@ export function inspectNetworkOf(root: string, containerId: string, annotations:
 export function portsColumn(root: string, containerId: string): string {
   const e = existsSync(join(root, "network", "endpoints", `${containerId}.json`)) ? new NetworkStore(root).endpoint(containerId) : undefined;
   if (!e || !isAlive(e.process)) return "";
-  return [...e.ports].sort((a, b) => a.containerPort - b.containerPort)
+  return shownBindings(e.ports, e.attachments[0]?.ipv6 !== undefined).sort((a, b) => a.containerPort - b.containerPort)
     .map((p) => `${p.hostIp.includes(":") ? `[${p.hostIp}]` : p.hostIp || "0.0.0.0"}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(", ");
 }

@@ -2,6 +2,7 @@
 // and the choice of host ports (conflicts with other containers and with the host's own sockets).
 import { readFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
+import { isLoopback } from "./dns/address.ts";
 
 export type Protocol = "tcp" | "udp";
 
@@ -169,4 +170,30 @@ function ephemeralRange(): [number, number] {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
   return [32768, 60999];
+}
+
+/**
+ * net-finish: an IPv6 host address needs a container IPv6 address to DNAT to (the kernel cannot translate
+ * between families, and there is no proxy process to do it): refused at start with one line otherwise.
+ */
+export function checkPortFamilies(requests: readonly PortRequest[], containerHasIpv6: boolean, networkName: string): void {
+  // The kernel has no route_localnet for IPv6: a reply translated back to ::1 arrives on the bridge with a
+  // loopback destination and is dropped (RFC 4291 2.5.3), so DNAT from ::1 cannot work without a proxy.
+  const loopback = requests.find((r) => r.hostIp.includes(":") && isLoopback(r.hostIp));
+  if (loopback) {
+    throw new UserError(`cannot publish port ${loopback.containerPort}/${loopback.protocol} on [${loopback.hostIp}]: the kernel cannot forward IPv6 loopback traffic to a container; publish on 127.0.0.1 or a host IPv6 address`);
+  }
+  const v6 = requests.find((r) => r.hostIp.includes(":"));
+  if (v6 && !containerHasIpv6) {
+    throw new UserError(`cannot publish port ${v6.containerPort}/${v6.protocol} on IPv6 address ${v6.hostIp}: network ${networkName} has no IPv6 (create one with --ipv6)`);
+  }
+}
+
+/**
+ * What `port`, `ps` and `inspect` show for a binding: a port published on every address is shown as
+ * 0.0.0.0 and, when the container has an IPv6 address to forward to, as :: too (Docker's two lines).
+ */
+export function shownBindings(ports: readonly PortBinding[], containerHasIpv6: boolean): PortBinding[] {
+  return ports.flatMap((p) => (p.hostIp !== "" ? [p]
+    : [{ ...p, hostIp: "0.0.0.0" }, ...(containerHasIpv6 ? [{ ...p, hostIp: "::" }] : [])]));
 }

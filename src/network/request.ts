@@ -19,7 +19,12 @@ export interface NetworkRequest {
   ports: PortRequest[];
   /** "80/tcp" keys: the image's ExposedPorts and --expose (inspect's Config.ExposedPorts). */
   exposed: string[];
+  /** net-finish: networks `network connect` added while the container was not running (joined at start). */
+  extra?: ExtraNetwork[];
 }
+
+/** A pending `network connect`: the network's id (its name as given, for messages), the --alias and --ip. */
+export interface ExtraNetwork { network: string; name?: string; aliases: string[]; ip?: string }
 
 export interface NetworkFlags {
   network?: string;

@@ -25,8 +25,8 @@ export interface DnsFlags {
 export interface ResolvConfOptions extends DnsFlags {
   /** The network has IPv6: keep the host's IPv6 nameservers. */
   ipv6?: boolean;
-  /** On a user network: the address of its DNS server, the container's only nameserver. */
-  networkDns?: string;
+  /** On a user network: the address(es) of its DNS server, the container's only nameservers. */
+  networkDns?: string | readonly string[];
 }
 
 export interface ResolvConf { nameservers: string[]; search: string[]; options: string[]; other: string[] }
@@ -73,7 +73,7 @@ export function containerResolvConf(hostText: string, opts: ResolvConfOptions = 
   const host = parseResolvConf(hostText);
   let nameservers: string[];
   if (opts.networkDns !== undefined) {
-    nameservers = [opts.networkDns];
+    nameservers = typeof opts.networkDns === "string" ? [opts.networkDns] : [...opts.networkDns];
   } else if (opts.dns && opts.dns.length > 0) {
     nameservers = [...opts.dns];
   } else {

@@ -126,3 +126,58 @@ export function hostNetworkState(names: NetNames): string {
   const ruleset = sh(["nft", "list", "ruleset"]).split(/\n(?=table )/).map((t) => t.trimEnd()).filter((t) => !/^table inet (minibox|mbt)/.test(t) || t.startsWith(`table inet ${names.table} `));
   return [...links, "--", ...addrs, "--", ...routes, "--", ...ruleset].join("\n");
 }
+
+// net-finish: a fake upstream DNS server in an outside namespace, shared by the DNS e2e files.
+// `*.example.test` A 192.0.2.10 (a documentation address), everything else NXDOMAIN; every asked name
+// is recorded, so a test sees what was forwarded. No query ever leaves the machine.
+const FAKE_UPSTREAM = (codec: string) => `
+import { CLASS_IN, decode, emptyFlags, encode, RCODE, TYPE } from ${JSON.stringify(codec)};
+const socket = await Bun.udpSocket({
+  hostname: process.argv[2], port: 53, binaryType: "uint8array",
+  socket: {
+    data(s, data, port, address) {
+      const q = decode(data);
+      const question = q.questions[0];
+      const name = question.name.toLowerCase();
+      console.log("asked " + name);
+      const known = name.endsWith(".example.test") && question.type === TYPE.A;
+      const answers = known ? [{ name: question.name, type: TYPE.A, class: CLASS_IN, ttl: 30, data: { kind: "bytes", bytes: Uint8Array.from([192, 0, 2, 10]) } }] : [];
+      const rcode = name.endsWith(".example.test") ? RCODE.NOERROR : RCODE.NXDOMAIN;
+      s.send(encode({ id: q.id, flags: { ...emptyFlags(), qr: true, rd: q.flags.rd, ra: true, rcode }, questions: q.questions, answers, authorities: [], additionals: [] }), port, address);
+    },
+  },
+});
+console.log("listening " + socket.port);
+`;
+
+export interface FakeUpstream { asked: string[]; stop(): void }
+
+export async function startFakeUpstream(o: Outside): Promise<FakeUpstream> {
+  const dir = mkdtempSync(join(tmpdir(), "mbt-upstream-"));
+  writeFileSync(join(dir, "upstream.ts"), FAKE_UPSTREAM(join(import.meta.dir, "../../src/network/dns/codec.ts")));
+  const proc = Bun.spawn(["ip", "netns", "exec", o.ns, process.execPath, join(dir, "upstream.ts"), o.ip], { stdout: "pipe", stderr: "inherit" });
+  const asked: string[] = [];
+  const ready = Promise.withResolvers<void>();
+  const stop = () => { proc.kill("SIGKILL"); rmSync(dir, { recursive: true, force: true }); };
+  void (async () => {
+    let text = "";
+    for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) {
+      text += new TextDecoder().decode(chunk);
+      let nl: number;
+      while ((nl = text.indexOf("\n")) >= 0) {
+        const line = text.slice(0, nl);
+        text = text.slice(nl + 1);
+        if (line.startsWith("listening")) ready.resolve();
+        if (line.startsWith("asked ")) asked.push(line.slice(6));
+      }
+    }
+    ready.reject(new Error("fake upstream exited"));
+  })();
+  try {
+    await ready.promise;
+  } catch (e) {
+    stop();
+    throw e;
+  }
+  return { asked, stop };
+}

@@ -2,7 +2,7 @@
 // IPAM, the --network request and the nftables ruleset rendered from records.
 import { describe, expect, test } from "bun:test";
 import { UserError } from "../../src/errors.ts";
-import { allocatePorts, hexToIp, hostSockets, parseExpose, parsePublish, publishAll } from "../../src/network/ports.ts";
+import { allocatePorts, checkPortFamilies, hexToIp, hostSockets, parseExpose, parsePublish, publishAll, shownBindings } from "../../src/network/ports.ts";
 import { carve, formatSubnet, overlaps, parseSubnet } from "../../src/network/subnet.ts";
 import { pickSubnet } from "../../src/network/networks.ts";
 import { allocateIp, macForIp } from "../../src/network/ipam.ts";
@@ -181,6 +181,28 @@ describe("nftables ruleset from records", () => {
       .toEqual([`ip daddr 127.0.0.1 udp dport 9000 dnat ip to 10.1.0.2:90 comment "c1"`]);
   });
 
+  // net-finish
+  test("IPv6 published ports: every address (never ::1), one IPv6 address, 0.0.0.0 for IPv4 only; hairpin and DNS guard over IPv6", () => {
+    const v6: NetworkRecord = { ...a, ipv6: { subnet: "fd00:1::/64", gateway: "fd00:1::1" } };
+    const e = ep("c1", "a", "10.1.0.2", [
+      { hostIp: "", hostPort: 8080, containerPort: 80, protocol: "tcp" },
+      { hostIp: "0.0.0.0", hostPort: 8081, containerPort: 81, protocol: "tcp" },
+      { hostIp: "2001:db8::1", hostPort: 8082, containerPort: 82, protocol: "udp" },
+      { hostIp: "::", hostPort: 8083, containerPort: 83, protocol: "tcp" },
+    ]);
+    e.attachments[0]!.ipv6 = "fd00:1::2";
+    expect(renderPublished([v6], [e])).toEqual([
+      `meta nfproto ipv4 tcp dport 8080 dnat ip to 10.1.0.2:80 comment "c1"`,
+      `ip6 daddr != ::1 tcp dport 8080 dnat ip6 to [fd00:1::2]:80 comment "c1"`,
+      `meta nfproto ipv4 tcp dport 8081 dnat ip to 10.1.0.2:81 comment "c1"`,
+      `ip6 daddr 2001:db8::1 udp dport 8082 dnat ip6 to [fd00:1::2]:82 comment "c1"`,
+      `ip6 daddr != ::1 tcp dport 8083 dnat ip6 to [fd00:1::2]:83 comment "c1"`,
+    ]);
+    const text = renderTable("t", [{ ...v6, name: "u" }], [e]);
+    expect(text).toContain(`oifname "bra" ip6 saddr fd00:1::/64 ct status dnat masquerade`);
+    expect(text).toContain(`iifname != "bra" iifname != "lo" ip6 daddr fd00:1::1 meta l4proto { tcp, udp } th dport 53 drop`);
+  });
+
   test("interface names are quoted, so a bridge name cannot inject rules", () => {
     const evil = { ...a, bridge: `x" accept; flush ruleset; "` };
     expect(renderTable("t", [evil], [ep("c1", "a", "10.1.0.2")])).toContain(JSON.stringify(evil.bridge));
@@ -238,5 +260,20 @@ describe("IPv6 subnets", async () => {
     const s = randomUlaSubnet();
     expect(s.prefixLength).toBe(64);
     expect(formatSubnet6(s)).toMatch(/^fd[0-9a-f]{2}:/);
+  });
+});
+
+// net-finish
+describe("IPv6 host addresses of published ports", () => {
+  const req = (hostIp: string) => ({ hostIp, hostPortStart: 8080, hostPortEnd: 8080, containerPort: 80, protocol: "tcp" as const });
+  test("::1 is refused whatever the network; another IPv6 address needs a container IPv6 address", () => {
+    for (const ip of ["::1", "0::1", "0:0:0:0:0:0:0:1"]) expect(() => checkPortFamilies([req(ip)], true, "n")).toThrow(/IPv6 loopback/);
+    expect(() => checkPortFamilies([req("2001:db8::1")], false, "n")).toThrow("network n has no IPv6");
+    expect(() => checkPortFamilies([req("2001:db8::1"), req(""), req("127.0.0.1")], true, "n")).not.toThrow();
+  });
+  test("a port on every address shows as 0.0.0.0 and, with an IPv6 container address, as :: too", () => {
+    const b = { hostIp: "", hostPort: 8080, containerPort: 80, protocol: "tcp" as const };
+    expect(shownBindings([b], false).map((x) => x.hostIp)).toEqual(["0.0.0.0"]);
+    expect(shownBindings([b, { ...b, hostIp: "::1" }], true).map((x) => x.hostIp)).toEqual(["0.0.0.0", "::", "::1"]);
   });
 });

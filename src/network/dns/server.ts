@@ -26,6 +26,12 @@ export interface DnsServerOptions {
    * has them); undefined falls back to `upstreams`. Called per forwarded query with the client's address.
    */
   upstreamsFor?: (clientAddress: string) => readonly Upstream[] | undefined;
+  /**
+   * net-finish: the names one client sees, when they are not `zone()` (a container on several networks
+   * resolves the names of all of them, as with Docker's per-container resolver). `key` names the table:
+   * clients with the same key share one index until update(). Undefined: `zone()`.
+   */
+  zoneFor?: (clientAddress: string) => { key: string; table: () => NameTable } | undefined;
   /** Per upstream attempt. Docker waits 4 s; glibc gives up on a server after 5 s. */
   timeoutMs?: number;
   /** Told about unexpected failures while handling one query (the query is answered with SERVFAIL). */
@@ -60,6 +66,14 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
   let index = new ZoneIndex(options.zone(), options.domain);
   let stale = false;
   let inFlight = 0;
+  let clientIndexes = new Map<string, ZoneIndex>();
+  const indexFor = (client: string): ZoneIndex => {
+    const own = options.zoneFor?.(client);
+    if (!own) return index;
+    let found = clientIndexes.get(own.key);
+    if (!found) clientIndexes.set(own.key, found = new ZoneIndex(own.table(), options.domain));
+    return found;
+  };
 
   async function respond(query: Uint8Array, transport: Transport, client: string): Promise<Uint8Array | undefined> {
     let msg: DnsMessage;
@@ -77,8 +91,8 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     if (opts.length > 1) return encode(reply(msg, RCODE.FORMERR, []), limit); // RFC 6891 §6.1.1
     if (opts.length === 1 && ednsVersion(opts[0]!) !== 0) return encode(badVersion(msg), limit);
     const question = msg.questions[0]!;
-    if (stale) { index = new ZoneIndex(options.zone(), options.domain); stale = false; }
-    const local = question.class === CLASS_IN || question.class === CLASS_ANY ? index.lookup(question.name, question.type) : { kind: "forward" as const };
+    if (stale) { index = new ZoneIndex(options.zone(), options.domain); clientIndexes = new Map(); stale = false; }
+    const local = question.class === CLASS_IN || question.class === CLASS_ANY ? indexFor(client).lookup(question.name, question.type) : { kind: "forward" as const };
     if (local.kind === "answer") {
       const own = reply(msg, local.rcode, local.answers);
       own.flags.aa = true;
