@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it: install, build the binary, type-check, run unit and e2e tests.
 # Test files run in MINIBOX_TEST_SHARDS (default 3) parallel `bun test` processes: every e2e file works in
 # its own sandbox (store, state, cgroup parent, temp dirs), so files share no host state. Files are dealt
-# to shards largest first, each to the lightest shard so far, so the shards end at about the same time.
+# to shards largest first, each to the lightest shard so far, so the shards end at about the same time
+# (a file can declare its weight instead of its size, see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -19,7 +20,11 @@ while read -r size file; do
   for ((i = 1; i < shards; i++)); do ((load[i] < load[best])) && best=$i; done
   load[best]=$((load[best] + size))
   echo "./$file" >>"$work/files.$best"
-done < <(find test -name '*.test.ts' -printf '%s %p\n' | sort -rn)
+done < <(find test -name '*.test.ts' -printf '%s %p\n' | while read -r size file; do
+  # A file whose run time is not its size (a soak loop) says so: `// shard-weight: BYTES` near its top.
+  w=$(grep -m1 -Eo '^// shard-weight: [0-9]+' "$file" | grep -Eo '[0-9]+$' || true)
+  echo "${w:-$size} $file"
+done | sort -rn)
 
 pids=()
 for ((i = 0; i < shards; i++)); do

@@ -1,3 +1,4 @@
+// shard-weight: 200000 (its 500 runs take minutes; scripts/test.sh deals it to a shard by this, not its size)
 // The issue's leak check: 500 `run --rm` (MINIBOX_SOAK_RUNS lowers the count for local iteration; CI runs
 // 500) on the default bridge, with published ports and on a user network, 4 at a time, then a kill -9
 // round (the foreground CLI with its container's init; the store's monitor while it serves a network's
