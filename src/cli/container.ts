@@ -14,6 +14,8 @@ Object.assign(ALIASES, { cp: "cp", diff: "diff", export: "export", commit: "comm
 Object.assign(ALIASES, { top: "top" });
 // compat-cli: container port (Docker 20.10 has it)
 Object.assign(ALIASES, { port: "port" });
+// compat-run: container attach
+Object.assign(ALIASES, { attach: "attach" });
 
 import containerPrune from "./container-prune.ts";
 /** compat-cli: cli/command-tree.ts lists it. */

@@ -30,4 +30,7 @@ export default defineCommandGroup("system", "Manage minibox", {
   // compat-sys: Docker's system df and system prune
   df: lazy(() => import("./system-df.ts")),
   prune: lazy(() => import("./system-prune.ts")),
+  // Docker's `system events` and `system info` are the top-level commands under another name.
+  events: lazy(() => import("./events.ts")),
+  info: lazy(() => import("./info.ts")),
 });

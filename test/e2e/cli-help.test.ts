@@ -113,7 +113,7 @@ describe("completion", () => {
   test("bash: commands, verbs and flags complete", () => {
     expect(complete("minibox ru")).toEqual(["run"]);
     expect(complete("minibox image l")).toEqual(["list", "load", "ls"]);
-    expect(complete("minibox run --det")).toEqual(["--detach"]);
+    expect(complete("minibox run --det")).toEqual(["--detach", "--detach-keys"]);
     expect(complete("minibox run --name x --rm --pull")).toEqual(["--pull"]);
     expect(complete("minibox network create --sub")).toEqual(["--subnet"]);
   });

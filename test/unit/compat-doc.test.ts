@@ -18,7 +18,7 @@ describe("the generated section", () => {
     const doc = renderCompatSection(tree);
     expect(doc).toMatch(/^\| `-d, --detach` \| supported \| +\|$/m);
     expect(doc).toContain("| `docker service create` | not supported | Swarm mode");
-    expect(doc).toMatch(/\| `-f, --force` \| accepted, ignored \| minibox never prompts \|/);
+    expect(doc).toMatch(/\| `-a, --all` \| accepted, ignored \| minibox keeps no intermediate images/);
     // A flag added to a definition changes the page.
     const ps = tree.find((n) => n.name === "ps")!;
     const withoutSize = tree.map((n) => (n === ps ? { ...n, args: Object.fromEntries(Object.entries(n.args).filter(([k]) => k !== "size")) } : n));
