@@ -7,7 +7,8 @@ import { splitArgv } from "./argv.ts";
 import { containerStore } from "./each-container.ts";
 import { describeError } from "./report.ts";
 import { table } from "./human-format.ts";
-import { out } from "./output.ts";
+import { out, writeStdout } from "./output.ts";
+import { formatEach, formatNetworkList, hasFormat, networkInspectTemplate, networkMatches, parseNetworkFilters } from "./network-list.ts";
 import { UserError } from "../errors.ts";
 import { storeRoot } from "../image/store.ts";
 import { findContainer } from "../container/lookup.ts";
@@ -15,7 +16,7 @@ import { currentState } from "../container/status.ts";
 import type { Spec } from "../oci/spec.ts";
 import { NetworkStore } from "../network/store.ts";
 import { requestFromAnnotations } from "../network/request.ts";
-import { connectContainer, createUserNetwork, disconnectContainer, inspectNetwork, listNetworks, pruneNetworks, removeNetwork } from "../network/manage.ts";
+import { connectContainer, createUserNetwork, disconnectContainer, inspectNetwork, listNetworks, networksInUse, pruneNetworks, removeNetwork } from "../network/manage.ts";
 
 const networkStore = () => new NetworkStore(storeRoot());
 
@@ -61,12 +62,19 @@ function create(rawArgs: string[]): number {
 }
 
 function ls(rawArgs: string[]): number {
-  const lsArgs = { quiet: { type: "boolean", alias: "q" }, "no-trunc": { type: "boolean" } } satisfies ArgsDef;
-  const { values: v } = splitArgv(rawArgs, lsArgs, Infinity);
-  const networks = listNetworks(networkStore());
+  const lsArgs = { quiet: { type: "boolean", alias: "q" }, "no-trunc": { type: "boolean" }, format: { type: "string" }, filter: { type: "string", alias: "f" } } satisfies ArgsDef;
+  const { values: v } = splitArgv(rawArgs, lsArgs, Infinity, ["filter"]);
+  const filters = parseNetworkFilters((v.filter as string[] | undefined) ?? []);
+  const ns = networkStore();
+  const inUse = filters.some((f) => f.key === "dangling") ? networksInUse(ns) : new Set<string>();
+  const networks = listNetworks(ns).filter((n) => networkMatches(n, filters, (x) => inUse.has(x.id)));
   const id = (s: string) => (v["no-trunc"] ? s : s.slice(0, 12));
   if (v.quiet) {
     for (const n of networks) out.log(id(n.id));
+    return 0;
+  }
+  if (hasFormat(v.format)) {
+    writeStdout(formatNetworkList(v.format, networks, !v["no-trunc"]));
     return 0;
   }
   for (const line of table([["NETWORK ID", "NAME", "DRIVER", "SCOPE"], ...networks.map((n) => [id(n.id), n.name, n.driver, n.scope])])) out.log(line);
@@ -89,11 +97,12 @@ function each(refs: string[], what: string, act: (ref: string) => unknown): numb
 }
 
 function inspect(rawArgs: string[]): number {
-  const { positionals } = splitArgv(rawArgs, {}, Infinity);
+  const { values, positionals } = splitArgv(rawArgs, { format: { type: "string", alias: "f" } }, Infinity);
   const ns = networkStore();
   const results: object[] = [];
+  const template = networkInspectTemplate(values.format); // a bad template fails before any lookup
   const code = each(positionals, "inspect", (ref) => results.push(inspectNetwork(ns, ref)));
-  out.log(JSON.stringify(results, null, 4));
+  writeStdout(template ? formatEach(template, results) : `${JSON.stringify(results, null, 4)}\n`);
   return code;
 }
 
@@ -194,14 +203,19 @@ export default defineCommand({
 
 // compat-cli: each verb's flags, for help, completion and docs/compatibility.md (cli/command-tree.ts). The
 // verbs above parse their own argv; a flag added to one of them is added here too.
+const lsVerbArgs: ArgsDef = {
+  quiet: { type: "boolean", alias: "q", description: "Only display network IDs" }, "no-trunc": { type: "boolean", description: "Do not truncate the output" },
+  format: { type: "string", description: "Format output: table, json, or a Go template such as '{{.Name}}'" },
+  filter: { type: "string", alias: "f", description: "Filter output: driver=, id=, label=, name=, scope=, type=custom|builtin, dangling= (repeatable)" },
+};
 export const networkVerbs: Record<string, { description: string; args: ArgsDef }> = {
   create: { description: "Create a network", args: createArgs },
-  ls: { description: "List networks", args: { quiet: { type: "boolean", alias: "q", description: "Only display network IDs" }, "no-trunc": { type: "boolean", description: "Do not truncate the output" } } },
-  list: { description: "List networks", args: { quiet: { type: "boolean", alias: "q", description: "Only display network IDs" }, "no-trunc": { type: "boolean", description: "Do not truncate the output" } } },
-  inspect: { description: "Display detailed information on one or more networks", args: {} },
+  ls: { description: "List networks", args: lsVerbArgs },
+  list: { description: "List networks", args: lsVerbArgs },
+  inspect: { description: "Display detailed information on one or more networks", args: { format: { type: "string", alias: "f", description: "Format the output using the given Go template" } } },
   rm: { description: "Remove one or more networks", args: { force: { type: "boolean", alias: "f", description: "Do not fail when a network does not exist" } } },
   remove: { description: "Remove one or more networks", args: { force: { type: "boolean", alias: "f", description: "Do not fail when a network does not exist" } } },
-  prune: { description: "Remove all unused networks", args: { force: { type: "boolean", alias: "f", description: "Do not prompt for confirmation" }, filter: { type: "string", description: "Provide filter values (accepted, not applied)" } } },
+  prune: { description: "Remove all unused networks", args: { force: { type: "boolean", alias: "f", description: "Do not prompt for confirmation" }, filter: { type: "string", description: "Provide filter values (e.g. 'until=<timestamp>', 'label=KEY[=VALUE]')" } } },
   connect: { description: "Connect a container to a network", args: { alias: { type: "string", description: "Add network-scoped alias for the container" }, ip: { type: "string", description: "IPv4 address (e.g., 172.30.100.104)" } } },
   disconnect: { description: "Disconnect a container from a network", args: { force: { type: "boolean", alias: "f", description: "Force the container to disconnect from a network" } } },
 };

@@ -14,7 +14,7 @@ import { identify } from "./liveness.ts";
 import { placeInCgroup, removeCgroup, type Placed } from "./cgroup.ts";
 import type { Cgroup } from "../cgroups/index.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
-import { releaseNetwork, setUpNetwork } from "../network/release.ts";
+import { prefetchRelease, releaseNetwork, setUpNetwork } from "../network/release.ts";
 import { requestFromAnnotations } from "../network/request.ts"; // dns-wire
 import { openJoinedNamespaces } from "./namespace-joins.ts";
 import { deviceRulesFromSpec } from "../cgroups/devices.ts";
@@ -116,6 +116,7 @@ async function launchLocked(store: ContainerStore, record: ContainerRecord, stdi
     throw e;
   }
   trace("launch: command exec'd");
+  prefetchRelease(spec);
   emitVolumeMounts(store.root, record.id, mountInfoOfSpec(spec), "mount"); // compat-sys: events
   emitContainerEvent(store.root, record, "start"); // compat-sys: events
   return { proc: init.proc, master, cgroup: placed.cgroup, warnings: [...placed.warnings, ...dnsWarnings] };

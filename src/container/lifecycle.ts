@@ -18,7 +18,7 @@ import { releaseNetwork } from "../network/release.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 import { ContainerGoneError, withContainerLock } from "./lock.ts";
 import { clearJournal, writeJournal } from "./journal.ts";
-import { claimName, listEntries } from "./reconcile.ts";
+import { claimName } from "./reconcile.ts";
 import { trace } from "../trace.ts";
 import { CorruptRecordError } from "./record.ts";
 import { removeWithAnonymousVolumes } from "../volume/cleanup.ts"; // volumes
@@ -283,22 +283,6 @@ export async function renameContainer(store: ContainerStore, record: ContainerRe
     clearJournal(dir);
     emitContainerEvent(store.root, fresh, "rename", { oldName: `/${old}` }); // compat-sys: events
   });
-}
-
-/** Removes every container that is not running; returns their ids. Broken (Dead) entries need rm -f. */
-export async function pruneContainers(store: ContainerStore): Promise<string[]> {
-  const removed: string[] = [];
-  for (const entry of listEntries(store)) {
-    if (!entry.record || currentState(entry.record).running) continue;
-    try {
-      await removeContainer(store, entry.record, false);
-    } catch (e) {
-      if (e instanceof ContainerGoneError || e instanceof ContainerStateError) continue; // removed or started meanwhile
-      throw e;
-    }
-    removed.push(entry.record.id);
-  }
-  return removed;
 }
 
 export function assertStartable(record: ContainerRecord): void {

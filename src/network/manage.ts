@@ -93,6 +93,11 @@ export function removeNetwork(ns: NetworkStore, ref: string): void {
 }
 
 /** Removes every user network without a running container; returns their names. */
+/** The ids of the networks a running container is attached to (`network ls --filter dangling=`). */
+export function networksInUse(ns: NetworkStore): Set<string> {
+  return ns.locked(() => new Set(liveEndpoints(ns).flatMap((e) => e.attachments.map((a) => a.network))));
+}
+
 export function pruneNetworks(ns: NetworkStore, select: (n: NetworkRecord) => boolean = () => true): string[] {
   return ns.locked(() => {
     const live = liveEndpoints(ns);

@@ -4,11 +4,8 @@
 // own, in a network namespace the test creates (no query ever leaves the machine) — and serves nobody
 // outside its network. The default bridge has no such server; --add-host host-gateway works there.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { T, useRunSandbox } from "./run-helpers.ts";
-import { makeOutside, netNames, sh, waitFor, type Outside } from "./network-helpers.ts";
+import { makeOutside, netNames, sh, startFakeUpstream, waitFor, type FakeUpstream, type Outside } from "./network-helpers.ts";
 
 const names = netNames("d", "10.240.0.0/14");
 const ctx = useRunSandbox("minibox-e2e-net-dns-");
@@ -17,60 +14,13 @@ const mb = (args: string[]) => ctx.sb.run(args);
 const NET1 = "mbtdns1", NET2 = "mbtdns2";
 const GW1 = "10.241.1.1", GW2 = "10.241.2.1";
 
-// The fake upstream: `*.example.test` A 192.0.2.10 (a documentation address), everything else NXDOMAIN;
-// it prints every name it is asked, so the test sees what was forwarded.
-const CODEC = resolve(import.meta.dir, "../../src/network/dns/codec.ts");
-const FAKE_UPSTREAM = `
-import { CLASS_IN, decode, emptyFlags, encode, RCODE, TYPE } from ${JSON.stringify(CODEC)};
-const socket = await Bun.udpSocket({
-  hostname: process.argv[2], port: 53, binaryType: "uint8array",
-  socket: {
-    data(s, data, port, address) {
-      const q = decode(data);
-      const question = q.questions[0];
-      const name = question.name.toLowerCase();
-      console.log("asked " + name);
-      const known = name.endsWith(".example.test") && question.type === TYPE.A;
-      const answers = known ? [{ name: question.name, type: TYPE.A, class: CLASS_IN, ttl: 30, data: { kind: "bytes", bytes: Uint8Array.from([192, 0, 2, 10]) } }] : [];
-      const rcode = name.endsWith(".example.test") ? RCODE.NOERROR : RCODE.NXDOMAIN;
-      s.send(encode({ id: q.id, flags: { ...emptyFlags(), qr: true, rd: q.flags.rd, ra: true, rcode }, questions: q.questions, answers, authorities: [], additionals: [] }), port, address);
-    },
-  },
-});
-console.log("listening " + socket.port);
-`;
-
 let outside: Outside | undefined;
-let upstream: { proc: ReturnType<typeof Bun.spawn>; asked: string[]; dir: string } | undefined;
-
-async function startUpstream(o: Outside) {
-  const dir = mkdtempSync(join(tmpdir(), "mbt-d-dns-"));
-  writeFileSync(join(dir, "upstream.ts"), FAKE_UPSTREAM);
-  const proc = Bun.spawn(["ip", "netns", "exec", o.ns, process.execPath, join(dir, "upstream.ts"), o.ip], { stdout: "pipe", stderr: "inherit" });
-  const asked: string[] = [];
-  const ready = Promise.withResolvers<void>();
-  void (async () => {
-    let text = "";
-    for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) {
-      text += new TextDecoder().decode(chunk);
-      let nl: number;
-      while ((nl = text.indexOf("\n")) >= 0) {
-        const line = text.slice(0, nl);
-        text = text.slice(nl + 1);
-        if (line.startsWith("listening")) ready.resolve();
-        if (line.startsWith("asked ")) asked.push(line.slice(6));
-      }
-    }
-    ready.reject(new Error("fake upstream exited"));
-  })();
-  upstream = { proc, asked, dir };
-  await ready.promise;
-}
+let upstream: FakeUpstream | undefined;
 
 beforeAll(async () => {
   Object.assign(ctx.sb.env, names.env);
   outside = await makeOutside("d", 5);
-  await startUpstream(outside);
+  upstream = await startFakeUpstream(outside);
   for (const [net, subnet] of [[NET1, "10.241.1.0/24"], [NET2, "10.241.2.0/24"]] as const) {
     const r = await mb(["network", "create", "--subnet", subnet, net]);
     if (r.code !== 0) throw new Error(`network create ${net}: ${r.stderr}`);
@@ -80,8 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mb(["rm", "-f", ...ctx.containerIds()]);
   await mb(["network", "rm", NET1, NET2]);
-  upstream?.proc.kill("SIGKILL");
-  if (upstream) rmSync(upstream.dir, { recursive: true, force: true });
+  upstream?.stop();
   outside?.close();
   sh(["nft", "delete", "table", "inet", names.table], { allowFail: true });
   sh(["ip", "link", "del", names.bridge], { allowFail: true });

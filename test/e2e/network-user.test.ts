@@ -53,6 +53,33 @@ describe("network create / ls / inspect / rm", () => {
       IPAM: { Config: [{ Subnet: "10.233.5.0/24", Gateway: "10.233.5.254" }] } });
   }, T);
 
+  test("ls --format / --filter and inspect --format, as Docker's networkContext and filters", async () => {
+    const created = await mb(["network", "create", "--subnet", "10.233.6.0/24", "--label", "team=b", "--internal", "unetf"]);
+    expect(created.code).toBe(0);
+    const id = created.stdout.trim();
+    try {
+      const names = lines((await mb(["network", "ls", "--format", "{{.Name}}"])).stdout);
+      expect(names).toEqual([...names].sort());
+      expect(names).toEqual(expect.arrayContaining(["bridge", "host", "none", "unetf"]));
+      const table = lines((await mb(["network", "ls", "--format", "table {{.Name}}\t{{.Internal}}\t{{.Labels}}", "--filter", "name=unetf"])).stdout);
+      expect(table[0]).toMatch(/^NAME\s+INTERNAL\s+LABELS$/);
+      expect(table.slice(1)).toEqual([expect.stringMatching(/^unetf\s+true\s+team=b$/)]);
+      expect((await mb(["network", "ls", "--format", "{{.Label \"team\"}}", "--filter", "name=unetf"])).stdout).toBe("b\n");
+      const json = lines((await mb(["network", "ls", "--format", "json", "--filter", "label=team=b"])).stdout).map((l) => JSON.parse(l));
+      expect(json).toEqual([expect.objectContaining({ ID: id.slice(0, 12), Name: "unetf", Driver: "bridge", Scope: "local", Internal: "true", Labels: "team=b" })]);
+      expect(lines((await mb(["network", "ls", "-q", "--filter", "type=builtin"])).stdout)).toHaveLength(3);
+      expect(lines((await mb(["network", "ls", "--format", "{{.Name}}", "--filter", "type=custom", "--filter", "dangling=true"])).stdout)).toContain("unetf");
+      expect(lines((await mb(["network", "ls", "--format", "{{.Name}}", "--filter", "driver=null"])).stdout)).toEqual(["none"]);
+      const bad = await mb(["network", "ls", "--filter", "colour=red"]);
+      expect(bad.code).toBe(1);
+      expect(lines(bad.stderr)).toHaveLength(1);
+      expect((await mb(["network", "inspect", "--format", "{{.Name}} {{.Internal}} {{index .Labels \"team\"}}", "unetf"])).stdout).toBe("unetf true b\n");
+      expect((await mb(["network", "inspect", "-f", "{{.Nope", "unetf"])).code).toBe(1);
+    } finally {
+      await mb(["network", "rm", "unetf"]);
+    }
+  }, T);
+
   test("bad input: a duplicate name, an overlapping subnet, an unknown driver, a gateway outside the subnet", async () => {
     for (const args of [["unet1"], ["--subnet", "10.233.5.128/25", "x1"], ["--driver", "overlay", "x2"], ["--subnet", "10.233.9.0/24", "--gateway", "10.1.1.1", "x3"], ["--subnet", "10.233.9.1/24", "x4"], ["-o", "com.docker.network.bridge.name=much-too-long-name0", "x5"]]) {
       const r = await mb(["network", "create", ...args]);
