@@ -19,8 +19,6 @@ const docker = new Map(fixture.results.map((r) => [r.id, r]));
 interface Difference { reason: string; owner?: string; missingKeys?: string[]; exit?: number }
 
 const DIFFERENCES: Record<string, Difference> = {
-  "network-ls-json": { exit: 125, owner: "network CLI (--format for network ls)", reason: "network ls has no --format yet" },
-  "rmi-missing": { exit: 125, owner: "compat-cli (exit codes)", reason: "non-run errors still exit 125 where Docker exits 1" },
   "events-bad-filter": { exit: 1, reason: "Docker 20.10 ends the stream silently with 0 on an unknown filter; minibox names it and exits 1" },
 };
 
