@@ -11,7 +11,7 @@ import { makeOutside, netNames, sh, type Outside } from "./network-helpers.ts";
 
 setDefaultTimeout(120_000);
 
-const names = netNames("bn", "10.246.0.0/16");
+const names = netNames("bn", "10.228.0.0/16"); // not 10.246/15: network-ports6.test.ts uses it, and shards run both at once
 let sb: Sandbox;
 let base: string;
 let outside: Outside;

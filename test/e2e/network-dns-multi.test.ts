@@ -52,11 +52,18 @@ async function lookup(ref: string, name: string, o: { type?: string; server?: st
     .concat([...body.matchAll(/name = (\S+)/g)].map((m) => m[1]!));
   return { code: r.code, answers, out };
 }
-const nxdomain = async (ref: string, name: string, o: { type?: string; server?: string } = {}) =>
-  waitFor(`${name} to be forgotten (asked from ${ref})`, async () => {
-    const r = await lookup(ref, name, o);
-    return r.answers.length === 0 && r.out.includes("NXDOMAIN") ? true : undefined;
-  });
+const nxdomain = async (ref: string, name: string, o: { type?: string; server?: string } = {}) => {
+  let last = "";
+  try {
+    return await waitFor(`${name} to be forgotten (asked from ${ref})`, async () => {
+      const r = await lookup(ref, name, o);
+      last = `exit ${r.code}: ${r.out.trim()}`;
+      return r.answers.length === 0 && r.out.includes("NXDOMAIN") ? true : undefined;
+    });
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : e}; the last answer: ${last}`);
+  }
+};
 
 describe("a container on two user networks", () => {
   let ipA = "", ipB = "", ipX_A = "", ipX_B = "", ipX6 = "";
