@@ -5,6 +5,7 @@
 // gateway, reached through INPUT) over IPv4 and IPv6, a published port must be reachable from outside, the
 // policies and others' rules must stay, and our accept rules must go with the last network.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { BINARY } from "./harness.ts";
 import { T, useRunSandbox } from "./run-helpers.ts";
 import { netNames, sh, waitFor } from "./network-helpers.ts";
@@ -63,7 +64,9 @@ beforeAll(async () => {
 }, T);
 
 afterAll(async () => {
-  if (hasIptables) {
+  // The sandbox's own clean-up can run first (it registered its afterAll first): a minibox command after
+  // it would create the store again under /tmp, so containers and network go only while the store is there.
+  if (hasIptables && existsSync(ctx.sb.root)) {
     await minibox(["rm", "-f", ...ctx.containerIds()]);
     await minibox(["network", "rm", NET]);
   }
