@@ -4,6 +4,7 @@ import { UserError } from "../errors.ts";
 import { formatEach, formatList, hasFormat, parseFormat } from "../format/docker-format.ts";
 import { goStruct, type Template } from "../format/template/index.ts";
 import type { ListedNetwork } from "../network/manage.ts";
+import { labelMatches } from "../container/labels.ts";
 
 export const NETWORK_FORMAT = {
   defaultTable: "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
@@ -42,11 +43,7 @@ function matchesOne(n: ListedNetwork, f: NetworkFilter, inUse: (n: ListedNetwork
     case "scope": return n.scope === f.value;
     case "type": return (f.value === "builtin") === BUILTIN.has(n.name);
     case "dangling": return (f.value === "true" || f.value === "1") === (!BUILTIN.has(n.name) && !inUse(n));
-    default: { // label=KEY or label=KEY=VALUE
-      const labels = labelsOf(n);
-      const eq = f.value.indexOf("=");
-      return eq < 0 ? f.value in labels : labels[f.value.slice(0, eq)] === f.value.slice(eq + 1);
-    }
+    default: return labelMatches(labelsOf(n), f.value); // label=KEY or label=KEY=VALUE
   }
 }
 

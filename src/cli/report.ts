@@ -1,5 +1,4 @@
 import { EXIT, UserError } from "../errors.ts";
-import { SyscallError } from "../sys/errno.ts";
 import { ArgvError } from "./argv.ts";
 
 /** One line for the user; a stack only when MINIBOX_DEBUG is set. */

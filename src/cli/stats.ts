@@ -4,7 +4,6 @@ import { containerStore } from "./each-container.ts";
 import { out } from "./output.ts";
 import { statsContext, STATS_FORMAT, tableLines } from "./stats-format.ts";
 import { formatList, hasFormat } from "../format/docker-format.ts";
-import { UserError } from "../errors.ts";
 import { findContainer } from "../container/lookup.ts";
 import { sampleContainer, statsRow, type Sample } from "../container/stats.ts";
 import { currentState } from "../container/status.ts";

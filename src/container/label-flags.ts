@@ -50,11 +50,3 @@ export function mergeLabels(image: unknown, container: Record<string, string> | 
     : {};
   return { ...fromImage, ...(container ?? {}) };
 }
-
-/** ps --filter label=KEY or label=KEY=VALUE. */
-export function labelMatches(labels: Record<string, string> | undefined, filter: string): boolean {
-  const eq = filter.indexOf("=");
-  const key = eq < 0 ? filter : filter.slice(0, eq);
-  if (!labels || !Object.hasOwn(labels, key)) return false;
-  return eq < 0 || labels[key] === filter.slice(eq + 1);
-}

@@ -7,7 +7,7 @@ import { healthFilterValue } from "../health/show.ts";
 import type { ContainerRecord, ContainerStore } from "./store.ts";
 import { findContainer } from "./lookup.ts";
 import { inspectContainer } from "./inspect.ts";
-import { containerLabels } from "./labels.ts";
+import { containerLabels, labelMatches } from "./labels.ts";
 
 export interface PsFilter { key: string; value: string }
 export interface PsRow { record: ContainerRecord; state: CurrentState }
@@ -61,11 +61,6 @@ function sameImage(record: ContainerRecord, wanted: string): boolean {
   return norm(record.imageName) === norm(wanted);
 }
 
-function hasLabel(record: ContainerRecord, spec: string): boolean {
-  const labels = containerLabels(record);
-  const eq = spec.indexOf("=");
-  return eq < 0 ? spec in labels : labels[spec.slice(0, eq)] === spec.slice(eq + 1);
-}
 
 function portKeysMatch(keys: readonly string[], spec: string, key: string): boolean {
   const r = parsePortRange(spec, key);
@@ -98,7 +93,7 @@ function matchesOne(store: ContainerStore, row: PsRow, f: PsFilter, created: Cre
     case "ancestor": return sameImage(record, f.value);
     case "before": return record.created < created.before!;
     case "since": return record.created > created.since!;
-    case "label": return hasLabel(record, f.value);
+    case "label": return labelMatches(containerLabels(record), f.value);
     case "health": return healthFilterValue(record) === f.value; // compat-run: health.json beside the record
     case "is-task": return f.value === "false"; // no swarm
     case "volume": return (view().Mounts ?? []).some((m) => m.Name === f.value || m.Destination === f.value || m.Source === f.value);

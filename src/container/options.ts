@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { UserError } from "../errors.ts";
-import { decodeBytes, encodeBytes, fsPath } from "../oci/bytes-string.ts"; // cli
+import { decodeBytes, fsPath } from "../oci/bytes-string.ts"; // cli
 import type { RestartPolicy } from "./store.ts";
 import type { Limits } from "../cgroups/types.ts";
 import type { Rlimit } from "../oci/spec.ts";

@@ -21,7 +21,7 @@ export class TreeWriter {
   private readonly stack: OpenDir[];
 
   /** `rootFd` is any fd of the destination directory; it is not closed. */
-  constructor(private readonly rootFd: number, private readonly owner: Ownership) {
+  constructor(rootFd: number, private readonly owner: Ownership) {
     this.stack = [{ name: "", fd: openat(rootFd, ".", O.RDONLY | O.DIRECTORY | O.CLOEXEC) }];
   }
 

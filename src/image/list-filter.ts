@@ -1,6 +1,7 @@
 // `images --filter`: Docker's keys dangling=, reference= (path.Match globs against "name:tag" and
 // "name"), before=/since= (an image, by creation time), label=KEY[=VALUE]. Several values of one key
 // are alternatives; different keys must all match.
+import { labelMatches } from "../container/labels.ts";
 import { UserError } from "../errors.ts";
 import { familiarName, parseReference } from "./reference.ts";
 import type { ImageRecord } from "./store.ts";
@@ -47,10 +48,7 @@ export function filterImage(image: ImageRecord, filters: ImageFilters, createdOf
   for (const ref of filters.get("before") ?? []) if (!(created < (createdOf(ref) ?? ""))) return undefined;
   for (const ref of filters.get("since") ?? []) if (!(created > (createdOf(ref) ?? "\uffff"))) return undefined;
   const labels = image.config.config?.Labels ?? {};
-  for (const l of filters.get("label") ?? []) {
-    const eq = l.indexOf("=");
-    if (eq < 0 ? !(l in labels) : labels[l.slice(0, eq)] !== l.slice(eq + 1)) return undefined;
-  }
+  for (const l of filters.get("label") ?? []) if (!labelMatches(labels, l)) return undefined;
   const patterns = filters.get("reference");
   if (!patterns) return image.repoTags;
   const kept = image.repoTags.filter((t) => {

@@ -35,7 +35,7 @@ export function parsePruneFilters(specs: readonly string[], allowed: readonly Pr
 }
 
 function hasLabel(labels: Record<string, string>, t: LabelTest): boolean {
-  return t.key in labels && (t.value === undefined || labels[t.key] === t.value);
+  return Object.hasOwn(labels, t.key) && (t.value === undefined || labels[t.key] === t.value);
 }
 
 /** Whether a candidate for pruning (created at `created`, with `labels`) passes the filter. */

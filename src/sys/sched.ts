@@ -1,6 +1,5 @@
 import { libc } from "./libc.ts";
 import { check } from "./call.ts";
-import { cstr } from "./cstr.ts";
 
 export const CLONE = {
   NEWNS: 0x00020000, NEWCGROUP: 0x02000000, NEWUTS: 0x04000000, NEWIPC: 0x08000000,

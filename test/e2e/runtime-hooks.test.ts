@@ -1,7 +1,7 @@
 // runtime area: OCI hooks (runtime-spec config.md): each kind at its moment, in its namespace, with the
 // state on stdin, its args, env and timeout; failures fail create/start, or only warn (poststart, poststop).
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readlinkSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { makeRuntimeSandbox, readText, type RuntimeSandbox } from "./runtime-bundle.ts";
 

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.ts";
-import { labelMap, labelMatches, mergeLabels, parseLabelFile, parseLabelFlags } from "../../src/container/label-flags.ts";
+import { labelMap, mergeLabels, parseLabelFile, parseLabelFlags } from "../../src/container/label-flags.ts";
+import { labelMatches } from "../../src/container/labels.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "minibox-labels-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -14,6 +14,13 @@ describe("prune --filter", () => {
     expect(Math.abs(hour - (Date.now() - 3_600_000))).toBeLessThan(60_000);
   });
 
+  test("label= names a label, never a property every object has (label=constructor must not prune all)", () => {
+    const m = (...specs: string[]) => pruneFilterMatches(parsePruneFilters(specs), undefined, {});
+    expect(m("label=constructor")).toBe(false);
+    expect(m("label=toString")).toBe(false);
+    expect(m("label!=constructor")).toBe(true);
+  });
+
   test("label=, label!= with and without a value; all must hold", () => {
     const labels = { tier: "web", keep: "" };
     const m = (...specs: string[]) => pruneFilterMatches(parsePruneFilters(specs), undefined, labels);

@@ -9,7 +9,7 @@ import { BuildError } from "../errors.ts";
 import { clampMtime, entryFromStat, fileDigest, sourceDateEpoch } from "../tar-entries.ts";
 import { PathNotFoundError, type LayeredFs, type Node } from "./layered-fs.ts";
 import type { Owner } from "./owner.ts";
-import { isGitSource, isUrlSource, type Download } from "./add-url.ts";
+import { isGitSource, type Download } from "./add-url.ts";
 
 export interface PlannedEntry extends TarWriteEntry {
   /** Where a regular file's bytes come from (for the content digest). */
